@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+// Field errors (as the API server reports them) and the one exception type of epslice.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace epslice {
+
+/// The kind of a field error, named after Kubernetes' field.ErrorType values.
+enum class error_type {
+  required,       ///< "Required value": a needed field is missing or empty.
+  invalid,        ///< "Invalid value": malformed value, or a value of the wrong JSON type.
+  not_supported,  ///< "Unsupported value": not one of the allowed values.
+  duplicate,      ///< "Duplicate value": a value that must be unique appears again.
+  too_many,       ///< "Too many": a list longer than allowed.
+  too_long,       ///< "Too long": a string longer than allowed.
+  forbidden,      ///< "Forbidden": a value that may not be set.
+  internal,       ///< "Internal error": inconsistent content (e.g. a reserved key left over).
+};
+
+/// The text Kubernetes prints for an error type ("Required value", "Invalid value", ...).
+[[nodiscard]] constexpr std::string_view to_string(error_type t) noexcept {
+  switch (t) {
+    case error_type::required: return "Required value";
+    case error_type::invalid: return "Invalid value";
+    case error_type::not_supported: return "Unsupported value";
+    case error_type::duplicate: return "Duplicate value";
+    case error_type::too_many: return "Too many";
+    case error_type::too_long: return "Too long";
+    case error_type::forbidden: return "Forbidden";
+    case error_type::internal: return "Internal error";
+  }
+  return "Invalid value";
+}
+
+/// One problem with one field: where (`endpoints[3].addresses[0]`), what kind, the offending value
+/// as text (empty when there is none to show) and a human-readable detail.
+struct field_error {
+  std::string path;
+  error_type type = error_type::invalid;
+  std::string value;
+  std::string detail;
+
+  /// `path: Type: "value": detail`, the shape of Kubernetes' field error messages. The value is
+  /// shown only for types that carry one and only when non-empty.
+  [[nodiscard]] std::string message() const {
+    std::string out = path.empty() ? std::string("<root>") : path;
+    out += ": ";
+    out += to_string(type);
+    const bool shows_value = type == error_type::invalid || type == error_type::not_supported ||
+                             type == error_type::duplicate || type == error_type::too_many ||
+                             type == error_type::too_long;
+    if (shows_value && !value.empty()) {
+      out += ": ";
+      out += value;
+    }
+    if (!detail.empty()) {
+      out += ": ";
+      out += detail;
+    }
+    return out;
+  }
+
+  friend bool operator==(const field_error&, const field_error&) = default;
+};
+
+/// A list of field errors; empty means valid.
+using field_errors = std::vector<field_error>;
+
+/// Quote a string for use as the `value` of a field error: `"text"`, with `"` and `\` escaped and
+/// control characters shown as `\u00XX`.
+[[nodiscard]] inline std::string quote_value(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+/// The one exception type epslice throws. It carries every problem found (at least one), each
+/// with its field path, so that a caller can report all of them at once.
+class error : public std::runtime_error {
+ public:
+  explicit error(field_errors errors)
+      : std::runtime_error(join(errors)), errors_(std::move(errors)) {}
+  error(std::string path, std::string reason)
+      : error(field_errors{field_error{std::move(path), error_type::invalid, {}, std::move(reason)}}) {}
+
+  /// Every problem found, in document order.
+  [[nodiscard]] const field_errors& errors() const noexcept { return errors_; }
+  /// The field path of the first problem.
+  [[nodiscard]] const std::string& path() const noexcept { return errors_.front().path; }
+
+ private:
+  static std::string join(const field_errors& errors) {
+    std::string out;
+    for (const auto& e : errors) {
+      if (!out.empty()) out += '\n';
+      out += e.message();
+    }
+    if (out.empty()) out = "epslice: unspecified error";
+    return out;
+  }
+  field_errors errors_;
+};
+
+namespace detail {
+/// Every throw of epslice goes through here.
+[[noreturn]] inline void throw_error(field_errors errors) {
+  if (errors.empty()) errors.push_back(field_error{{}, error_type::internal, {}, "unspecified error"});
+  throw error(std::move(errors));
+}
+[[noreturn]] inline void throw_error(std::string path, std::string reason) {
+  throw error(std::move(path), std::move(reason));
+}
+}  // namespace detail
+
+}  // namespace epslice

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: Apache-2.0
+// The typed model: EndpointSlice (discovery.k8s.io/v1), legacy Endpoints, Service and Node views.
+//
+// This header does not depend on any JSON library (json.hpp adds the encoding). Field names mirror
+// the Kubernetes API in snake_case; a field Kubernetes keeps as a pointer is a std::optional, so
+// that absent and empty stay apart where Kubernetes keeps them apart.
+#pragma once
+
+#include <cstdint>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "address.hpp"
+
+namespace epslice {
+
+/// Well-known label and annotation keys and values (exact strings of the Kubernetes API).
+namespace well_known {
+inline constexpr std::string_view service_name_label = "kubernetes.io/service-name";
+inline constexpr std::string_view managed_by_label = "endpointslice.kubernetes.io/managed-by";
+inline constexpr std::string_view skip_mirror_label = "endpointslice.kubernetes.io/skip-mirror";
+inline constexpr std::string_view headless_label = "service.kubernetes.io/headless";
+inline constexpr std::string_view trigger_time_annotation = "endpoints.kubernetes.io/last-change-trigger-time";
+inline constexpr std::string_view over_capacity_annotation = "endpoints.kubernetes.io/over-capacity";
+inline constexpr std::string_view topology_mode_annotation = "service.kubernetes.io/topology-mode";
+inline constexpr std::string_view topology_aware_hints_annotation = "service.kubernetes.io/topology-aware-hints";
+inline constexpr std::string_view zone_label = "topology.kubernetes.io/zone";
+inline constexpr std::string_view hostname_label = "kubernetes.io/hostname";
+inline constexpr std::string_view endpointslice_controller = "endpointslice-controller.k8s.io";
+inline constexpr std::string_view mirroring_controller = "endpointslicemirroring-controller.k8s.io";
+inline constexpr std::string_view last_applied_annotation = "kubectl.kubernetes.io/last-applied-configuration";
+inline constexpr std::string_view leader_annotation = "control-plane.alpha.kubernetes.io/leader";
+inline constexpr std::string_view control_plane_label = "node-role.kubernetes.io/control-plane";
+inline constexpr std::string_view master_label = "node-role.kubernetes.io/master";
+}  // namespace well_known
+
+/// A field the model does not know, kept as compact JSON text so that decode + encode loses
+/// nothing. Encoders write unknown fields after the known ones, in the order they were read.
+struct unknown_field {
+  std::string key;
+  std::string json;
+  friend bool operator==(const unknown_field&, const unknown_field&) = default;
+};
+using unknown_fields = std::vector<unknown_field>;
+
+/// A JSON list that Kubernetes writes even when nil (no `omitempty`): a std::vector that also
+/// remembers whether an empty list was `null` (nil) or `[]` (empty). The flag only matters while
+/// the list is empty; a non-empty list is always written as an array. Equality compares it too.
+template <class T>
+class nullable_vector : public std::vector<T> {
+ public:
+  using std::vector<T>::vector;
+  nullable_vector() = default;
+  nullable_vector(std::vector<T> v) : std::vector<T>(std::move(v)) {}  // NOLINT: implicit by design
+
+  /// True when the list is empty and was (or is to be written as) `null`.
+  [[nodiscard]] bool is_nil() const noexcept { return nil_ && this->empty(); }
+  /// Mark the list as nil (`null`); clears it.
+  void set_nil() noexcept {
+    this->clear();
+    nil_ = true;
+  }
+  /// Mark the list as empty-but-present (`[]`) when it is empty.
+  void set_empty_not_nil() noexcept { nil_ = false; }
+
+  friend bool operator==(const nullable_vector& a, const nullable_vector& b) {
+    return a.is_nil() == b.is_nil() &&
+           static_cast<const std::vector<T>&>(a) == static_cast<const std::vector<T>&>(b);
+  }
+
+ private:
+  bool nil_ = true;  // a default-constructed list is nil, as a Go nil slice is
+};
+
+/// Labels and annotations. Ordered by key, as the Kubernetes JSON encoder writes maps.
+using string_map = std::map<std::string, std::string, std::less<>>;
+
+/// A reference to an owning object (metadata.ownerReferences[]).
+struct owner_reference {
+  std::string api_version;
+  std::string kind;
+  std::string name;
+  std::string uid;
+  std::optional<bool> controller;
+  std::optional<bool> block_owner_deletion;
+  unknown_fields extra;
+  friend bool operator==(const owner_reference&, const owner_reference&) = default;
+};
+
+/// Object metadata. Keeps the fields the algorithms use and every other field it was given (in
+/// `extra`, written back at its Kubernetes position), so a decoded object re-encodes unchanged.
+struct object_meta {
+  std::string name;
+  std::string generate_name;
+  std::string namespace_;  ///< `namespace` (a C++ keyword)
+  std::string uid;
+  std::string resource_version;
+  std::int64_t generation = 0;
+  std::optional<std::string> creation_timestamp;  ///< RFC 3339 text, kept as given
+  std::optional<std::string> deletion_timestamp;  ///< RFC 3339 text, kept as given
+  string_map labels;
+  string_map annotations;
+  std::vector<owner_reference> owner_references;
+  unknown_fields extra;  ///< selfLink, finalizers, managedFields, ... and unknown fields
+  friend bool operator==(const object_meta&, const object_meta&) = default;
+
+  /// `name`, or `generateName` followed by `*` when the object has no name yet.
+  [[nodiscard]] std::string display_name() const {
+    if (!name.empty() || generate_name.empty()) return name;
+    return generate_name + "*";
+  }
+};
+
+/// The conditions of an endpoint. nil means "unknown": consumers read nil `ready` as ready,
+/// nil `serving` as serving (kube-proxy) and nil `terminating` as not terminating.
+struct endpoint_conditions {
+  std::optional<bool> ready;
+  std::optional<bool> serving;
+  std::optional<bool> terminating;
+  friend bool operator==(const endpoint_conditions&, const endpoint_conditions&) = default;
+};
+
+/// One zone an endpoint is hinted for (`hints.forZones[].name`).
+struct for_zone {
+  std::string name;
+  friend auto operator<=>(const for_zone&, const for_zone&) = default;
+};
+/// One node an endpoint is hinted for (`hints.forNodes[].name`).
+struct for_node {
+  std::string name;
+  friend auto operator<=>(const for_node&, const for_node&) = default;
+};
+
+/// Topology hints of an endpoint.
+struct endpoint_hints {
+  std::vector<for_zone> for_zones;
+  std::vector<for_node> for_nodes;
+  unknown_fields extra;
+  friend bool operator==(const endpoint_hints&, const endpoint_hints&) = default;
+};
+
+/// A reference to the object behind an endpoint (usually a Pod). Kubernetes' ObjectReference
+/// fields are plain strings with omitempty: empty and absent are the same.
+struct object_reference {
+  std::string kind;
+  std::string namespace_;
+  std::string name;
+  std::string uid;
+  std::string api_version;
+  std::string resource_version;
+  std::string field_path;
+  unknown_fields extra;
+  friend bool operator==(const object_reference&, const object_reference&) = default;
+};
+
+/// A port of an EndpointSlice. nil `port` means "all ports"; nil `name` is defaulted to "" by
+/// the API server, nil `protocol` to TCP.
+struct endpoint_port {
+  std::optional<std::string> name;
+  std::optional<std::string> protocol;
+  std::optional<std::int32_t> port;
+  std::optional<std::string> app_protocol;
+  unknown_fields extra;
+  friend bool operator==(const endpoint_port&, const endpoint_port&) = default;
+};
+
+/// One endpoint of a slice of family F. Addresses are held in the family's compact form.
+template <class F>
+struct basic_endpoint {
+  using family_type = F;
+  using address_type = typename F::address;
+
+  nullable_vector<address_type> addresses;
+  endpoint_conditions conditions;
+  std::optional<std::string> hostname;
+  std::optional<object_reference> target_ref;
+  string_map deprecated_topology;
+  std::optional<std::string> node_name;
+  std::optional<std::string> zone;
+  std::optional<endpoint_hints> hints;
+  unknown_fields extra;
+  friend bool operator==(const basic_endpoint&, const basic_endpoint&) = default;
+};
+
+namespace detail {
+/// The address type of a typed slice is its family; it takes no room.
+struct fixed_address_type {
+  friend bool operator==(const fixed_address_type&, const fixed_address_type&) = default;
+};
+template <class F>
+struct slice_address_type_field {
+  using type = fixed_address_type;
+};
+template <>
+struct slice_address_type_field<raw> {
+  using type = std::optional<std::string>;  // as given, or absent
+};
+}  // namespace detail
+
+/// An EndpointSlice whose addresses are of family F (ipv4, ipv6, fqdn or raw).
+template <class F>
+struct basic_endpoint_slice {
+  using family_type = F;
+  using endpoint_type = basic_endpoint<F>;
+
+  std::string api_version = "discovery.k8s.io/v1";
+  std::string kind = "EndpointSlice";
+  object_meta metadata;
+  /// For typed families an empty tag (the family is the address type); for raw slices the
+  /// `addressType` text as given, or nullopt when absent.
+  [[no_unique_address]] typename detail::slice_address_type_field<F>::type address_type{};
+  nullable_vector<endpoint_type> endpoints;
+  nullable_vector<endpoint_port> ports;
+  unknown_fields extra;
+  friend bool operator==(const basic_endpoint_slice&, const basic_endpoint_slice&) = default;
+};
+
+using endpoint_v4 = basic_endpoint<ipv4>;
+using endpoint_v6 = basic_endpoint<ipv6>;
+using endpoint_fqdn = basic_endpoint<fqdn>;
+using endpoint_raw = basic_endpoint<raw>;
+using endpoint_slice_v4 = basic_endpoint_slice<ipv4>;
+using endpoint_slice_v6 = basic_endpoint_slice<ipv6>;
+using endpoint_slice_fqdn = basic_endpoint_slice<fqdn>;
+using endpoint_slice_raw = basic_endpoint_slice<raw>;
+
+/// A slice whose address type is known only at run time.
+using any_endpoint_slice =
+    std::variant<endpoint_slice_v4, endpoint_slice_v6, endpoint_slice_fqdn, endpoint_slice_raw>;
+
+/// The `addressType` text of a slice: the family's name, or the raw text (empty when absent).
+template <class F>
+[[nodiscard]] std::string_view address_type_name(const basic_endpoint_slice<F>& s) noexcept {
+  if constexpr (std::is_same_v<F, raw>) {
+    return s.address_type ? std::string_view(*s.address_type) : std::string_view();
+  } else {
+    return F::name;
+  }
+}
+[[nodiscard]] inline std::string_view address_type_name(const any_endpoint_slice& s) noexcept {
+  return std::visit([](const auto& x) { return address_type_name(x); }, s);
+}
+/// The metadata of a slice of any family.
+[[nodiscard]] inline const object_meta& metadata_of(const any_endpoint_slice& s) noexcept {
+  return std::visit([](const auto& x) -> const object_meta& { return x.metadata; }, s);
+}
+
+/// The raw form of a slice: same content, addresses and address type as text.
+template <class F>
+[[nodiscard]] endpoint_slice_raw to_raw(const basic_endpoint_slice<F>& s) {
+  if constexpr (std::is_same_v<F, raw>) {
+    return s;
+  } else {
+    endpoint_slice_raw out;
+    out.api_version = s.api_version;
+    out.kind = s.kind;
+    out.metadata = s.metadata;
+    out.address_type = std::string(F::name);
+    if (s.endpoints.is_nil()) out.endpoints.set_nil(); else out.endpoints.set_empty_not_nil();
+    if (s.ports.is_nil()) out.ports.set_nil(); else out.ports.set_empty_not_nil();
+    out.ports.assign(s.ports.begin(), s.ports.end());
+    out.extra = s.extra;
+    out.endpoints.reserve(s.endpoints.size());
+    for (const auto& e : s.endpoints) {
+      endpoint_raw r;
+      if (e.addresses.is_nil()) r.addresses.set_nil(); else r.addresses.set_empty_not_nil();
+      r.addresses.reserve(e.addresses.size());
+      for (const auto& a : e.addresses) {
+        std::string text;
+        F::format(text, a);
+        r.addresses.push_back(std::move(text));
+      }
+      r.conditions = e.conditions;
+      r.hostname = e.hostname;
+      r.target_ref = e.target_ref;
+      r.deprecated_topology = e.deprecated_topology;
+      r.node_name = e.node_name;
+      r.zone = e.zone;
+      r.hints = e.hints;
+      r.extra = e.extra;
+      out.endpoints.push_back(std::move(r));
+    }
+    return out;
+  }
+}
+
+/// Convert a raw slice to family F when its address type is F's and every address parses;
+/// nullopt otherwise.
+template <class F>
+[[nodiscard]] std::optional<basic_endpoint_slice<F>> from_raw(const endpoint_slice_raw& s) {
+  static_assert(is_typed_family_v<F>);
+  if (!s.address_type || *s.address_type != F::name) return std::nullopt;
+  basic_endpoint_slice<F> out;
+  out.api_version = s.api_version;
+  out.kind = s.kind;
+  out.metadata = s.metadata;
+  if (s.endpoints.is_nil()) out.endpoints.set_nil(); else out.endpoints.set_empty_not_nil();
+  if (s.ports.is_nil()) out.ports.set_nil(); else out.ports.set_empty_not_nil();
+  out.ports.assign(s.ports.begin(), s.ports.end());
+  out.extra = s.extra;
+  out.endpoints.reserve(s.endpoints.size());
+  for (const auto& r : s.endpoints) {
+    basic_endpoint<F> e;
+    if (r.addresses.is_nil()) e.addresses.set_nil(); else e.addresses.set_empty_not_nil();
+    e.addresses.reserve(r.addresses.size());
+    for (const auto& text : r.addresses) {
+      auto a = F::parse(text);
+      if (!a) return std::nullopt;
+      e.addresses.push_back(std::move(*a));
+    }
+    e.conditions = r.conditions;
+    e.hostname = r.hostname;
+    e.target_ref = r.target_ref;
+    e.deprecated_topology = r.deprecated_topology;
+    e.node_name = r.node_name;
+    e.zone = r.zone;
+    e.hints = r.hints;
+    e.extra = r.extra;
+    out.endpoints.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// The typed form of a raw slice when it has one (an address type of v1 and addresses that all
+/// parse), else the raw slice itself.
+[[nodiscard]] inline any_endpoint_slice to_typed(endpoint_slice_raw s) {
+  if (s.address_type) {
+    if (*s.address_type == ipv4::name) {
+      if (auto t = from_raw<ipv4>(s)) return std::move(*t);
+    } else if (*s.address_type == ipv6::name) {
+      if (auto t = from_raw<ipv6>(s)) return std::move(*t);
+    } else if (*s.address_type == fqdn::name) {
+      if (auto t = from_raw<fqdn>(s)) return std::move(*t);
+    }
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legacy core/v1 Endpoints.
+
+/// One address of a legacy Endpoints subset.
+struct endpoint_address {
+  std::string ip;  ///< as given (Endpoints may mix families); validation checks it
+  std::string hostname;
+  std::optional<std::string> node_name;
+  std::optional<object_reference> target_ref;
+  unknown_fields extra;
+  friend bool operator==(const endpoint_address&, const endpoint_address&) = default;
+};
+
+/// One port of a legacy Endpoints subset (core/v1 EndpointPort).
+struct endpoints_port {
+  std::string name;
+  std::int32_t port = 0;
+  std::string protocol;
+  std::optional<std::string> app_protocol;
+  unknown_fields extra;
+  friend bool operator==(const endpoints_port&, const endpoints_port&) = default;
+};
+
+/// A subset: every address offers every port.
+struct endpoint_subset {
+  std::vector<endpoint_address> addresses;
+  std::vector<endpoint_address> not_ready_addresses;
+  std::vector<endpoints_port> ports;
+  unknown_fields extra;
+  friend bool operator==(const endpoint_subset&, const endpoint_subset&) = default;
+};
+
+/// The legacy Endpoints object of a Service: all of its addresses in one object.
+struct endpoints {
+  std::string api_version = "v1";
+  std::string kind = "Endpoints";
+  object_meta metadata;
+  std::vector<endpoint_subset> subsets;
+  unknown_fields extra;
+  friend bool operator==(const endpoints&, const endpoints&) = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Service and Node views: only what the algorithms need. Decoding accepts and ignores the rest.
+
+/// An int-or-string value (a Service port's targetPort).
+using int_or_string = std::variant<std::int32_t, std::string>;
+
+/// A Service port.
+struct service_port {
+  std::string name;
+  std::string protocol = "TCP";
+  std::int32_t port = 0;
+  std::optional<int_or_string> target_port;
+  std::optional<std::string> app_protocol;
+  std::int32_t node_port = 0;
+  friend bool operator==(const service_port&, const service_port&) = default;
+};
+
+/// The parts of a Service the endpoint algorithms read.
+struct service {
+  object_meta metadata;
+  std::optional<string_map> selector;  ///< nil: no selector (slices come from elsewhere)
+  std::string type;                    ///< ClusterIP, NodePort, LoadBalancer, ExternalName
+  std::string cluster_ip;
+  std::vector<std::string> cluster_ips;
+  std::vector<std::string> ip_families;
+  std::vector<service_port> ports;
+  bool publish_not_ready_addresses = false;
+  std::optional<std::string> traffic_distribution;
+  std::optional<std::string> internal_traffic_policy;
+  std::optional<std::string> external_traffic_policy;
+  std::vector<std::string> external_ips;
+  std::vector<std::string> load_balancer_ips;  ///< status.loadBalancer.ingress[].ip
+  friend bool operator==(const service&, const service&) = default;
+
+  /// No cluster IP: `clusterIP` empty or `None`.
+  [[nodiscard]] bool is_headless() const noexcept { return cluster_ip.empty() || cluster_ip == "None"; }
+};
+
+/// The parts of a Node the topology algorithms read.
+struct node {
+  object_meta metadata;
+  bool ready = false;  ///< a `Ready` condition with status `True`
+  std::optional<std::int64_t> allocatable_cpu_millis;  ///< status.allocatable.cpu in millicores
+  friend bool operator==(const node&, const node&) = default;
+
+  /// The zone label, or empty.
+  [[nodiscard]] std::string_view zone() const noexcept {
+    auto it = metadata.labels.find(well_known::zone_label);
+    return it == metadata.labels.end() ? std::string_view() : std::string_view(it->second);
+  }
+};
+
+/// Parse a Kubernetes quantity (`4`, `3500m`, `1.5`, `2k`, `1Ki`, `5e3`, `250u`) and return it in
+/// thousandths, rounded up as Kubernetes' MilliValue does. nullopt for text that is not a
+/// quantity or does not fit in 64 bits.
+[[nodiscard]] inline std::optional<std::int64_t> parse_quantity_millis(std::string_view s) noexcept {
+  if (s.empty()) return std::nullopt;
+  bool negative = false;
+  std::size_t i = 0;
+  if (s[0] == '+' || s[0] == '-') {
+    negative = s[0] == '-';
+    ++i;
+  }
+  // Mantissa digits as an exact decimal: integer digits, fraction digits.
+  std::string digits;
+  int frac_digits = 0;
+  bool seen_dot = false, any_digit = false;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      any_digit = true;
+      if (digits.size() < 40) {
+        digits += c;
+        if (seen_dot) ++frac_digits;
+      } else if (!seen_dot) {
+        return std::nullopt;  // far too large
+      }
+    } else if (c == '.' && !seen_dot) {
+      seen_dot = true;
+    } else {
+      break;
+    }
+  }
+  if (!any_digit) return std::nullopt;
+  // Suffix: decimal SI, binary SI, or a decimal exponent.
+  const std::string_view suffix = s.substr(i);
+  int exp10 = 0;        // power of ten
+  std::int64_t mul = 1; // binary multiplier
+  if (suffix.empty()) {
+  } else if (suffix == "n") exp10 = -9;
+  else if (suffix == "u") exp10 = -6;
+  else if (suffix == "m") exp10 = -3;
+  else if (suffix == "k") exp10 = 3;
+  else if (suffix == "M") exp10 = 6;
+  else if (suffix == "G") exp10 = 9;
+  else if (suffix == "T") exp10 = 12;
+  else if (suffix == "P") exp10 = 15;
+  else if (suffix == "E") exp10 = 18;
+  else if (suffix == "Ki") mul = std::int64_t{1} << 10;
+  else if (suffix == "Mi") mul = std::int64_t{1} << 20;
+  else if (suffix == "Gi") mul = std::int64_t{1} << 30;
+  else if (suffix == "Ti") mul = std::int64_t{1} << 40;
+  else if (suffix == "Pi") mul = std::int64_t{1} << 50;
+  else if (suffix == "Ei") mul = std::int64_t{1} << 60;
+  else if (suffix[0] == 'e' || suffix[0] == 'E') {
+    std::size_t k = 1;
+    bool eneg = false;
+    if (k < suffix.size() && (suffix[k] == '+' || suffix[k] == '-')) {
+      eneg = suffix[k] == '-';
+      ++k;
+    }
+    if (k == suffix.size()) return std::nullopt;
+    int e = 0;
+    for (; k < suffix.size(); ++k) {
+      if (suffix[k] < '0' || suffix[k] > '9') return std::nullopt;
+      e = e * 10 + (suffix[k] - '0');
+      if (e > 100) return std::nullopt;
+    }
+    exp10 = eneg ? -e : e;
+  } else {
+    return std::nullopt;
+  }
+  // value = digits * 10^(exp10 - frac_digits + 3) * mul, in millis, rounded up (away from zero
+  // for the magnitude; Kubernetes rounds the scaled value up).
+  const int scale = exp10 - frac_digits + 3;
+  // Strip leading zeros to keep the digit count meaningful.
+  std::size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) return 0;
+  std::string_view d(digits);
+  d.remove_prefix(first);
+  constexpr std::uint64_t limit = static_cast<std::uint64_t>(INT64_MAX);
+  std::uint64_t value = 0;
+  const auto push = [&](unsigned digit) {
+    if (value > (limit - digit) / 10) return false;
+    value = value * 10 + digit;
+    return true;
+  };
+  if (scale >= 0) {
+    for (char c : d)
+      if (!push(static_cast<unsigned>(c - '0'))) return std::nullopt;
+    for (int k = 0; k < scale; ++k)
+      if (!push(0)) return std::nullopt;
+  } else {
+    const std::size_t drop = static_cast<std::size_t>(-scale);
+    const std::size_t keep = d.size() > drop ? d.size() - drop : 0;
+    for (std::size_t k = 0; k < keep; ++k)
+      if (!push(static_cast<unsigned>(d[k] - '0'))) return std::nullopt;
+    bool remainder = false;
+    for (std::size_t k = keep; k < d.size(); ++k)
+      if (d[k] != '0') remainder = true;
+    if (remainder) {
+      if (value == limit) return std::nullopt;
+      ++value;  // round up, as Kubernetes' MilliValue does
+    }
+  }
+  if (mul > 1) {
+    if (value > limit / static_cast<std::uint64_t>(mul)) return std::nullopt;
+    value *= static_cast<std::uint64_t>(mul);
+  }
+  const auto v = static_cast<std::int64_t>(value);
+  return negative ? -v : v;
+}
+
+}  // namespace epslice
