@@ -46,6 +46,7 @@ struct ipv4_address {
     return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
            (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
   }
+  /// The address of a host-order integer (0x0a000001 -> 10.0.0.1).
   [[nodiscard]] static constexpr ipv4_address from_uint(std::uint32_t v) noexcept {
     return ipv4_address{{static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
                          static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}};
@@ -277,6 +278,7 @@ using ip_address = std::variant<ipv4_address, ipv6_address>;
 [[nodiscard]] constexpr bool is_link_local_multicast(const ipv4_address& a) noexcept {
   return a.bytes[0] == 224 && a.bytes[1] == 0 && a.bytes[2] == 0;
 }
+/// The last four bytes of an IPv6 address as an IPv4 address (the IPv4 part of `::ffff:a.b.c.d`).
 [[nodiscard]] constexpr ipv4_address mapped_ipv4(const ipv6_address& a) noexcept {
   return ipv4_address{{a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]}};
 }
@@ -335,11 +337,21 @@ constexpr bool is_alnum_lower(char c) noexcept {
 }
 
 /// A fully qualified domain name as the API checks FQDN endpoint addresses: an optional trailing
-/// dot, then a DNS-1123 subdomain of at least two labels.
+/// dot, then a DNS-1123 subdomain (at most 253 characters without that dot) of at least two
+/// labels, each of them a DNS-1123 label (so at most 63 characters).
 [[nodiscard]] constexpr bool is_fully_qualified_domain_name(std::string_view s) noexcept {
   if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   if (!is_dns1123_subdomain(s)) return false;
-  return s.find('.') != std::string_view::npos;
+  if (s.find('.') == std::string_view::npos) return false;
+  // Unlike a subdomain, every label of an FQDN is held to the DNS label length limit.
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = s.find('.', start);
+    const std::size_t end = dot == std::string_view::npos ? s.size() : dot;
+    if (end - start > 63) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
 }
 
 /// The IPv4 address family: 4-byte addresses, `addressType: IPv4`.

@@ -6,6 +6,7 @@
 // that absent and empty stay apart where Kubernetes keeps them apart.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstddef>
 #include <functional>
@@ -457,12 +458,8 @@ struct node {
     const char c = s[i];
     if (c >= '0' && c <= '9') {
       any_digit = true;
-      if (digits.size() < 40) {
-        digits += c;
-        if (seen_dot) ++frac_digits;
-      } else if (!seen_dot) {
-        return std::nullopt;  // far too large
-      }
+      if (seen_dot) ++frac_digits;
+      if (!digits.empty() || c != '0') digits += c;  // significant digits only, none dropped
     } else if (c == '.' && !seen_dot) {
       seen_dot = true;
     } else {
@@ -501,8 +498,7 @@ struct node {
     int e = 0;
     for (; k < suffix.size(); ++k) {
       if (suffix[k] < '0' || suffix[k] > '9') return std::nullopt;
-      e = e * 10 + (suffix[k] - '0');
-      if (e > 100) return std::nullopt;
+      e = std::min(e * 10 + (suffix[k] - '0'), 100000);  // saturate: the result is 0, 1 or too large
     }
     exp10 = eneg ? -e : e;
   } else {
@@ -512,10 +508,18 @@ struct node {
   // for the magnitude; Kubernetes rounds the scaled value up).
   const int scale = exp10 - frac_digits + 3;
   // Strip leading zeros to keep the digit count meaningful.
-  std::size_t first = digits.find_first_not_of('0');
-  if (first == std::string::npos) return 0;
-  std::string_view d(digits);
-  d.remove_prefix(first);
+  if (digits.empty()) return 0;
+  if (mul > 1) {
+    // Exact product with the binary multiplier first, so that rounding up sees the whole value.
+    std::uint64_t carry = 0;
+    for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+      const std::uint64_t x = static_cast<std::uint64_t>(*it - '0') * static_cast<std::uint64_t>(mul) + carry;
+      *it = static_cast<char>('0' + x % 10);
+      carry = x / 10;
+    }
+    for (; carry != 0; carry /= 10) digits.insert(digits.begin(), static_cast<char>('0' + carry % 10));
+  }
+  const std::string_view d(digits);
   constexpr std::uint64_t limit = static_cast<std::uint64_t>(INT64_MAX);
   std::uint64_t value = 0;
   const auto push = [&](unsigned digit) {
@@ -540,10 +544,6 @@ struct node {
       if (value == limit) return std::nullopt;
       ++value;  // round up, as Kubernetes' MilliValue does
     }
-  }
-  if (mul > 1) {
-    if (value > limit / static_cast<std::uint64_t>(mul)) return std::nullopt;
-    value *= static_cast<std::uint64_t>(mul);
   }
   const auto v = static_cast<std::int64_t>(value);
   return negative ? -v : v;
