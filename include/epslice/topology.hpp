@@ -1,0 +1,1021 @@
+// SPDX-License-Identifier: Apache-2.0
+// Topology hints: zone capacity from nodes, per-zone allocations, topology-aware hints, trafficDistribution.
+//
+// Upstream (k8s.io/endpointslice `topologycache` and `trafficdist`) keeps per-service state in a
+// shared, locked cache. Here every function is pure: the cache's state is an explicit input
+// (zone ratios, the service's "hints populated" mark) and an explicit output (the per-zone hint
+// counts to store, the new mark, the events to emit).
+//
+// Deterministic rules where upstream iterates Go maps (documented once here, used everywhere):
+//  - zones are always visited in ascending byte order of their names (`zone_map` is a std::map);
+//  - when several zones have the same largest giving or receiving value, the one whose name sorts
+//    first is taken;
+//  - redistribution hints an endpoint for the receiving zone whose name sorts first among those
+//    that still receive.
+// None of these choices changes a count that upstream's tests assert.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "address.hpp"
+#include "types.hpp"
+
+namespace epslice {
+
+/// A map keyed by zone name, ordered by name (the deterministic iteration order of this header).
+template <class T>
+using zone_map = std::map<std::string, T, std::less<>>;
+/// Share of the cluster's allocatable CPU per zone (0..1), upstream's `cpuRatiosByZone`.
+using zone_ratios = zone_map<double>;
+/// A number of endpoints (or hints) per zone, upstream's `EndpointZoneInfo`.
+using zone_counts = zone_map<std::int64_t>;
+
+/// Upstream's overload threshold: no endpoint should receive more than 20% above its fair share.
+inline constexpr double overload_threshold = 0.2;
+/// The factor applied to a zone's desired endpoints to get its minimum: 1 / (1 + 0.2) as an IEEE
+/// double (0.8333333333333334), as upstream computes it.
+inline constexpr double min_allocation_factor = 1.0 / (1.0 + overload_threshold);
+
+// ---------------------------------------------------------------------------------------------
+// Events and reasons.
+
+/// Upstream's event texts (`topologycache/event.go`) and event reasons.
+namespace topology_messages {
+inline constexpr std::string_view no_zone_specified = "One or more endpoints do not have a zone specified";
+inline constexpr std::string_view no_allocated_hints_for_zones = "No hints allocated for zones";
+inline constexpr std::string_view hints_enabled = "Topology Aware Hints has been enabled";
+inline constexpr std::string_view hints_disabled = "Topology Aware Hints has been disabled";
+inline constexpr std::string_view insufficient_node_info =
+    "Insufficient Node information: allocatable CPU or zone not specified on one or more nodes";
+inline constexpr std::string_view nodes_ready_in_one_zone_only = "Nodes only ready in one zone";
+inline constexpr std::string_view insufficient_number_of_endpoints = "Insufficient number of endpoints";
+inline constexpr std::string_view min_allocation_exceeds_overload_threshold =
+    "Unable to allocate minimum required endpoints to each zone without exceeding overload threshold";
+inline constexpr std::string_view reason_enabled = "TopologyAwareHintsEnabled";
+inline constexpr std::string_view reason_disabled = "TopologyAwareHintsDisabled";
+inline constexpr std::string_view type_normal = "Normal";
+inline constexpr std::string_view type_warning = "Warning";
+}  // namespace topology_messages
+
+/// Why topology-aware hints cannot be used, one value per upstream event message.
+enum class hints_problem : std::uint8_t {
+  insufficient_node_info,                     ///< no usable zone ratios
+  nodes_ready_in_one_zone_only,               ///< ratios for fewer than 2 zones
+  insufficient_number_of_endpoints,           ///< more zones than ready endpoints
+  min_allocation_exceeds_overload_threshold,  ///< the zone minimums add up to more than N
+  no_zone_specified,                          ///< a ready endpoint to write has no zone
+  no_allocated_hints_for_zones,               ///< nothing was hinted at all
+};
+
+/// The upstream message (without counts or address type) of a problem.
+[[nodiscard]] constexpr std::string_view message_of(hints_problem p) noexcept {
+  switch (p) {
+    case hints_problem::insufficient_node_info: return topology_messages::insufficient_node_info;
+    case hints_problem::nodes_ready_in_one_zone_only: return topology_messages::nodes_ready_in_one_zone_only;
+    case hints_problem::insufficient_number_of_endpoints: return topology_messages::insufficient_number_of_endpoints;
+    case hints_problem::min_allocation_exceeds_overload_threshold:
+      return topology_messages::min_allocation_exceeds_overload_threshold;
+    case hints_problem::no_zone_specified: return topology_messages::no_zone_specified;
+    case hints_problem::no_allocated_hints_for_zones: return topology_messages::no_allocated_hints_for_zones;
+  }
+  return topology_messages::insufficient_node_info;
+}
+
+/// Hints cannot be used: the problem and the full event message as upstream emits it
+/// (e.g. `Insufficient number of endpoints (2 endpoints, 3 zones), addressType: IPv4`).
+struct hints_unavailable {
+  hints_problem problem = hints_problem::insufficient_node_info;
+  std::string message;
+  friend bool operator==(const hints_unavailable&, const hints_unavailable&) = default;
+};
+
+/// An event upstream records on the Service (type `Normal`/`Warning`, reason, message).
+struct topology_event {
+  std::string type;
+  std::string reason;
+  std::string message;
+  friend bool operator==(const topology_event&, const topology_event&) = default;
+};
+
+/// `<message>, addressType: <type>`, upstream's `FormatWithAddressType`.
+[[nodiscard]] inline std::string with_address_type(std::string_view message, std::string_view address_type) {
+  std::string out(message);
+  out += ", addressType: ";
+  out += address_type;
+  return out;
+}
+
+/// The Warning event upstream emits when a Service that had topology-aware hints loses them
+/// because its annotation no longer enables them (`Topology Aware Hints has been disabled`).
+[[nodiscard]] inline topology_event hints_disabled_event(std::string_view address_type) {
+  return {std::string(topology_messages::type_warning), std::string(topology_messages::reason_disabled),
+          with_address_type(topology_messages::hints_disabled, address_type)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zone capacity (upstream `TopologyCache.SetNodes`).
+
+/// Why the node information does not support hints.
+enum class capacity_problem : std::uint8_t {
+  none,                     ///< sufficient
+  node_missing_zone_or_cpu, ///< a counted node has no zone label, an empty one, or no/zero CPU
+  no_cpu,                   ///< the counted nodes add up to zero CPU (also: no counted node)
+  fewer_than_two_zones,     ///< the counted nodes span fewer than 2 zones
+};
+
+/// The CPU capacity of the cluster per zone, and each zone's share of it.
+struct zone_capacity {
+  /// Upstream's `sufficientNodeInfo`: true iff `ratios` is set.
+  bool sufficient = false;
+  capacity_problem problem = capacity_problem::no_cpu;
+  /// The name of the node that lacked a zone or CPU (problem `node_missing_zone_or_cpu`).
+  std::string offending_node;
+  /// Allocatable CPU in millicores per zone; empty unless sufficient.
+  zone_counts cpu_millis;
+  /// Total allocatable CPU in millicores over the counted nodes; 0 unless sufficient.
+  std::int64_t total_cpu_millis = 0;
+  /// `cpu_millis[zone] / total_cpu_millis` as doubles; nullopt (upstream nil) unless sufficient.
+  std::optional<zone_ratios> ratios;
+  friend bool operator==(const zone_capacity&, const zone_capacity&) = default;
+};
+
+/// True when a node carries either control-plane label (any value) and so is not counted.
+[[nodiscard]] inline bool is_excluded_node(const node& n) noexcept {
+  const auto& labels = n.metadata.labels;
+  return labels.find(well_known::control_plane_label) != labels.end() ||
+         labels.find(well_known::master_label) != labels.end();
+}
+
+/// Zone capacity from nodes, as upstream's `SetNodes`. Steps, for each node in input order:
+///  1. skip it if it carries a control-plane label (`is_excluded_node`);
+///  2. skip it unless it is Ready;
+///  3. if its zone label is missing or empty, or its allocatable CPU is absent or zero, stop:
+///     the result is insufficient (`node_missing_zone_or_cpu`) whatever the other nodes hold;
+///  4. add its CPU to its zone and to the total.
+/// Then: zero total CPU or fewer than 2 zones is insufficient; otherwise each zone's ratio is its
+/// CPU divided by the total (millicores, as doubles).
+[[nodiscard]] inline zone_capacity compute_zone_capacity(std::span<const node> nodes) {
+  zone_capacity out;
+  zone_counts cpu;
+  std::int64_t total = 0;
+  for (const node& n : nodes) {
+    if (is_excluded_node(n) || !n.ready) continue;
+    const std::string_view zone = n.zone();
+    if (zone.empty() || !n.allocatable_cpu_millis || *n.allocatable_cpu_millis == 0) {
+      out.problem = capacity_problem::node_missing_zone_or_cpu;
+      out.offending_node = n.metadata.name;
+      return out;
+    }
+    total += *n.allocatable_cpu_millis;
+    auto it = cpu.find(zone);
+    if (it == cpu.end()) it = cpu.emplace(std::string(zone), 0).first;
+    it->second += *n.allocatable_cpu_millis;
+  }
+  if (total == 0) {
+    out.problem = capacity_problem::no_cpu;
+    return out;
+  }
+  if (cpu.size() < 2) {
+    out.problem = capacity_problem::fewer_than_two_zones;
+    return out;
+  }
+  out.sufficient = true;
+  out.problem = capacity_problem::none;
+  out.total_cpu_millis = total;
+  zone_ratios ratios;
+  for (const auto& [zone, millis] : cpu)
+    ratios.emplace(zone, static_cast<double>(millis) / static_cast<double>(total));
+  out.ratios = std::move(ratios);
+  out.cpu_millis = std::move(cpu);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocations (upstream `TopologyCache.getAllocations`).
+
+/// How many endpoints a zone should be hinted for.
+struct zone_allocation {
+  std::int64_t minimum = 0;  ///< ceil(desired * 1/1.2): fewer would overload the zone's endpoints
+  std::int64_t maximum = 0;  ///< minimum + N - sum of all minimums
+  double desired = 0;        ///< max(ratio * N, minimum)
+  friend bool operator==(const zone_allocation&, const zone_allocation&) = default;
+};
+/// Allocations of every zone that has a ratio.
+using zone_allocations = zone_map<zone_allocation>;
+
+/// Allocations, or why there are none.
+struct allocation_result {
+  zone_allocations allocations;              ///< empty when `error` is set
+  std::optional<hints_unavailable> error;    ///< message without the address-type suffix
+  friend bool operator==(const allocation_result&, const allocation_result&) = default;
+};
+
+/// Allocations for `ready_endpoints` (N) ready endpoints over the zones of `ratios`. Errors, in
+/// upstream's order:
+///  1. `ratios` is nullopt -> insufficient_node_info;
+///  2. fewer than 2 zones -> nodes_ready_in_one_zone_only;
+///  3. more zones than N -> insufficient_number_of_endpoints (`... (N endpoints, Z zones)`);
+///  4. per zone `desired = ratio * N`, `minimum = ceil(desired * 1/1.2)`; once the minimums add up
+///     to more than N -> min_allocation_exceeds_overload_threshold (`... (N endpoints, Z zones)`).
+/// Otherwise each zone gets `desired = max(desired, minimum)` and `maximum = minimum + N - sum(minimum)`.
+[[nodiscard]] inline allocation_result compute_allocations(const std::optional<zone_ratios>& ratios,
+                                                           std::int64_t ready_endpoints) {
+  allocation_result out;
+  const auto fail = [&](hints_problem p, bool counts) {
+    std::string msg(message_of(p));
+    if (counts) {
+      msg += " (";
+      msg += std::to_string(ready_endpoints);
+      msg += " endpoints, ";
+      msg += std::to_string(ratios->size());
+      msg += " zones)";
+    }
+    out.error = hints_unavailable{p, std::move(msg)};
+    out.allocations.clear();
+    return out;
+  };
+  if (!ratios) return fail(hints_problem::insufficient_node_info, false);
+  if (ratios->size() < 2) return fail(hints_problem::nodes_ready_in_one_zone_only, false);
+  if (static_cast<std::int64_t>(ratios->size()) > ready_endpoints)
+    return fail(hints_problem::insufficient_number_of_endpoints, true);
+  const double n = static_cast<double>(ready_endpoints);
+  std::int64_t remaining = ready_endpoints;
+  std::int64_t min_total = 0;
+  for (const auto& [zone, ratio] : *ratios) {
+    const double desired = ratio * n;
+    const auto minimum = static_cast<std::int64_t>(std::ceil(desired * min_allocation_factor));
+    out.allocations.emplace(zone, zone_allocation{minimum, 0, std::max(desired, static_cast<double>(minimum))});
+    min_total += minimum;
+    remaining -= minimum;
+    if (remaining < 0) return fail(hints_problem::min_allocation_exceeds_overload_threshold, true);
+  }
+  for (auto& [zone, a] : out.allocations) a.maximum = a.minimum + ready_endpoints - min_total;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slices and the small helpers of the hints pipeline.
+
+/// The slices of one Service and address type that a reconcile is about to handle: the ones it
+/// creates, the ones it updates, and the existing ones it leaves alone (upstream's `SliceInfo`).
+template <class F>
+struct slice_set {
+  std::vector<basic_endpoint_slice<F>> to_create;
+  std::vector<basic_endpoint_slice<F>> to_update;
+  std::vector<basic_endpoint_slice<F>> unchanged;
+  friend bool operator==(const slice_set&, const slice_set&) = default;
+};
+
+/// Slices with hints set or removed, and how many endpoints' `hints` differ from the input.
+template <class F>
+struct hinted_slices {
+  slice_set<F> slices;
+  std::size_t hint_changes = 0;
+};
+
+/// True only for an explicit `ready: true` (the hints code does not read nil as ready).
+template <class F>
+[[nodiscard]] bool endpoint_ready(const basic_endpoint<F>& e) noexcept {
+  return e.conditions.ready.value_or(false);
+}
+
+/// The number of ready endpoints over all slices of the set (upstream `getTotalReadyEndpoints`).
+template <class F>
+[[nodiscard]] std::int64_t total_ready_endpoints(const slice_set<F>& s) noexcept {
+  std::int64_t n = 0;
+  for (const auto* list : {&s.to_create, &s.to_update, &s.unchanged})
+    for (const auto& slice : *list)
+      for (const auto& e : slice.endpoints)
+        if (endpoint_ready(e)) ++n;
+  return n;
+}
+
+/// The hints of an unchanged slice per zone, or nullopt when the slice must be rewritten
+/// (upstream `getHintsByZone`): a ready endpoint without zone hints, a hint for a zone without
+/// an allocation, or hints that with `allocated_so_far` exceed a zone's maximum. An endpoint
+/// hinted for several zones counts in each.
+template <class F>
+[[nodiscard]] std::optional<zone_counts> hints_by_zone(const basic_endpoint_slice<F>& slice,
+                                                       const zone_counts& allocated_so_far,
+                                                       const zone_allocations& allocations) {
+  zone_counts out;
+  for (const auto& e : slice.endpoints) {
+    if (!endpoint_ready(e)) continue;
+    if (!e.hints || e.hints->for_zones.empty()) return std::nullopt;
+    for (const auto& z : e.hints->for_zones) {
+      if (allocations.find(z.name) == allocations.end()) return std::nullopt;
+      ++out[z.name];
+    }
+  }
+  for (const auto& [zone, count] : out) {
+    auto so_far = allocated_so_far.find(zone);
+    const std::int64_t before = so_far == allocated_so_far.end() ? 0 : so_far->second;
+    if (count + before > allocations.find(zone)->second.maximum) return std::nullopt;
+  }
+  return out;
+}
+
+/// Whole endpoints each zone gives to or receives from others.
+struct giving_receiving {
+  zone_counts giving;
+  zone_counts receiving;
+  friend bool operator==(const giving_receiving&, const giving_receiving&) = default;
+};
+
+/// Upstream `getGivingAndReceivingZones`. Steps:
+///  1. for each zone with an allocation: `allocated > desired` gives the difference,
+///     `allocated < desired` receives it (as doubles);
+///  2. repeatedly take the zone with the largest positive giving value and the one with the
+///     largest positive receiving value (ties: first name); stop when either is missing, both
+///     values are below 1, or either is below 0.5; else move one endpoint between them.
+[[nodiscard]] inline giving_receiving giving_and_receiving_zones(const zone_allocations& allocations,
+                                                                 const zone_counts& allocated) {
+  zone_map<double> giving_desired, receiving_desired;
+  for (const auto& [zone, a] : allocations) {
+    auto it = allocated.find(zone);
+    const double have = it == allocated.end() ? 0.0 : static_cast<double>(it->second);
+    if (have > a.desired) giving_desired.emplace(zone, have - a.desired);
+    else if (have < a.desired) receiving_desired.emplace(zone, a.desired - have);
+  }
+  const auto most = [](zone_map<double>& m) {
+    auto best = m.end();
+    double num = 0.0;
+    for (auto it = m.begin(); it != m.end(); ++it)
+      if (it->second > num) {
+        num = it->second;
+        best = it;
+      }
+    return best;
+  };
+  giving_receiving out;
+  while (true) {
+    auto g = most(giving_desired);
+    auto r = most(receiving_desired);
+    if (g == giving_desired.end() || r == receiving_desired.end()) break;
+    if ((g->second < 1.0 && r->second < 1.0) || g->second < 0.5 || r->second < 0.5) break;
+    ++out.giving[g->first];
+    g->second -= 1.0;
+    ++out.receiving[r->first];
+    r->second -= 1.0;
+  }
+  return out;
+}
+
+namespace detail {
+
+/// One ready endpoint of a slice about to be written, during hint assignment.
+template <class F>
+struct hint_slot {
+  basic_endpoint<F>* endpoint = nullptr;
+  std::string_view own_zone;  ///< the endpoint's zone (may be empty before the zone check)
+  std::string target;         ///< the zone it is to be hinted for
+  bool keep = false;          ///< stable mode: its existing hint stays as it is
+};
+
+template <class F>
+void collect_slots(std::vector<basic_endpoint_slice<F>>& slices, std::vector<hint_slot<F>>& out) {
+  for (auto& slice : slices)
+    for (auto& e : slice.endpoints)
+      if (endpoint_ready(e)) {
+        hint_slot<F> s;
+        s.endpoint = &e;
+        if (e.zone) s.own_zone = *e.zone;
+        out.push_back(std::move(s));
+      }
+}
+
+/// Upstream's `redistributeHints` walk over ready endpoints in order: an endpoint whose own zone
+/// still gives is re-targeted at the first (by name) zone that still receives. Returns the change
+/// per zone (+1 receiving, -1 giving). `moved` (when non-null) receives the slot indexes moved.
+template <class F>
+zone_counts redistribute_slots(std::vector<hint_slot<F>>& slots, zone_counts giving, zone_counts receiving,
+                               std::vector<std::size_t>* moved) {
+  zone_counts delta;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (giving.empty() || receiving.empty()) break;
+    auto& s = slots[i];
+    if (s.own_zone.empty()) continue;
+    auto g = giving.find(s.own_zone);
+    if (g == giving.end() || g->second <= 0) continue;
+    for (auto r = receiving.begin(); r != receiving.end(); ++r) {
+      if (r->second <= 0) continue;
+      const std::string to = r->first;
+      const std::string from = g->first;
+      s.target = to;
+      if (moved) moved->push_back(i);
+      if (g->second == 1) giving.erase(g); else --g->second;
+      if (r->second == 1) receiving.erase(r); else --r->second;
+      ++delta[to];
+      --delta[from];
+      break;
+    }
+  }
+  return delta;
+}
+
+inline endpoint_hints zone_hint(std::string zone) {
+  endpoint_hints h;
+  h.for_zones.push_back(for_zone{std::move(zone)});
+  return h;
+}
+
+}  // namespace detail
+
+/// Result of `redistribute_hints`.
+template <class F>
+struct redistribution_result {
+  std::vector<basic_endpoint_slice<F>> slices;
+  zone_counts redistributions;  ///< per zone: +1 per endpoint received, -1 per endpoint given
+};
+
+/// Upstream `redistributeHints` on its own: walks the slices' ready endpoints in order and hints
+/// each endpoint whose zone still gives for the first (by name) zone that still receives, until
+/// either side is exhausted. Only the re-hinted endpoints change.
+template <class F>
+[[nodiscard]] redistribution_result<F> redistribute_hints(std::vector<basic_endpoint_slice<F>> slices,
+                                                          zone_counts giving, zone_counts receiving) {
+  std::vector<detail::hint_slot<F>> slots;
+  detail::collect_slots(slices, slots);
+  std::vector<std::size_t> moved;
+  redistribution_result<F> out;
+  out.redistributions = detail::redistribute_slots(slots, std::move(giving), std::move(receiving), &moved);
+  for (std::size_t i : moved) slots[i].endpoint->hints = detail::zone_hint(slots[i].target);
+  out.slices = std::move(slices);
+  return out;
+}
+
+/// Remove every hint (upstream `RemoveHintsFromSlices`). Steps:
+///  1. clear the hints of every endpoint of the slices to create and to update;
+///  2. every unchanged slice with an endpoint that has hints gets its hints cleared and moves to
+///     the end of `to_update` (in its order); the others stay unchanged.
+template <class F>
+[[nodiscard]] hinted_slices<F> remove_hints(slice_set<F> s) {
+  hinted_slices<F> out;
+  for (auto* list : {&s.to_create, &s.to_update})
+    for (auto& slice : *list)
+      for (auto& e : slice.endpoints)
+        if (e.hints) {
+          e.hints.reset();
+          ++out.hint_changes;
+        }
+  std::vector<basic_endpoint_slice<F>> still;
+  for (auto& slice : s.unchanged) {
+    bool changed = false;
+    for (auto& e : slice.endpoints)
+      if (e.hints) {
+        e.hints.reset();
+        ++out.hint_changes;
+        changed = true;
+      }
+    (changed ? s.to_update : still).push_back(std::move(slice));
+  }
+  s.unchanged = std::move(still);
+  out.slices = std::move(s);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topology-aware hints (upstream `TopologyCache.AddHints`).
+
+/// How hints are assigned once allocations exist.
+enum class hint_mode : std::uint8_t {
+  /// As upstream: every ready endpoint written is hinted for its own zone, then the first
+  /// endpoints of over-served zones (walk order) move to under-served ones.
+  upstream,
+  /// Beyond upstream: keep every still-valid hint (one zone that has an allocation, no node
+  /// hints) and re-hint the fewest endpoints that brings every zone between its minimum and
+  /// maximum. Endpoints that must be (re)hinted go to their own zone when it lacks endpoints or
+  /// has room, else to the zone that lacks the most (ties: first name). When the bounds cannot
+  /// be met (only with endpoints in zones without allocations or unchanged slices that hint
+  /// several zones per endpoint) the upstream assignment is used instead.
+  stable,
+};
+
+/// Copy hints from `previous` slices (the existing ones) to the endpoints of `to_create` and
+/// `to_update` that have none and the same identity: sorted addresses, hostname, targetRef
+/// namespace and name. The reconciler builds written slices from desired endpoints, which carry
+/// no hints; stable mode needs the previous hints there to keep them. Unchanged slices are not
+/// touched. When several previous endpoints share an identity, the first one's hints are used.
+template <class F>
+[[nodiscard]] slice_set<F> carry_over_hints(slice_set<F> s, std::span<const basic_endpoint_slice<F>> previous) {
+  using key = std::tuple<std::vector<typename F::address>, std::string, std::string, std::string>;
+  const auto key_of = [](const basic_endpoint<F>& e) {
+    key k;
+    std::get<0>(k).assign(e.addresses.begin(), e.addresses.end());
+    std::sort(std::get<0>(k).begin(), std::get<0>(k).end());
+    std::get<1>(k) = e.hostname.value_or("");
+    if (e.target_ref) {
+      std::get<2>(k) = e.target_ref->namespace_;
+      std::get<3>(k) = e.target_ref->name;
+    }
+    return k;
+  };
+  std::map<key, const endpoint_hints*> hints;
+  for (const auto& slice : previous)
+    for (const auto& e : slice.endpoints)
+      if (e.hints) hints.emplace(key_of(e), &*e.hints);
+  if (hints.empty()) return s;
+  for (auto* list : {&s.to_create, &s.to_update})
+    for (auto& slice : *list)
+      for (auto& e : slice.endpoints)
+        if (!e.hints) {
+          auto it = hints.find(key_of(e));
+          if (it != hints.end()) e.hints = *it->second;
+        }
+  return s;
+}
+
+/// Everything `add_hints` decided.
+template <class F>
+struct add_hints_result {
+  slice_set<F> slices;
+  /// The per-zone hint counts to remember for this Service and address type (upstream's
+  /// `endpointsByService[svc][type]`, input of `service_overloaded`); nullopt: forget them.
+  std::optional<zone_counts> hinted_by_zone;
+  /// The Service's "hints populated" mark after the call (upstream's `hintsPopulatedByService`).
+  bool hints_populated = false;
+  /// Set when hints cannot be used (the slices then carry no hints).
+  std::optional<hints_unavailable> unavailable;
+  /// The events upstream would record on the Service.
+  std::vector<topology_event> events;
+  /// Allocations used (empty when allocation failed).
+  zone_allocations allocations;
+  /// Endpoints whose `hints` differ from the input (across all three lists).
+  std::size_t hint_changes = 0;
+  /// Stable mode only: the bounds could not be met and the upstream assignment was used.
+  bool stable_fallback = false;
+};
+
+namespace detail {
+
+template <class F>
+add_hints_result<F> hints_failed(slice_set<F> s, hints_problem p, std::string message, zone_allocations allocs) {
+  add_hints_result<F> out;
+  auto removed = remove_hints(std::move(s));
+  out.slices = std::move(removed.slices);
+  out.hint_changes = removed.hint_changes;
+  out.unavailable = hints_unavailable{p, message};
+  out.events.push_back({std::string(topology_messages::type_warning), std::string(topology_messages::reason_disabled),
+                        std::move(message)});
+  out.allocations = std::move(allocs);
+  return out;
+}
+
+/// Upstream's own-zone assignment followed by redistribution. Returns the per-zone counts.
+template <class F>
+zone_counts assign_upstream(std::vector<hint_slot<F>>& slots, const zone_allocations& allocations,
+                            zone_counts allocated) {
+  for (auto& s : slots) {
+    s.target = std::string(s.own_zone);
+    s.keep = false;
+    ++allocated[s.target];
+  }
+  auto gr = giving_and_receiving_zones(allocations, allocated);
+  auto delta = redistribute_slots(slots, std::move(gr.giving), std::move(gr.receiving), nullptr);
+  for (const auto& [zone, d] : delta) allocated[zone] += d;
+  return allocated;
+}
+
+/// True when the endpoint's current hint can be kept by stable mode.
+template <class F>
+const std::string* keepable_hint(const basic_endpoint<F>& e, const zone_allocations& allocations) {
+  if (!e.hints || e.hints->for_zones.size() != 1 || !e.hints->for_nodes.empty()) return nullptr;
+  const std::string& z = e.hints->for_zones.front().name;
+  return allocations.find(z) != allocations.end() ? &z : nullptr;
+}
+
+/// Stable assignment (see hint_mode::stable). Returns the counts, or nullopt when the bounds
+/// cannot be met.
+template <class F>
+std::optional<zone_counts> assign_stable(std::vector<hint_slot<F>>& slots, const zone_allocations& allocations,
+                                         const zone_counts& fixed) {
+  zone_counts count;  // per allocation zone: fixed + kept + assigned
+  for (const auto& [zone, a] : allocations) {
+    auto it = fixed.find(zone);
+    count[zone] = it == fixed.end() ? 0 : it->second;
+  }
+  zone_counts outside;  // endpoints of zones without an allocation: own zone, as upstream
+  std::vector<std::size_t> free_slots;
+  std::map<std::string, std::vector<std::size_t>, std::less<>> kept_by_zone;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    auto& s = slots[i];
+    s.keep = false;
+    if (allocations.find(s.own_zone) == allocations.end()) {
+      s.target = std::string(s.own_zone);
+      ++outside[s.target];
+      continue;
+    }
+    if (const std::string* h = keepable_hint(*s.endpoint, allocations)) {
+      s.target = *h;
+      s.keep = true;
+      ++count[*h];
+      kept_by_zone[*h].push_back(i);
+    } else {
+      free_slots.push_back(i);
+    }
+  }
+  // Release one kept endpoint of `zone`: one hinted away from its own zone first, else the first.
+  const auto release = [&](const std::string& zone) {
+    auto& list = kept_by_zone[zone];
+    if (list.empty()) return false;
+    auto pick = std::find_if(list.begin(), list.end(), [&](std::size_t i) { return slots[i].own_zone != zone; });
+    if (pick == list.end()) pick = list.begin();
+    slots[*pick].keep = false;
+    free_slots.push_back(*pick);
+    list.erase(pick);
+    --count[zone];
+    return true;
+  };
+  // A: no zone above its maximum.
+  for (const auto& [zone, a] : allocations)
+    while (count[zone] > a.maximum)
+      if (!release(zone)) break;
+  // B: enough free endpoints to lift every zone to its minimum.
+  const auto need = [&] {
+    std::int64_t n = 0;
+    for (const auto& [zone, a] : allocations) n += std::max<std::int64_t>(0, a.minimum - count[zone]);
+    return n;
+  };
+  while (static_cast<std::int64_t>(free_slots.size()) < need()) {
+    // Take from the zone with the largest surplus over its desired value that is above minimum.
+    const std::string* from = nullptr;
+    double best = 0;
+    for (const auto& [zone, a] : allocations) {
+      if (count[zone] <= a.minimum || kept_by_zone[zone].empty()) continue;
+      const double surplus = static_cast<double>(count[zone]) - a.desired;
+      if (!from || surplus > best) {
+        from = &zone;
+        best = surplus;
+      }
+    }
+    if (!from || !release(*from)) break;
+  }
+  std::sort(free_slots.begin(), free_slots.end());
+  // C: assign the free endpoints, walk order. First own zones that lack endpoints, then any zone
+  // that lacks endpoints, then own zones with room, then the zone furthest below its desired value.
+  std::vector<bool> done(slots.size(), false);
+  const auto assign = [&](std::size_t i, const std::string& zone) {
+    slots[i].target = zone;
+    ++count[zone];
+    done[i] = true;
+  };
+  for (std::size_t i : free_slots) {
+    auto a = allocations.find(slots[i].own_zone);
+    if (count[a->first] < a->second.minimum) assign(i, a->first);
+  }
+  for (std::size_t i : free_slots) {
+    if (done[i]) continue;
+    const std::string* to = nullptr;
+    std::int64_t lack = 0;
+    for (const auto& [zone, a] : allocations)
+      if (a.minimum - count[zone] > lack) {
+        lack = a.minimum - count[zone];
+        to = &zone;
+      }
+    if (!to) break;
+    assign(i, *to);
+  }
+  for (std::size_t i : free_slots) {
+    if (done[i]) continue;
+    auto a = allocations.find(slots[i].own_zone);
+    if (count[a->first] < a->second.maximum) {
+      assign(i, a->first);
+      continue;
+    }
+    const std::string* to = nullptr;
+    double best = 0;
+    for (const auto& [zone, za] : allocations) {
+      if (count[zone] >= za.maximum) continue;
+      const double lack = za.desired - static_cast<double>(count[zone]);
+      if (!to || lack > best) {
+        to = &zone;
+        best = lack;
+      }
+    }
+    if (!to) return std::nullopt;
+    assign(i, *to);
+  }
+  for (const auto& [zone, a] : allocations)
+    if (count[zone] < a.minimum || count[zone] > a.maximum) return std::nullopt;
+  // Counts as upstream stores them: fixed + every hinted zone, zones outside included.
+  zone_counts out = fixed;
+  for (const auto& s : slots) ++out[s.target];
+  return out;
+}
+
+}  // namespace detail
+
+/// Topology-aware hints for one Service and address type, as upstream's `AddHints`.
+///
+/// Inputs: the slices (`to_create`, `to_update`, `unchanged`), the zone ratios (nullopt when the
+/// node information is insufficient), whether the Service had hints populated before (the
+/// upstream cache's mark; decides the Enabled event), and the mode. Steps:
+///  1. N = ready endpoints over all three lists (`total_ready_endpoints`);
+///  2. allocations for N (`compute_allocations`); on error remove all hints (`remove_hints`);
+///  3. unchanged slices are checked in order (`hints_by_zone` with the running counts): invalid
+///     ones move to the end of `to_update`, valid ones keep their hints and add their counts;
+///  4. every ready endpoint of `to_create` then `to_update` needs a zone, else remove all hints
+///     (no_zone_specified); not-ready endpoints are left as they are (upstream keeps their hints);
+///  5. upstream mode: hint each for its own zone, compute giving and receiving zones and
+///     redistribute (walk order); stable mode: see `hint_mode::stable`;
+///  6. no counts at all -> remove all hints (no_allocated_hints_for_zones);
+///  7. write `hints = {forZones: [zone]}`; emit the Enabled event unless already populated.
+/// Failures emit the Warning event whose message ends in `, addressType: <type>`.
+template <class F>
+[[nodiscard]] add_hints_result<F> add_hints(slice_set<F> slices, const std::optional<zone_ratios>& ratios,
+                                            bool hints_populated, hint_mode mode = hint_mode::upstream) {
+  static_assert(is_typed_family_v<F>, "hints are computed on typed slices only");
+  const std::int64_t n = total_ready_endpoints(slices);
+  auto alloc = compute_allocations(ratios, n);
+  if (alloc.error) {
+    const auto p = alloc.error->problem;
+    return detail::hints_failed(std::move(slices), p, with_address_type(alloc.error->message, F::name), {});
+  }
+  const zone_allocations& allocations = alloc.allocations;
+
+  // Step 3: unchanged slices with invalid hints are rewritten.
+  zone_counts fixed;
+  {
+    std::vector<basic_endpoint_slice<F>> still;
+    for (auto& slice : slices.unchanged) {
+      if (auto counts = hints_by_zone(slice, fixed, allocations)) {
+        for (const auto& [zone, c] : *counts) fixed[zone] += c;
+        still.push_back(std::move(slice));
+      } else {
+        slices.to_update.push_back(std::move(slice));
+      }
+    }
+    slices.unchanged = std::move(still);
+  }
+
+  // Step 4.
+  std::vector<detail::hint_slot<F>> slots;
+  detail::collect_slots(slices.to_create, slots);
+  detail::collect_slots(slices.to_update, slots);
+  for (const auto& s : slots)
+    if (s.own_zone.empty())
+      return detail::hints_failed(std::move(slices), hints_problem::no_zone_specified,
+                                  with_address_type(topology_messages::no_zone_specified, F::name), allocations);
+
+  // Step 5.
+  add_hints_result<F> out;
+  zone_counts allocated;
+  if (mode == hint_mode::stable) {
+    if (auto counts = detail::assign_stable(slots, allocations, fixed)) {
+      allocated = std::move(*counts);
+    } else {
+      out.stable_fallback = true;
+      allocated = detail::assign_upstream(slots, allocations, fixed);
+    }
+  } else {
+    allocated = detail::assign_upstream(slots, allocations, fixed);
+  }
+
+  // Step 6.
+  if (allocated.empty())
+    return detail::hints_failed(std::move(slices), hints_problem::no_allocated_hints_for_zones,
+                                with_address_type(topology_messages::no_allocated_hints_for_zones, F::name),
+                                allocations);
+
+  // Step 7.
+  for (auto& s : slots) {
+    if (s.keep) continue;
+    auto h = detail::zone_hint(std::move(s.target));
+    if (!s.endpoint->hints || !(*s.endpoint->hints == h)) ++out.hint_changes;
+    s.endpoint->hints = std::move(h);
+  }
+  if (!hints_populated)
+    out.events.push_back({std::string(topology_messages::type_normal), std::string(topology_messages::reason_enabled),
+                          with_address_type(topology_messages::hints_enabled, F::name)});
+  out.slices = std::move(slices);
+  out.hinted_by_zone = std::move(allocated);
+  out.hints_populated = true;
+  out.allocations = allocations;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Overload detection (upstream `serviceOverloaded`, `GetOverloadedServices`).
+
+/// True when stored hint counts no longer fit the zone ratios: counts are non-empty and (there
+/// are no ratios, a zone with a ratio has no count, or a zone's count is below
+/// `ceil(total * ratio * 1/1.2)`, total being the sum of the counts).
+[[nodiscard]] inline bool service_overloaded(const zone_counts& counts, const std::optional<zone_ratios>& ratios) {
+  if (counts.empty()) return false;
+  if (!ratios || ratios->empty()) return true;
+  double total = 0;
+  for (const auto& [zone, c] : counts) total += static_cast<double>(c);
+  for (const auto& [zone, ratio] : *ratios) {
+    auto it = counts.find(zone);
+    if (it == counts.end()) return true;
+    const double minimum = std::ceil(total * ratio * min_allocation_factor);
+    if (static_cast<double>(it->second) < minimum) return true;
+  }
+  return false;
+}
+
+/// Stored hint counts of many Services: Service key (`ns/name`) -> address type -> counts.
+using service_hint_counts = std::map<std::string, std::map<std::string, zone_counts, std::less<>>, std::less<>>;
+
+/// The Services (keys in ascending order) that any address type of which is overloaded under
+/// `ratios`; upstream re-syncs these after a node change.
+[[nodiscard]] inline std::vector<std::string> overloaded_services(const service_hint_counts& stored,
+                                                                  const std::optional<zone_ratios>& ratios) {
+  std::vector<std::string> out;
+  for (const auto& [key, by_type] : stored)
+    for (const auto& [type, counts] : by_type)
+      if (service_overloaded(counts, ratios)) {
+        out.push_back(key);
+        break;
+      }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// trafficDistribution (upstream `trafficdist.ReconcileHints`).
+
+/// `spec.trafficDistribution` values.
+namespace traffic_distribution {
+inline constexpr std::string_view prefer_close = "PreferClose";
+inline constexpr std::string_view prefer_same_zone = "PreferSameZone";
+inline constexpr std::string_view prefer_same_node = "PreferSameNode";
+}  // namespace traffic_distribution
+
+/// What trafficDistribution hints look like.
+enum class traffic_heuristic : std::uint8_t {
+  remove_hints,  ///< nil or unknown value: no hints at all
+  same_zone,     ///< PreferClose, PreferSameZone: `forZones: [own zone]`
+  same_node,     ///< PreferSameNode: `forZones: [own zone]` and `forNodes: [own node]`
+};
+
+/// The heuristic for a trafficDistribution value.
+[[nodiscard]] constexpr traffic_heuristic traffic_heuristic_for(std::optional<std::string_view> td) noexcept {
+  if (!td) return traffic_heuristic::remove_hints;
+  if (*td == traffic_distribution::prefer_close || *td == traffic_distribution::prefer_same_zone)
+    return traffic_heuristic::same_zone;
+  if (*td == traffic_distribution::prefer_same_node) return traffic_heuristic::same_node;
+  return traffic_heuristic::remove_hints;
+}
+
+/// The hints a heuristic wants on an endpoint (nullopt: none). Meaningful for ready endpoints.
+template <class F>
+[[nodiscard]] std::optional<endpoint_hints> wanted_hints(traffic_heuristic h, const basic_endpoint<F>& e) {
+  if (h == traffic_heuristic::remove_hints) return std::nullopt;
+  endpoint_hints out;
+  if (e.zone) out.for_zones.push_back(for_zone{*e.zone});
+  if (e.node_name && h == traffic_heuristic::same_node) out.for_nodes.push_back(for_node{*e.node_name});
+  if (out.for_zones.empty() && out.for_nodes.empty()) return std::nullopt;
+  return out;
+}
+
+/// True when a slice's hints differ from what the heuristic wants. Remove-hints: any endpoint has
+/// hints. Otherwise, over ready endpoints only: a wanted zone (node) hint that is missing or not
+/// exactly `[own zone]` (`[own node]`), or a non-empty zone (node) hint list where none is wanted.
+template <class F>
+[[nodiscard]] bool traffic_hints_need_update(traffic_heuristic h, const basic_endpoint_slice<F>& slice) noexcept {
+  for (const auto& e : slice.endpoints) {
+    if (h == traffic_heuristic::remove_hints) {
+      if (e.hints) return true;
+      continue;
+    }
+    if (!endpoint_ready(e)) continue;
+    if (e.zone) {
+      if (!e.hints || e.hints->for_zones.size() != 1 || e.hints->for_zones.front().name != *e.zone) return true;
+    } else if (e.hints && !e.hints->for_zones.empty()) {
+      return true;
+    }
+    if (e.node_name && h == traffic_heuristic::same_node) {
+      if (!e.hints || e.hints->for_nodes.size() != 1 || e.hints->for_nodes.front().name != *e.node_name) return true;
+    } else if (e.hints && !e.hints->for_nodes.empty()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// trafficDistribution hints, as upstream's `ReconcileHints`. Steps:
+///  1. choose the heuristic (`traffic_heuristic_for`);
+///  2. unchanged slices that need an update (`traffic_hints_need_update`) move, in order, to the
+///     end of `to_update`; the others are left exactly as they are;
+///  3. in every slice to create or update: remove-hints clears all hints; otherwise each ready
+///     endpoint gets the wanted hints (`wanted_hints`, nil when nothing is wanted) and not-ready
+///     endpoints are left as they are.
+template <class F>
+[[nodiscard]] hinted_slices<F> apply_traffic_distribution(slice_set<F> s, std::optional<std::string_view> td) {
+  const traffic_heuristic h = traffic_heuristic_for(td);
+  hinted_slices<F> out;
+  std::vector<basic_endpoint_slice<F>> still;
+  for (auto& slice : s.unchanged)
+    (traffic_hints_need_update(h, slice) ? s.to_update : still).push_back(std::move(slice));
+  s.unchanged = std::move(still);
+  for (auto* list : {&s.to_create, &s.to_update})
+    for (auto& slice : *list)
+      for (auto& e : slice.endpoints) {
+        if (h != traffic_heuristic::remove_hints && !endpoint_ready(e)) continue;
+        auto want = wanted_hints(h, e);
+        if (e.hints != want) {
+          ++out.hint_changes;
+          e.hints = std::move(want);
+        }
+      }
+  out.slices = std::move(s);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Precedence between the topology annotation and trafficDistribution.
+
+/// True when the Service's annotations enable topology-aware hints: the deprecated
+/// `service.kubernetes.io/topology-aware-hints` if present, else `service.kubernetes.io/topology-mode`
+/// if present; enabled iff that value is exactly `Auto` or `auto`.
+[[nodiscard]] inline bool topology_hints_enabled(const string_map& annotations) {
+  auto it = annotations.find(well_known::topology_aware_hints_annotation);
+  if (it == annotations.end()) {
+    it = annotations.find(well_known::topology_mode_annotation);
+    if (it == annotations.end()) return false;
+  }
+  return it->second == "Auto" || it->second == "auto";
+}
+
+/// True when the controller honours a trafficDistribution value: `PreferClose` always,
+/// `PreferSameZone` and `PreferSameNode` only with `prefer_same_traffic_distribution`.
+[[nodiscard]] constexpr bool valid_traffic_distribution(std::optional<std::string_view> td,
+                                                        bool prefer_same_traffic_distribution) noexcept {
+  if (!td) return false;
+  if (*td == traffic_distribution::prefer_close) return true;
+  if (!prefer_same_traffic_distribution) return false;
+  return *td == traffic_distribution::prefer_same_zone || *td == traffic_distribution::prefer_same_node;
+}
+
+/// What a Service's slices get.
+enum class hints_action : std::uint8_t {
+  topology_aware_hints,  ///< `add_hints` (the annotation wins)
+  traffic_distribution,  ///< `apply_traffic_distribution` with the Service's value
+  remove_hints,          ///< `remove_hints`
+};
+
+/// Controller settings that take part in the decision.
+struct hints_policy {
+  bool topology_cache = true;                     ///< the controller runs a topology cache
+  bool prefer_same_traffic_distribution = false;  ///< honour PreferSameZone / PreferSameNode
+};
+
+/// The decision and what goes with it.
+struct hints_decision {
+  hints_action action = hints_action::remove_hints;
+  traffic_heuristic heuristic = traffic_heuristic::remove_hints;  ///< for traffic_distribution
+  bool topology_enabled = false;                 ///< the annotation enables topology-aware hints
+  bool traffic_distribution_usable = false;      ///< upstream's canUseTrafficDistribution (metrics)
+  /// The topology cache must forget this Service's counts and mark (emitting
+  /// `hints_disabled_event` first when the mark was set).
+  bool forget_topology_state = false;
+  friend bool operator==(const hints_decision&, const hints_decision&) = default;
+};
+
+/// The precedence of upstream's reconciler (`reconcileByAddressType`) as one decision:
+///  1. usable trafficDistribution = valid (`valid_traffic_distribution`) and annotation not enabling;
+///  2. topology cache on and annotation enabling -> topology-aware hints;
+///  3. otherwise the cache (if any) forgets the Service; usable trafficDistribution -> its
+///     hints, else remove all hints.
+[[nodiscard]] inline hints_decision decide_hints(const string_map& annotations,
+                                                 std::optional<std::string_view> traffic_distribution,
+                                                 const hints_policy& policy = {}) {
+  hints_decision d;
+  d.topology_enabled = topology_hints_enabled(annotations);
+  d.traffic_distribution_usable =
+      valid_traffic_distribution(traffic_distribution, policy.prefer_same_traffic_distribution) && !d.topology_enabled;
+  if (policy.topology_cache && d.topology_enabled) {
+    d.action = hints_action::topology_aware_hints;
+    return d;
+  }
+  d.forget_topology_state = policy.topology_cache;
+  if (d.traffic_distribution_usable) {
+    d.action = hints_action::traffic_distribution;
+    d.heuristic = traffic_heuristic_for(traffic_distribution);
+  } else {
+    d.action = hints_action::remove_hints;
+  }
+  return d;
+}
+
+/// `decide_hints` for a Service view.
+[[nodiscard]] inline hints_decision decide_hints(const service& svc, const hints_policy& policy = {}) {
+  std::optional<std::string_view> td;
+  if (svc.traffic_distribution) td = *svc.traffic_distribution;
+  return decide_hints(svc.metadata.annotations, td, policy);
+}
+
+}  // namespace epslice
