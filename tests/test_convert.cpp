@@ -1,0 +1,1016 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of convert.hpp: pods to endpoints, repacking, truncation, mirroring, slices to Endpoints.
+#include <catch2/catch.hpp>
+
+#include <epslice/convert.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace epslice;
+
+namespace {
+
+// ES-fixtures (k8s-vectors.md §0): Service foo in test, selector foo=bar, IPv4, port foo:80->80.
+service make_service() {
+  service s;
+  s.metadata.name = "foo";
+  s.metadata.namespace_ = "test";
+  s.metadata.uid = "test-foo";
+  s.selector = string_map{{"foo", "bar"}};
+  s.ip_families = {"IPv4"};
+  service_port p;
+  p.name = "foo";
+  p.protocol = "TCP";
+  p.port = 80;
+  p.target_port = int_or_string{std::int32_t{80}};
+  s.ports.push_back(p);
+  return s;
+}
+
+pod make_pod(std::string name, std::vector<std::string> ips, bool ready, bool terminating = false) {
+  pod p;
+  p.metadata.name = std::move(name);
+  p.metadata.namespace_ = "test";
+  p.metadata.labels = {{"foo", "bar"}};
+  p.node_name = "node-1";
+  p.phase = "Running";
+  if (!ips.empty()) p.pod_ip = ips.front();
+  p.pod_ips = std::move(ips);
+  p.ready_condition = ready ? "True" : "False";
+  if (terminating) p.metadata.deletion_timestamp = "2024-01-01T00:00:00Z";
+  return p;
+}
+
+node make_node(std::string name, std::string zone = {}) {
+  node n;
+  n.metadata.name = std::move(name);
+  if (!zone.empty()) n.metadata.labels.emplace(std::string(well_known::zone_label), std::move(zone));
+  n.ready = true;
+  return n;
+}
+
+endpoint_port eport(std::string name, std::int32_t port, std::string protocol = "TCP",
+                    std::optional<std::string> app = std::nullopt) {
+  endpoint_port p;
+  p.name = std::move(name);
+  p.port = port;
+  p.protocol = std::move(protocol);
+  p.app_protocol = std::move(app);
+  return p;
+}
+
+endpoints_port lport(std::int32_t port, std::string name = "", std::string protocol = "TCP") {
+  endpoints_port p;
+  p.name = std::move(name);
+  p.port = port;
+  p.protocol = std::move(protocol);
+  return p;
+}
+
+endpoint_address addr(std::string ip, std::string uid = {}, std::string ref_name = {}) {
+  endpoint_address a;
+  a.ip = std::move(ip);
+  if (!uid.empty() || !ref_name.empty()) {
+    object_reference r;
+    r.kind = "Pod";
+    r.name = std::move(ref_name);
+    r.uid = std::move(uid);
+    a.target_ref = r;
+  }
+  return a;
+}
+
+endpoint_subset subset(std::vector<endpoint_address> ready, std::vector<endpoint_address> not_ready,
+                       std::vector<endpoints_port> ports) {
+  endpoint_subset s;
+  s.addresses = std::move(ready);
+  s.not_ready_addresses = std::move(not_ready);
+  s.ports = std::move(ports);
+  return s;
+}
+
+std::vector<std::string> texts(const nullable_vector<ipv4_address>& v) {
+  std::vector<std::string> out;
+  for (const auto& a : v) out.push_back(to_string(a));
+  return out;
+}
+
+// Subsets compared as an unordered collection (k8s-vectors.md F3).
+bool same_subsets(std::vector<endpoint_subset> a, std::vector<endpoint_subset> b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& s : a) {
+    auto it = std::find(b.begin(), b.end(), s);
+    if (it == b.end()) return false;
+    b.erase(it);
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Pods -> endpoints.
+
+TEST_CASE("convert: pod to endpoint conditions and fields (B2)", "[convert]") {
+  struct row {
+    const char* name;
+    bool ready;
+    bool terminating;
+    bool publish_not_ready;
+    bool node_zone;
+    std::vector<std::string> ips;
+    bool hostname;
+    bool want_ready, want_serving, want_terminating;
+    std::vector<std::string> want_addresses;
+  };
+  const std::vector<row> rows = {
+      {"ready pod", true, false, false, false, {"1.2.3.5"}, false, true, true, false, {"1.2.3.5"}},
+      {"ready pod, publishNotReadyAddresses", true, false, true, false, {"1.2.3.5"}, false, true, true, false, {"1.2.3.5"}},
+      {"unready pod", false, false, false, false, {"1.2.3.5"}, false, false, false, false, {"1.2.3.5"}},
+      {"unready pod, publishNotReadyAddresses", false, false, true, false, {"1.2.3.5"}, false, true, false, false, {"1.2.3.5"}},
+      {"ready pod, node labels", true, false, false, true, {"1.2.3.5"}, false, true, true, false, {"1.2.3.5"}},
+      {"multi-IP pod, node labels", true, false, false, true, {"1.2.3.4", "1234::5678:0000:0000:9abc:def0"}, false, true, true, false, {"1.2.3.4"}},
+      {"ready pod, hostname", true, false, false, true, {"1.2.3.5"}, true, true, true, false, {"1.2.3.5"}},
+      {"ready terminating pod", true, true, false, false, {"1.2.3.5"}, false, false, true, true, {"1.2.3.5"}},
+      {"not ready terminating pod", false, true, false, false, {"1.2.3.5"}, false, false, false, true, {"1.2.3.5"}},
+      {"terminating pod, publishNotReadyAddresses", false, true, true, false, {"1.2.3.5"}, false, true, false, true, {"1.2.3.5"}},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      service svc = make_service();
+      svc.publish_not_ready_addresses = r.publish_not_ready;
+      pod p = make_pod("pod1", r.ips, r.ready, r.terminating);
+      if (r.hostname) {
+        p.hostname = "example-hostname";
+        p.subdomain = "foo";
+      }
+      const node n = make_node("node-1", r.node_zone ? "us-central1-a" : "");
+      const auto ep = pod_to_endpoint<ipv4>(p, &n, svc);
+      CHECK(ep.conditions.ready == std::optional<bool>(r.want_ready));
+      CHECK(ep.conditions.serving == std::optional<bool>(r.want_serving));
+      CHECK(ep.conditions.terminating == std::optional<bool>(r.want_terminating));
+      CHECK(texts(ep.addresses) == r.want_addresses);
+      CHECK(ep.node_name == std::optional<std::string>("node-1"));
+      CHECK(ep.zone == (r.node_zone ? std::optional<std::string>("us-central1-a") : std::nullopt));
+      CHECK(ep.hostname == (r.hostname ? std::optional<std::string>("example-hostname") : std::nullopt));
+      REQUIRE(ep.target_ref.has_value());
+      object_reference want_ref;
+      want_ref.kind = "Pod";
+      want_ref.namespace_ = "test";
+      want_ref.name = "pod1";
+      CHECK(*ep.target_ref == want_ref);
+      CHECK_FALSE(ep.hints.has_value());
+    }
+  }
+}
+
+TEST_CASE("convert: pod to endpoint by family, node and address text", "[convert]") {
+  const service svc = make_service();
+  pod p = make_pod("pod1", {"1.2.3.4", "1234::5678:0000:0000:9abc:def0"}, true);
+  const auto v6 = pod_to_endpoint<ipv6>(p, std::optional<node>{}, svc);
+  REQUIRE(v6.addresses.size() == 1);
+  CHECK(to_string(v6.addresses[0]) == "1234::5678:0:0:9abc:def0");  // re-stringified canonically
+  CHECK_FALSE(v6.zone.has_value());
+  // status.podIP alone is not read; leading zeros read as decimal; mapped IPv6 counts as IPv4.
+  p.pod_ips = {"010.001.002.003", "::ffff:5.6.7.8", "not-an-ip"};
+  const auto v4 = pod_to_endpoint<ipv4>(p, nullptr, svc);
+  CHECK(texts(v4.addresses) == std::vector<std::string>{"10.1.2.3", "5.6.7.8"});
+  p.pod_ips.clear();
+  CHECK(pod_to_endpoint<ipv4>(p, nullptr, svc).addresses.empty());
+  // nodeName is nil when the pod has none.
+  p.node_name.clear();
+  CHECK_FALSE(pod_to_endpoint<ipv4>(p, nullptr, svc).node_name.has_value());
+}
+
+TEST_CASE("convert: endpoint ports of a pod (B3)", "[convert]") {
+  const auto sp = [](std::string name, std::int32_t port, int_or_string target,
+                     std::optional<std::string> app = std::nullopt) {
+    service_port p;
+    p.name = std::move(name);
+    p.port = port;
+    p.target_port = std::move(target);
+    p.app_protocol = std::move(app);
+    return p;
+  };
+  const auto cport = [](std::string name, std::int32_t port) {
+    container_port_spec c;
+    c.name = std::move(name);
+    c.container_port = port;
+    return c;
+  };
+  container sidecar;
+  sidecar.restart_policy = "Always";
+  sidecar.ports = {cport("http-sidecar", 8080)};
+  container sidecar_http = sidecar;
+  sidecar_http.ports = {cport("http", 8080)};
+  container app_http;
+  app_http.ports = {cport("http", 8090)};
+  container app_https;
+  app_https.ports = {cport("https", 443)};
+  struct row {
+    const char* name;
+    std::vector<service_port> ports;
+    std::vector<container> containers, init;
+    std::vector<endpoint_port> want;
+  };
+  const std::vector<row> rows = {
+      {"app protocol", {sp("http", 80, std::int32_t{80}, "example.com/custom-protocol")}, {}, {},
+       {eport("http", 80, "TCP", "example.com/custom-protocol")}},
+      {"named port", {sp("http", 80, std::int32_t{80}), sp("https", 443, std::string("https"), "https")},
+       {app_https}, {}, {eport("http", 80), eport("https", 443, "TCP", "https")}},
+      {"sidecar ports", {sp("http-sidecar", 8080, std::int32_t{8080}), sp("http", 8090, std::string("http"))},
+       {app_http}, {sidecar}, {eport("http-sidecar", 8080), eport("http", 8090)}},
+      {"regular container wins", {sp("http", 80, std::string("http"))}, {app_http}, {sidecar_http},
+       {eport("http", 8090)}},
+      {"unresolved port left out", {sp("http", 80, std::string("nope")), sp("dns", 53, std::int32_t{53})}, {}, {},
+       {eport("dns", 53)}},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      service svc = make_service();
+      svc.ports = r.ports;
+      pod p = make_pod("pod1", {"1.2.3.4"}, true);
+      p.containers = r.containers;
+      p.init_containers = r.init;
+      CHECK(endpoint_ports_for_pod(svc, p) == r.want);
+    }
+  }
+  SECTION("service without ports") {
+    service svc = make_service();
+    svc.ports.clear();
+    svc.cluster_ip = "None";
+    CHECK(endpoint_ports_for_pod(svc, make_pod("p", {"1.2.3.4"}, true)).empty());
+  }
+}
+
+TEST_CASE("convert: find port (B4)", "[convert]") {
+  const auto cp = [](std::string name, std::int32_t port, std::string protocol = "TCP") {
+    container_port_spec c;
+    c.name = std::move(name);
+    c.container_port = port;
+    c.protocol = std::move(protocol);
+    return c;
+  };
+  const auto ctr = [](std::vector<container_port_spec> ports, std::optional<std::string> restart = std::nullopt) {
+    container c;
+    c.ports = std::move(ports);
+    c.restart_policy = std::move(restart);
+    return c;
+  };
+  struct row {
+    const char* name;
+    int_or_string target;
+    std::vector<container> containers, init;
+    std::optional<std::int32_t> want;
+  };
+  const std::vector<row> rows = {
+      {"int, no ports", std::int32_t{93}, {ctr({})}, {}, 93},
+      {"int, ports", std::int32_t{93}, {ctr({cp("", 11), cp("p", 22)})}, {}, 93},
+      {"name, no ports", std::string("p"), {ctr({})}, {}, std::nullopt},
+      {"name, found", std::string("q"), {ctr({cp("", 11, "UDP"), cp("p", 22), cp("q", 33)})}, {}, 33},
+      {"name, found in 2nd container", std::string("q"), {ctr({}), ctr({cp("", 11, "UDP"), cp("p", 22), cp("q", 33)})}, {}, 33},
+      {"name, same number as other", std::string("q"), {ctr({cp("", 11, "UDP"), cp("p", 22), cp("q", 22)})}, {}, 22},
+      {"name, wrong protocol", std::string("a"), {ctr({cp("a", 11, "snmp")})}, {}, std::nullopt},
+      {"name, negative number", std::string("a"), {ctr({cp("a", -1)})}, {}, -1},
+      {"sidecar", std::string("a"), {}, {ctr({cp("a", 80)}, "Always")}, 80},
+      {"init without restartPolicy", std::string("a"), {}, {ctr({cp("a", 80)})}, std::nullopt},
+      {"init with restartPolicy Never", std::string("a"), {}, {ctr({cp("a", 80)}, "Never")}, std::nullopt},
+      {"regular before sidecar", std::string("a"), {ctr({cp("a", 81)}), ctr({cp("a", 82)})}, {ctr({cp("a", 80)}, "Always")}, 81},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      pod p = make_pod("pod1", {"1.2.3.4"}, true);
+      p.containers = r.containers;
+      p.init_containers = r.init;
+      service_port sp;
+      sp.protocol = "TCP";
+      sp.port = 1;
+      sp.target_port = r.target;
+      CHECK(find_port(p, sp) == r.want);
+    }
+  }
+  SECTION("absent targetPort is the service port") {
+    service_port sp;
+    sp.port = 8443;
+    CHECK(find_port(make_pod("p", {"1.2.3.4"}, true), sp) == std::optional<std::int32_t>(8443));
+  }
+}
+
+TEST_CASE("convert: service address types (B6)", "[convert]") {
+  using at = address_type;
+  struct row {
+    const char* name;
+    std::string cluster_ip;
+    std::vector<std::string> families;
+    std::vector<at> want;
+  };
+  const std::vector<row> rows = {
+      {"clusterIP v4, no families", "10.0.0.10", {}, {at::ipv4}},
+      {"clusterIP v6, no families", "2000::1", {}, {at::ipv6}},
+      {"families IPv4", "", {"IPv4"}, {at::ipv4}},
+      {"families IPv6", "", {"IPv6"}, {at::ipv6}},
+      {"families IPv4, IPv6", "", {"IPv4", "IPv6"}, {at::ipv4, at::ipv6}},
+      {"families IPv6, IPv4", "", {"IPv6", "IPv4"}, {at::ipv4, at::ipv6}},
+      {"headless, no families", "None", {}, {at::ipv4, at::ipv6}},
+      {"headless, dual families", "None", {"IPv4", "IPv6"}, {at::ipv4, at::ipv6}},
+      {"no clusterIP, no families", "", {}, {at::ipv4, at::ipv6}},
+      {"families win over clusterIP", "10.0.0.10", {"IPv6"}, {at::ipv6}},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      service svc = make_service();
+      svc.cluster_ip = r.cluster_ip;
+      svc.ip_families = r.families;
+      CHECK(service_address_types(svc) == r.want);
+      svc.selector.reset();  // with or without a selector
+      CHECK(service_address_types(svc) == r.want);
+    }
+  }
+}
+
+TEST_CASE("convert: should pod be in endpoints (B9)", "[convert]") {
+  struct row {
+    const char* name;
+    std::string phase;
+    std::string pod_ip;
+    std::vector<std::string> pod_ips;
+    bool terminating;
+    bool include_terminating;
+    bool want;
+  };
+  const std::vector<row> rows = {
+      {"failed", "Failed", "1.2.3.4", {"1.2.3.4"}, false, true, false},
+      {"succeeded", "Succeeded", "1.2.3.4", {"1.2.3.4"}, false, true, false},
+      {"running without IPs", "Running", "", {}, false, true, false},
+      {"terminating, not included", "Running", "1.2.3.4", {"1.2.3.4"}, true, false, false},
+      {"pending", "Pending", "1.2.3.4", {}, false, false, true},
+      {"unknown", "Unknown", "1.2.3.4", {}, false, false, true},
+      {"running", "Running", "1.2.3.4", {}, false, false, true},
+      {"running with podIPs only", "Running", "", {"1.2.3.4", "2001:db8::1"}, false, false, true},
+      {"terminating, included", "Running", "1.2.3.4", {"1.2.3.4"}, true, true, true},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      pod p = make_pod("p", {}, true, r.terminating);
+      p.phase = r.phase;
+      p.pod_ip = r.pod_ip;
+      p.pod_ips = r.pod_ips;
+      CHECK(should_pod_be_in_endpoints(p, r.include_terminating) == r.want);
+    }
+  }
+}
+
+TEST_CASE("convert: should set hostname (B10)", "[convert]") {
+  struct row {
+    const char* name;
+    std::string pod_ns, hostname, subdomain;
+    bool want;
+  };
+  const std::vector<row> rows = {
+      {"all match", "ns", "foo", "svc-name", true},
+      {"empty hostname", "ns", "", "svc-name", false},
+      {"other subdomain", "ns", "foo", "other", false},
+      {"other namespace", "other", "foo", "svc-name", false},
+  };
+  service svc;
+  svc.metadata.name = "svc-name";
+  svc.metadata.namespace_ = "ns";
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      pod p;
+      p.metadata.namespace_ = r.pod_ns;
+      p.hostname = r.hostname;
+      p.subdomain = r.subdomain;
+      CHECK(should_set_hostname(p, svc) == r.want);
+    }
+  }
+}
+
+TEST_CASE("convert: endpoints from pods with selector, missing nodes and port groups", "[convert]") {
+  service svc = make_service();
+  const std::vector<node> nodes = {make_node("node-1", "zone-a")};
+  pod on_node = make_pod("a", {"10.0.0.1"}, true);
+  pod lost = make_pod("b", {"10.0.0.2"}, true);
+  lost.node_name = "node-gone";
+  pod other_label = make_pod("c", {"10.0.0.3"}, true);
+  other_label.metadata.labels = {{"foo", "baz"}};
+  pod other_ns = make_pod("d", {"10.0.0.4"}, true);
+  other_ns.metadata.namespace_ = "elsewhere";
+  pod v6_only = make_pod("e", {"2001:db8::5"}, true);
+  pod failed = make_pod("f", {"10.0.0.6"}, true);
+  failed.phase = "Failed";
+  const std::vector<pod> pods = {on_node, lost, other_label, other_ns, v6_only, failed};
+
+  SECTION("missing node skipped and reported") {
+    const auto r = endpoints_from_pods<ipv4>(svc, pods, nodes);
+    REQUIRE(r.endpoints.size() == 1);
+    CHECK(texts(r.endpoints[0].endpoint.addresses) == std::vector<std::string>{"10.0.0.1"});
+    CHECK(r.endpoints[0].endpoint.zone == std::optional<std::string>("zone-a"));
+    CHECK(r.endpoints[0].ports == std::vector<endpoint_port>{eport("foo", 80)});
+    CHECK(r.missing_node_pods == std::vector<std::string>{"test/b"});
+    CHECK(r.empty_port_groups.empty());  // the port group has an endpoint
+  }
+  SECTION("publishNotReadyAddresses keeps a pod whose node is missing, without zone") {
+    svc.publish_not_ready_addresses = true;
+    const auto r = endpoints_from_pods<ipv4>(svc, pods, nodes);
+    REQUIRE(r.endpoints.size() == 2);
+    CHECK(texts(r.endpoints[1].endpoint.addresses) == std::vector<std::string>{"10.0.0.2"});
+    CHECK_FALSE(r.endpoints[1].endpoint.zone.has_value());
+    CHECK(r.missing_node_pods.empty());
+  }
+  SECTION("a port group with no endpoint is still reported") {
+    pod named = make_pod("g", {"10.0.0.7"}, true);
+    container c;
+    container_port_spec cp;
+    cp.name = "web";
+    cp.container_port = 8080;
+    c.ports = {cp};
+    named.containers = {c};
+    named.node_name = "node-gone";
+    svc.ports[0].target_port = int_or_string{std::string("web")};
+    const std::vector<pod> two = {on_node, named};
+    const auto r = endpoints_from_pods<ipv4>(svc, two, nodes);
+    // "web" does not resolve on pod a: its endpoint has no ports; pod g has no node, its group
+    // (foo:8080) is desired without endpoints.
+    REQUIRE(r.endpoints.size() == 1);
+    CHECK(r.endpoints[0].ports.empty());
+    CHECK(r.empty_port_groups == std::vector<std::vector<endpoint_port>>{{eport("foo", 8080)}});
+    CHECK(r.missing_node_pods == std::vector<std::string>{"test/g"});
+    const auto r6 = endpoints_from_pods<ipv6>(svc, two, nodes);
+    CHECK(r6.endpoints.empty());
+    // ... pod a has no IPv6 address and pod g no node: both groups exist without endpoints.
+    REQUIRE(r6.empty_port_groups.size() == 2);
+    CHECK(r6.empty_port_groups[0].empty());
+    CHECK(r6.empty_port_groups[1] == std::vector<endpoint_port>{eport("foo", 8080)});
+  }
+  SECTION("IPv6 family") {
+    const auto r = endpoints_from_pods<ipv6>(svc, pods, nodes);
+    REQUIRE(r.endpoints.size() == 1);
+    CHECK(to_string(r.endpoints[0].endpoint.addresses[0]) == "2001:db8::5");
+  }
+  SECTION("ExternalName and selector-less services give nothing") {
+    service ext = svc;
+    ext.type = "ExternalName";
+    CHECK(endpoints_from_pods<ipv4>(ext, pods, nodes).endpoints.empty());
+    service manual = svc;
+    manual.selector.reset();
+    CHECK(endpoints_from_pods<ipv4>(manual, pods, nodes).endpoints.empty());
+    service all = svc;
+    all.selector = string_map{};  // empty selector: every pod of the namespace
+    CHECK(endpoints_from_pods<ipv4>(all, pods, nodes).endpoints.size() == 2);
+  }
+}
+
+TEST_CASE("convert: pod endpoint skip reasons", "[convert]") {
+  const service svc = make_service();
+  const node n = make_node("node-1");
+  pod p = make_pod("p", {"10.0.0.1"}, true);
+  CHECK(pod_endpoint<ipv4>(p, &n, svc).included());
+  CHECK(pod_endpoint<ipv4>(p, nullptr, svc).skipped == pod_skip_reason::node_missing);
+  CHECK(pod_endpoint<ipv4>(p, nullptr, svc).ports == std::vector<endpoint_port>{eport("foo", 80)});
+  CHECK(pod_endpoint<ipv6>(p, &n, svc).skipped == pod_skip_reason::no_address);
+  p.phase = "Succeeded";
+  const auto r = pod_endpoint<ipv4>(p, &n, svc);
+  CHECK(r.skipped == pod_skip_reason::not_in_endpoints);
+  CHECK(r.ports.empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repacking and truncation.
+
+TEST_CASE("convert: repack subsets (F3)", "[convert]") {
+  struct row {
+    const char* name;
+    std::vector<endpoint_subset> given, want;
+  };
+  const auto a = [](const char* ip) { return addr(ip); };
+  const std::vector<row> rows = {
+      {"empty", {subset({}, {}, {})}, {}},
+      {"no addresses", {subset({}, {}, {lport(111)})}, {}},
+      {"one ready", {subset({a("1.2.3.4")}, {}, {lport(111)})}, {subset({a("1.2.3.4")}, {}, {lport(111)})}},
+      {"ready and not ready in one subset", {subset({a("1.2.3.4")}, {a("1.2.3.4")}, {lport(111)})},
+       {subset({}, {a("1.2.3.4")}, {lport(111)})}},
+      {"duplicate address", {subset({a("1.2.3.4"), a("1.2.3.4")}, {}, {lport(111)})},
+       {subset({a("1.2.3.4")}, {}, {lport(111)})}},
+      {"same ip, refs without uid: first kept",
+       {subset({addr("1.2.3.4", "", "foo"), addr("1.2.3.4", "", "bar")}, {}, {lport(111)})},
+       {subset({addr("1.2.3.4", "", "foo")}, {}, {lport(111)})}},
+      {"first copy kept, not ready wins",
+       {subset({addr("1.2.3.4", "", "foo")}, {addr("1.2.3.4", "", "bar")}, {lport(111)})},
+       {subset({}, {addr("1.2.3.4", "", "foo")}, {lport(111)})}},
+      {"duplicate port", {subset({a("1.2.3.4")}, {}, {lport(111), lport(111)})},
+       {subset({a("1.2.3.4")}, {}, {lport(111)})}},
+      {"ready and not ready across subsets",
+       {subset({a("1.2.3.4")}, {}, {lport(111)}), subset({}, {a("1.2.3.4")}, {lport(111)})},
+       {subset({}, {a("1.2.3.4")}, {lport(111)})}},
+      {"ports merged",
+       {subset({a("1.2.3.4")}, {}, {lport(111)}), subset({a("1.2.3.4")}, {}, {lport(222)})},
+       {subset({a("1.2.3.4")}, {}, {lport(111), lport(222)})}},
+      {"readiness differs per port",
+       {subset({addr("1.2.3.4", "uid-1")}, {}, {lport(111)}), subset({}, {addr("1.2.3.4", "uid-1")}, {lport(222)})},
+       {subset({addr("1.2.3.4", "uid-1")}, {}, {lport(111)}), subset({}, {addr("1.2.3.4", "uid-1")}, {lport(222)})}},
+      {"same ip, different uids",
+       {subset({addr("1.2.3.4", "uid-1")}, {}, {lport(111)}), subset({addr("1.2.3.4", "uid-2")}, {}, {lport(111)})},
+       {subset({addr("1.2.3.4", "uid-1"), addr("1.2.3.4", "uid-2")}, {}, {lport(111)})}},
+      {"disjoint", {subset({a("1.2.3.4")}, {}, {lport(111)}), subset({a("5.6.7.8")}, {}, {lport(222)})},
+       {subset({a("1.2.3.4")}, {}, {lport(111)}), subset({a("5.6.7.8")}, {}, {lport(222)})}},
+      {"four into two",
+       {subset({a("1.2.3.4")}, {}, {lport(111)}), subset({a("1.2.3.5")}, {}, {lport(222)}),
+        subset({a("1.2.3.6")}, {}, {lport(111)}), subset({a("1.2.3.5")}, {}, {lport(333)})},
+       {subset({a("1.2.3.4"), a("1.2.3.6")}, {}, {lport(111)}), subset({a("1.2.3.5")}, {}, {lport(222), lport(333)})}},
+      {"uid ordering",
+       {subset({a("5.6.7.8")}, {}, {lport(111)}), subset({}, {addr("5.6.7.8", "uid-1")}, {lport(111)}),
+        subset({}, {addr("1.2.3.4", "uid-1")}, {lport(111)}), subset({}, {a("1.2.3.4")}, {lport(111)})},
+       {subset({a("5.6.7.8")}, {a("1.2.3.4"), addr("1.2.3.4", "uid-1"), addr("5.6.7.8", "uid-1")}, {lport(111)})}},
+      {"port-less subset kept", {subset({a("1.2.3.4")}, {}, {})}, {subset({a("1.2.3.4")}, {}, {})}},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      const auto got = repack_subsets(r.given);
+      CHECK(same_subsets(got, r.want));
+      // Addresses come out sorted exactly as listed in the expectation.
+      for (const auto& s : got) {
+        CHECK(std::is_sorted(s.addresses.begin(), s.addresses.end(), detail::endpoint_address_less));
+        CHECK(std::is_sorted(s.not_ready_addresses.begin(), s.not_ready_addresses.end(),
+                             detail::endpoint_address_less));
+      }
+    }
+  }
+}
+
+TEST_CASE("convert: repack order is documented and independent of input order", "[convert]") {
+  const std::vector<endpoint_subset> given = {
+      subset({addr("10.0.0.10")}, {}, {lport(333, "c")}),
+      subset({addr("10.0.0.2")}, {}, {lport(111, "a", "UDP")}),
+      subset({addr("10.0.0.9")}, {}, {}),
+      subset({addr("10.0.0.2")}, {}, {lport(111, "a", "TCP")}),
+  };
+  const auto got = repack_subsets(given);
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].ports.empty());  // port-less first
+  CHECK(got[0].addresses == std::vector<endpoint_address>{addr("10.0.0.9")});
+  CHECK(got[1].ports == std::vector<endpoints_port>{lport(111, "a", "TCP"), lport(111, "a", "UDP")});
+  CHECK(got[2].ports == std::vector<endpoints_port>{lport(333, "c")});
+  std::vector<endpoint_subset> reversed(given.rbegin(), given.rend());
+  CHECK(repack_subsets(reversed) == got);
+  // IP text order is byte-wise, as upstream: "10.0.0.10" before "10.0.0.2".
+  const auto one = repack_subsets(std::vector<endpoint_subset>{
+      subset({addr("10.0.0.2"), addr("10.0.0.10")}, {}, {lport(1)})});
+  CHECK(one[0].addresses == std::vector<endpoint_address>{addr("10.0.0.10"), addr("10.0.0.2")});
+}
+
+TEST_CASE("convert: truncate endpoints (F1)", "[convert]") {
+  struct row {
+    const char* name;
+    std::vector<std::size_t> ready, not_ready, want_ready, want_not_ready;
+    bool want_truncated;
+  };
+  const std::vector<row> rows = {
+      {"empty", {}, {}, {}, {}, false},
+      {"under capacity", {50, 100, 100, 100, 100}, {50, 100, 100, 100, 100},
+       {50, 100, 100, 100, 100}, {50, 100, 100, 100, 100}, false},
+      {"exactly at capacity", {100, 100, 100, 100, 100}, {100, 100, 100, 100, 100},
+       {100, 100, 100, 100, 100}, {100, 100, 100, 100, 100}, false},
+      {"not ready truncated", {90, 110, 50, 10, 20}, {101, 200, 200, 201, 298},
+       {90, 110, 50, 10, 20}, {73, 144, 144, 145, 214}, true},
+      {"ready truncated", {205, 400, 402, 400, 693}, {100, 200, 200, 200, 300},
+       {98, 191, 192, 191, 328}, {0, 0, 0, 0, 0}, true},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      endpoints ep;
+      std::uint32_t next = 0x0a000000;
+      const auto make = [&](std::size_t n) {
+        std::vector<endpoint_address> v;
+        for (std::size_t i = 0; i < n; ++i) v.push_back(addr(to_string(ipv4_address::from_uint(next++))));
+        return v;
+      };
+      for (std::size_t i = 0; i < r.ready.size(); ++i)
+        ep.subsets.push_back(subset(make(r.ready[i]), make(r.not_ready[i]), {lport(80)}));
+      const endpoints before = ep;
+      CHECK(truncate_endpoints(ep) == r.want_truncated);
+      REQUIRE(ep.subsets.size() == r.ready.size());
+      for (std::size_t i = 0; i < ep.subsets.size(); ++i) {
+        CHECK(ep.subsets[i].addresses.size() == r.want_ready[i]);
+        CHECK(ep.subsets[i].not_ready_addresses.size() == r.want_not_ready[i]);
+        // The first addresses of each list are the ones kept.
+        CHECK(std::equal(ep.subsets[i].addresses.begin(), ep.subsets[i].addresses.end(),
+                         before.subsets[i].addresses.begin()));
+        CHECK(std::equal(ep.subsets[i].not_ready_addresses.begin(), ep.subsets[i].not_ready_addresses.end(),
+                         before.subsets[i].not_ready_addresses.begin()));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slices -> Endpoints.
+
+TEST_CASE("convert: slices to endpoints address shape per pod state (F2)", "[convert]") {
+  struct row {
+    const char* phase;
+    bool ready, terminating, publish;
+    std::size_t want_ready, want_not_ready;
+  };
+  const std::vector<row> rows = {
+      {"Running", true, false, false, 1, 0}, {"Running", true, true, false, 0, 0},
+      {"Unknown", true, false, false, 1, 0}, {"Unknown", true, true, false, 0, 0},
+      {"Pending", true, false, false, 1, 0}, {"Pending", true, true, false, 0, 0},
+      {"Unknown", false, false, false, 0, 1}, {"Pending", false, false, false, 0, 1},
+      {"Failed", false, false, false, 0, 0}, {"Succeeded", false, false, false, 0, 0},
+      {"Running", false, false, true, 1, 0}, {"Running", false, true, true, 1, 0},
+      {"Unknown", false, false, true, 1, 0}, {"Unknown", false, true, true, 1, 0},
+      {"Pending", false, false, true, 1, 0}, {"Pending", false, true, true, 1, 0},
+      {"Failed", false, false, true, 0, 0}, {"Succeeded", false, false, true, 0, 0},
+  };
+  for (const auto& r : rows) {
+    DYNAMIC_SECTION(r.phase << " ready=" << r.ready << " terminating=" << r.terminating
+                            << " publish=" << r.publish) {
+      service svc = make_service();
+      svc.cluster_ip = "1.1.1.1";
+      svc.publish_not_ready_addresses = r.publish;
+      pod p = make_pod("pod0", {"10.1.1.1"}, r.ready, r.terminating);
+      p.phase = r.phase;
+      const std::vector<node> nodes = {make_node("node-1")};
+      const auto desired = endpoints_from_pods<ipv4>(svc, std::vector<pod>{p}, nodes);
+      endpoint_slice_v4 slice;
+      slice.metadata.namespace_ = "test";
+      slice.metadata.labels = {{std::string(well_known::service_name_label), "foo"}};
+      slice.ports = {eport("foo", 80)};
+      for (const auto& e : desired.endpoints) slice.endpoints.push_back(e.endpoint);
+      const auto proj = slices_to_endpoints(std::vector<endpoint_slice_v4>{slice}, {}, &svc);
+      std::size_t ready = 0, not_ready = 0;
+      for (const auto& s : proj.object.subsets) {
+        ready += s.addresses.size();
+        not_ready += s.not_ready_addresses.size();
+        for (const auto& a : s.addresses) CHECK(a.ip == "10.1.1.1");
+        for (const auto& a : s.not_ready_addresses) CHECK(a.ip == "10.1.1.1");
+        if (!s.addresses.empty() || !s.not_ready_addresses.empty())
+          CHECK(s.ports == std::vector<endpoints_port>{lport(80, "foo")});
+      }
+      CHECK(ready == r.want_ready);
+      CHECK(not_ready == r.want_not_ready);
+      CHECK_FALSE(proj.truncated);
+    }
+  }
+}
+
+TEST_CASE("convert: slices to endpoints metadata, family and truncation", "[convert]") {
+  service svc = make_service();
+  svc.metadata.labels = {{"app", "web"}};
+  const auto make_slice4 = [](std::size_t n, std::uint32_t base, bool ready) {
+    endpoint_slice_v4 s;
+    s.metadata.namespace_ = "test";
+    s.metadata.labels = {{std::string(well_known::service_name_label), "foo"},
+                         {std::string(well_known::managed_by_label), std::string(well_known::endpointslice_controller)},
+                         {std::string(well_known::headless_label), ""},
+                         {"app", "web"}};
+    s.ports = {eport("foo", 80)};
+    for (std::size_t i = 0; i < n; ++i) {
+      endpoint_v4 e;
+      e.addresses.push_back(ipv4_address::from_uint(base + static_cast<std::uint32_t>(i)));
+      e.conditions.ready = ready;
+      s.endpoints.push_back(e);
+    }
+    return s;
+  };
+  endpoint_slice_v6 s6;
+  s6.metadata.namespace_ = "test";
+  s6.metadata.labels = {{std::string(well_known::service_name_label), "foo"}};
+  endpoint_v6 e6;
+  e6.addresses.push_back(*parse_ipv6("2001:db8::1"));
+  s6.endpoints.push_back(e6);
+  const std::vector<endpoint_slice_v6> v6s = {s6};
+
+  SECTION("labels from the Service, headless label by cluster IP") {
+    const std::vector<endpoint_slice_v4> v4s = {make_slice4(2, 0x0a000001, true)};
+    const auto proj = slices_to_endpoints(v4s, v6s, &svc);
+    CHECK(proj.family == address_type::ipv4);
+    CHECK(proj.object.metadata.name == "foo");
+    CHECK(proj.object.metadata.namespace_ == "test");
+    CHECK(proj.object.metadata.labels == string_map{{"app", "web"}, {std::string(well_known::headless_label), ""}});
+    CHECK(proj.object.metadata.annotations.empty());
+    svc.cluster_ip = "10.96.0.1";
+    svc.metadata.labels.emplace(std::string(well_known::headless_label), "");
+    CHECK(slices_to_endpoints(v4s, v6s, &svc).object.metadata.labels == string_map{{"app", "web"}});
+  }
+  SECTION("without a Service view") {
+    const std::vector<endpoint_slice_v4> v4s = {make_slice4(1, 0x0a000001, true)};
+    const auto proj = slices_to_endpoints(v4s, v6s);
+    CHECK(proj.object.metadata.name == "foo");
+    CHECK(proj.object.metadata.labels == string_map{{"app", "web"}, {std::string(well_known::headless_label), ""}});
+  }
+  SECTION("IPv6 when there is no IPv4 slice, or when chosen") {
+    auto proj = slices_to_endpoints({}, v6s);
+    CHECK(proj.family == address_type::ipv6);
+    REQUIRE(proj.object.subsets.size() == 1);
+    CHECK(proj.object.subsets[0].addresses == std::vector<endpoint_address>{addr("2001:db8::1")});
+    const std::vector<endpoint_slice_v4> v4s = {make_slice4(1, 0x0a000001, true)};
+    proj = slices_to_endpoints(v4s, v6s, nullptr, {address_type::ipv6});
+    CHECK(proj.family == address_type::ipv6);
+    CHECK(proj.object.subsets[0].addresses[0].ip == "2001:db8::1");
+  }
+  SECTION("over capacity: truncated and annotated") {
+    const std::vector<endpoint_slice_v4> v4s = {make_slice4(700, 0x0a000000, true),
+                                                make_slice4(500, 0x0b000000, false)};
+    const auto proj = slices_to_endpoints(v4s, {}, &svc);
+    CHECK(proj.truncated);
+    CHECK(proj.object.metadata.annotations ==
+          string_map{{std::string(well_known::over_capacity_annotation), "truncated"}});
+    std::size_t ready = 0, not_ready = 0;
+    for (const auto& s : proj.object.subsets) {
+      ready += s.addresses.size();
+      not_ready += s.not_ready_addresses.size();
+    }
+    CHECK(ready == 700);
+    CHECK(not_ready == 300);
+  }
+  SECTION("port-less slices count only for a headless Service without ports") {
+    auto s = make_slice4(1, 0x0a000001, true);
+    s.ports.clear();
+    const std::vector<endpoint_slice_v4> v4s = {s};
+    CHECK(slices_to_endpoints(v4s, {}, &svc).object.subsets.empty());
+    svc.ports.clear();
+    CHECK(slices_to_endpoints(v4s, {}, &svc).object.subsets.empty());  // clusterIP "" is not "None"
+    svc.cluster_ip = "None";
+    const auto proj = slices_to_endpoints(v4s, {}, &svc);
+    REQUIRE(proj.object.subsets.size() == 1);
+    CHECK(proj.object.subsets[0].ports.empty());
+    CHECK(proj.object.subsets[0].addresses.size() == 1);
+    CHECK(slices_to_endpoints(v4s, {}).object.subsets.size() == 1);  // no view: kept
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mirroring.
+
+TEST_CASE("convert: which Endpoints are mirrored", "[convert]") {
+  endpoints ep;
+  ep.metadata.name = "test-ep";
+  ep.metadata.namespace_ = "test";
+  service svc;
+  svc.metadata.name = "test-ep";
+  svc.metadata.namespace_ = "test";
+  CHECK(should_mirror(ep, &svc) == mirror_decision::mirror);
+  CHECK(should_mirror(ep, nullptr) == mirror_decision::no_service);
+  service other = svc;
+  other.metadata.namespace_ = "other";
+  CHECK(should_mirror(ep, &other) == mirror_decision::no_service);
+  service with_selector = svc;
+  with_selector.selector = string_map{};
+  CHECK(should_mirror(ep, &with_selector) == mirror_decision::service_has_selector);
+  endpoints skip = ep;
+  skip.metadata.labels.emplace(std::string(well_known::skip_mirror_label), "true");
+  CHECK(should_mirror(skip) == mirror_decision::skip_mirror_label);
+  CHECK(should_mirror(skip, &svc) == mirror_decision::skip_mirror_label);
+  skip.metadata.labels[std::string(well_known::skip_mirror_label)] = "True";  // exactly "true" only
+  CHECK(should_mirror(skip) == mirror_decision::mirror);
+  endpoints leader = ep;
+  leader.metadata.annotations.emplace(std::string(well_known::leader_annotation), "{}");
+  CHECK(should_mirror(leader, &svc) == mirror_decision::leader_election);
+}
+
+TEST_CASE("convert: mirrored slice counts (G)", "[convert]") {
+  const auto p80 = lport(80, "http");
+  const auto p443 = lport(443, "https");
+  const auto p443udp = lport(443, "https", "UDP");
+  const auto p3000 = lport(3000, "foo");
+  const auto p3001 = lport(3001, "bar");
+  const auto a = [](const char* ip) { return addr(ip); };
+  struct row {
+    const char* name;
+    std::vector<endpoint_subset> subsets;
+    std::size_t max_per_subset;
+    std::size_t want_v4, want_v6, want_endpoints, want_skipped, want_invalid;
+  };
+  const std::vector<row> rows = {
+      {"no subsets", {}, 1000, 0, 0, 0, 0, 0},
+      {"no addresses", {subset({}, {}, {p80})}, 1000, 0, 0, 0, 0, 0},
+      {"1 subset, port, address", {subset({addr("10.0.0.1", "", "pod-1")}, {}, {p80})}, 1000, 1, 0, 1, 0, 0},
+      {"2 subsets, different port and address",
+       {subset({a("10.0.0.1")}, {}, {p80}), subset({a("10.0.0.2")}, {}, {p443})}, 1000, 2, 0, 2, 0, 0},
+      {"2 subsets, different port, same address",
+       {subset({a("10.0.0.1")}, {}, {p80}), subset({a("10.0.0.1")}, {}, {p443})}, 1000, 1, 0, 1, 0, 0},
+      {"2 subsets, different address, same port",
+       {subset({a("10.0.0.1")}, {}, {p80}), subset({a("10.0.0.2")}, {}, {p80})}, 1000, 1, 0, 2, 0, 0},
+      {"1 subset, 2 ports, 2 ready", {subset({a("10.0.0.1"), a("10.0.0.2")}, {}, {p80, p443udp})}, 1000, 1, 0, 2, 0, 0},
+      {"1 subset, 2 ports, 2 not ready", {subset({}, {a("10.0.0.1"), a("10.0.0.2")}, {p80, p443udp})}, 1000, 1, 0, 2, 0, 0},
+      {"1 subset, 2 ready, 2 not ready",
+       {subset({a("10.0.0.1"), a("10.0.0.2")}, {a("10.0.0.3"), a("10.0.0.4")}, {p80, p443udp})}, 1000, 1, 0, 4, 0, 0},
+      {"2 subsets, 2 and 3 addresses",
+       {subset({a("10.0.0.1"), a("10.0.0.2")}, {}, {p80, p443}),
+        subset({a("10.0.1.1"), a("10.0.1.2"), a("10.0.1.3")}, {}, {p3000, p3001})}, 1000, 2, 0, 5, 0, 0},
+      {"dual-stack addresses",
+       {subset({a("2001:db8:2222:3333:4444:5555:6666:7777"), a("10.0.0.2")}, {}, {p80, p443}),
+        subset({a("10.0.1.1"), a("10.0.1.2"), a("2001:db8:3333:4444:5555:6666:7777:8888")}, {}, {p3000, p3001})},
+       1000, 2, 2, 5, 0, 0},
+      {"IPv6 only",
+       {subset({a("2001:db8::1"), a("2001:db8::2")}, {}, {p80, p443}),
+        subset({a("2001:db8::3"), a("2001:db8::4"), a("2001:db8::5")}, {}, {p3000, p3001})}, 1000, 0, 2, 5, 0, 0},
+      {"some invalid addresses",
+       {subset({a("2001:db8::1"), a("this-is-not-an-ip")}, {}, {p80, p443}),
+        subset({a("this-is-also-not-an-ip"), a("2001:db8::4"), a("2001:db8::5")}, {}, {p3000, p3001})},
+       1000, 0, 2, 3, 2, 2},
+      {"all invalid",
+       {subset({a("this-is-not-an-ip"), a("this-is-also-not-an-ip")}, {}, {p80, p443}),
+        subset({a("not-an-ip"), a("nor-this"), a("nor-that")}, {}, {p3000, p3001})}, 1000, 0, 0, 0, 5, 5},
+      {"max 2 per subset",
+       {subset({a("10.0.0.1"), a("10.0.0.2")}, {}, {p80, p443}),
+        subset({a("10.0.1.1"), a("10.0.1.2"), a("10.0.1.3")}, {}, {p3000, p3001})}, 2, 2, 0, 4, 1, 0},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      endpoints ep;
+      ep.metadata.name = "test-ep";
+      ep.metadata.namespace_ = "test";
+      ep.subsets = r.subsets;
+      mirroring_options opt;
+      opt.max_endpoints_per_subset = r.max_per_subset;
+      const auto m = mirror_endpoints(ep, opt);
+      CHECK(m.ipv4.size() == r.want_v4);
+      CHECK(m.ipv6.size() == r.want_v6);
+      std::size_t n = 0;
+      for (const auto& s : m.ipv4) {
+        n += s.endpoints.size();
+        CHECK(s.endpoints.size() <= r.max_per_subset);
+      }
+      for (const auto& s : m.ipv6) n += s.endpoints.size();
+      CHECK(n == r.want_endpoints);
+      CHECK(m.report.skipped_addresses == r.want_skipped);
+      CHECK(m.report.invalid_addresses.size() == r.want_invalid);
+      CHECK(m.report.over_cap() == r.want_skipped - r.want_invalid);
+      CHECK_FALSE(m.report.deletion_pending);
+    }
+  }
+}
+
+TEST_CASE("convert: mirrored slice content, labels, annotations, owner", "[convert]") {
+  endpoints ep;
+  ep.metadata.name = "test-ep";
+  ep.metadata.namespace_ = "test";
+  ep.metadata.uid = "uid-ep";
+  ep.metadata.labels = {{"foo", "bar"}, {std::string(well_known::service_name_label), "other"}};
+  ep.metadata.annotations = {{"keep", "me"},
+                             {std::string(well_known::last_applied_annotation), "{}"},
+                             {std::string(well_known::trigger_time_annotation), "2024-01-01T00:00:00Z"}};
+  endpoint_address ready = addr("010.0.0.1", "uid-1", "pod-1");  // lenient text, canonical output
+  ready.hostname = "pod-1";
+  ready.node_name = "node-1";
+  endpoint_address not_ready = addr("10.0.0.2");
+  ep.subsets = {subset({ready}, {not_ready}, {lport(80, "http")})};
+  const auto m = mirror_endpoints(ep);
+  REQUIRE(m.ipv4.size() == 1);
+  const auto& s = m.ipv4[0];
+  CHECK(s.metadata.generate_name == "test-ep-");
+  CHECK(s.metadata.name.empty());
+  CHECK(s.metadata.namespace_ == "test");
+  CHECK(s.metadata.labels == string_map{{"foo", "bar"},
+                                        {std::string(well_known::service_name_label), "test-ep"},
+                                        {std::string(well_known::managed_by_label),
+                                         std::string(well_known::mirroring_controller)}});
+  CHECK(s.metadata.annotations == string_map{{"keep", "me"}});
+  REQUIRE(s.metadata.owner_references.size() == 1);
+  const auto& o = s.metadata.owner_references[0];
+  CHECK(o.api_version == "v1");
+  CHECK(o.kind == "Endpoints");
+  CHECK(o.name == "test-ep");
+  CHECK(o.uid == "uid-ep");
+  CHECK(o.controller == std::optional<bool>(true));
+  CHECK(o.block_owner_deletion == std::optional<bool>(true));
+  CHECK(s.ports == nullable_vector<endpoint_port>{eport("http", 80)});
+  REQUIRE(s.endpoints.size() == 2);
+  CHECK(texts(s.endpoints[0].addresses) == std::vector<std::string>{"10.0.0.1"});
+  CHECK(s.endpoints[0].conditions == endpoint_conditions{true, std::nullopt, std::nullopt});
+  CHECK(s.endpoints[0].hostname == std::optional<std::string>("pod-1"));
+  CHECK(s.endpoints[0].node_name == std::optional<std::string>("node-1"));
+  CHECK(s.endpoints[0].target_ref == ready.target_ref);
+  CHECK(texts(s.endpoints[1].addresses) == std::vector<std::string>{"10.0.0.2"});
+  CHECK(s.endpoints[1].conditions == endpoint_conditions{false, std::nullopt, std::nullopt});
+  CHECK_FALSE(s.endpoints[1].hostname.has_value());
+  CHECK_FALSE(s.endpoints[1].zone.has_value());
+
+  SECTION("port-less subset gives a slice with an empty, non-nil port list") {
+    endpoints headless = ep;
+    headless.subsets = {subset({addr("10.0.0.1")}, {}, {})};
+    const auto hm = mirror_endpoints(headless);
+    REQUIRE(hm.ipv4.size() == 1);
+    CHECK(hm.ipv4[0].ports.empty());
+    CHECK_FALSE(hm.ipv4[0].ports.is_nil());
+  }
+  SECTION("deletion pending is reported") {
+    endpoints deleting = ep;
+    deleting.metadata.deletion_timestamp = "2024-01-01T00:00:00Z";
+    CHECK(mirror_endpoints(deleting).report.deletion_pending);
+  }
+  SECTION("same identity collapses within a group, the later copy wins") {
+    endpoints dup = ep;
+    dup.subsets = {subset({addr("10.0.0.1", "uid-1", "pod-1")}, {addr("10.0.0.1", "uid-2", "pod-1")}, {lport(80)})};
+    const auto dm = mirror_endpoints(dup);
+    REQUIRE(dm.ipv4.size() == 1);
+    REQUIRE(dm.ipv4[0].endpoints.size() == 1);
+    CHECK(dm.ipv4[0].endpoints[0].conditions.ready == std::optional<bool>(false));
+    CHECK(dm.ipv4[0].endpoints[0].target_ref->uid == "uid-2");
+    CHECK(dm.report.skipped_addresses == 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trip.
+
+TEST_CASE("convert: Endpoints -> slices -> Endpoints keeps addresses, ports, readiness", "[convert]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  const int cases = 40;
+#else
+  const int cases = 400;
+#endif
+  std::mt19937 rng(20240607);
+  const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int c = 0; c < cases; ++c) {
+    const bool v6 = pick(0, 3) == 0;
+    // A pool of pods (unique IP, UID and name each) and a pool of ports.
+    const int npods = pick(1, 40);
+    std::vector<endpoint_address> pool;
+    for (int i = 0; i < npods; ++i) {
+      const auto u = static_cast<std::uint32_t>(i);
+      endpoint_address a;
+      if (v6) {
+        ipv6_address x{};
+        x.bytes[0] = 0x20;
+        x.bytes[1] = 0x01;
+        x.bytes[14] = static_cast<std::uint8_t>(u >> 8);
+        x.bytes[15] = static_cast<std::uint8_t>(u + 1);
+        a.ip = to_string(x);
+      } else {
+        a.ip = to_string(ipv4_address::from_uint(0x0a000001u + u * 7));
+      }
+      if (pick(0, 4) != 0) {
+        object_reference r;
+        r.kind = "Pod";
+        r.namespace_ = "ns";
+        r.name = "pod-" + std::to_string(i);
+        r.uid = "uid-" + std::to_string(i);
+        a.target_ref = r;
+      }
+      if (pick(0, 2) == 0) a.hostname = "host-" + std::to_string(i);
+      if (pick(0, 1) == 0) a.node_name = "node-" + std::to_string(pick(0, 3));
+      pool.push_back(a);
+    }
+    std::vector<endpoints_port> port_pool;
+    for (int i = 0; i < 6; ++i) {
+      endpoints_port p = lport(8000 + i, "p" + std::to_string(i), i % 3 == 2 ? "UDP" : "TCP");
+      if (i == 4) p.app_protocol = "http";
+      port_pool.push_back(p);
+    }
+    endpoints ep;
+    ep.metadata.name = "svc";
+    ep.metadata.namespace_ = "ns";
+    const int nsubsets = pick(0, 5);
+    for (int s = 0; s < nsubsets; ++s) {
+      endpoint_subset sub;
+      for (const auto& a : pool) {
+        const int roll = pick(0, 5);
+        if (roll == 0) sub.addresses.push_back(a);
+        if (roll == 1) sub.not_ready_addresses.push_back(a);
+      }
+      if (pick(0, 9) != 0)
+        for (const auto& p : port_pool)
+          if (pick(0, 2) == 0) sub.ports.push_back(p);
+      ep.subsets.push_back(sub);
+    }
+    const auto want = repack_subsets(ep.subsets);
+    const auto m = mirror_endpoints(ep);
+    CHECK(m.report.skipped_addresses == 0);
+    CHECK((v6 ? m.ipv4.empty() : m.ipv6.empty()));
+    const auto back = slices_to_endpoints(m.ipv4, m.ipv6, nullptr, {v6 ? address_type::ipv6 : address_type::ipv4});
+    CHECK_FALSE(back.truncated);
+    // Expand both sides to (address, port, readiness) triples and compare exactly.
+    using triple = std::tuple<std::string, std::string, std::optional<detail::legacy_port_key>, bool>;
+    const auto expand = [](const std::vector<endpoint_subset>& subsets) {
+      std::set<triple> out;
+      for (const auto& s : subsets) {
+        std::vector<std::optional<detail::legacy_port_key>> ports;
+        for (const auto& p : s.ports) ports.emplace_back(detail::port_key_of(p));
+        if (ports.empty()) ports.emplace_back(std::nullopt);
+        for (const auto& port : ports) {
+          for (const auto& a : s.addresses)
+            out.emplace(a.ip, a.target_ref ? a.target_ref->uid : "", port, true);
+          for (const auto& a : s.not_ready_addresses)
+            out.emplace(a.ip, a.target_ref ? a.target_ref->uid : "", port, false);
+        }
+      }
+      return out;
+    };
+    INFO("case " << c);
+    CHECK(expand(back.object.subsets) == expand(want));
+    // With subset order fixed by repack_subsets, the whole subsets agree too (hostname, nodeName
+    // and targetRef travel with each address).
+    CHECK(back.object.subsets == want);
+    CHECK(back.object.metadata.name == (m.ipv4.empty() && m.ipv6.empty() ? "" : "svc"));
+  }
+}
