@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+// Endpoint identity, "equal beyond identity", port-set keys and a flat hash index (reconcile internals).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "../address.hpp"
+#include "../types.hpp"
+
+namespace epslice::detail {
+
+/// Hash a byte string (8 bytes at a time, finished with mix64). Never formats anything.
+[[nodiscard]] inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept {
+  std::uint64_t h = mix64(seed ^ (s.size() * 0x9E3779B97F4A7C15ULL));
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t chunk = 0;
+    std::memcpy(&chunk, s.data() + i, 8);
+    h = mix64(h ^ chunk) + 0x632BE59BD9B4E019ULL;
+  }
+  if (i < s.size()) {
+    std::uint64_t chunk = 0;
+    std::memcpy(&chunk, s.data() + i, s.size() - i);
+    h = mix64(h ^ chunk ^ 0xA0761D6478BD642FULL);
+  }
+  return h;
+}
+
+/// Hash of one address of a typed family.
+template <class Address>
+[[nodiscard]] std::uint64_t hash_address(const Address& a) noexcept {
+  if constexpr (std::is_same_v<Address, std::string>) {
+    return hash_bytes(a, 0x51ED270B27A3A2F1ULL);
+  } else {
+    return mix64(static_cast<std::uint64_t>(std::hash<Address>{}(a)) ^ 0x2545F4914F6CDD1DULL);
+  }
+}
+
+[[nodiscard]] inline std::string_view target_ref_namespace(const std::optional<object_reference>& r) noexcept {
+  return r ? std::string_view(r->namespace_) : std::string_view();
+}
+[[nodiscard]] inline std::string_view target_ref_name(const std::optional<object_reference>& r) noexcept {
+  return r ? std::string_view(r->name) : std::string_view();
+}
+
+/// The identity hash of an endpoint (k8s-semantics c.5): the multiset of addresses (order does not
+/// matter, as upstream sorts them first), hostname (nil == ""), targetRef namespace and name.
+template <class F>
+[[nodiscard]] std::uint64_t endpoint_identity_hash(const basic_endpoint<F>& e) noexcept {
+  std::uint64_t sum = 0;
+  for (const auto& a : e.addresses) sum += mix64(hash_address(a));
+  std::uint64_t h = mix64(sum + e.addresses.size() * 0xD6E8FEB86659FD93ULL);
+  h = mix64(h ^ hash_bytes(e.hostname ? std::string_view(*e.hostname) : std::string_view(), 1));
+  h = mix64(h ^ hash_bytes(target_ref_namespace(e.target_ref), 2));
+  h = mix64(h ^ hash_bytes(target_ref_name(e.target_ref), 3));
+  return h;
+}
+
+/// Two endpoints have the same identity (full comparison behind endpoint_identity_hash).
+template <class F>
+[[nodiscard]] bool same_endpoint_identity(const basic_endpoint<F>& a, const basic_endpoint<F>& b) {
+  const std::string_view ha = a.hostname ? std::string_view(*a.hostname) : std::string_view();
+  const std::string_view hb = b.hostname ? std::string_view(*b.hostname) : std::string_view();
+  if (ha != hb) return false;
+  if (target_ref_namespace(a.target_ref) != target_ref_namespace(b.target_ref)) return false;
+  if (target_ref_name(a.target_ref) != target_ref_name(b.target_ref)) return false;
+  const std::size_t n = a.addresses.size();
+  if (n != b.addresses.size()) return false;
+  if (n == 1) return a.addresses[0] == b.addresses[0];
+  // Multiset comparison; an endpoint has few addresses (at most 100 by validation).
+  std::vector<bool> used(n, false);
+  for (const auto& x : a.addresses) {
+    bool matched = false;
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!used[k] && b.addresses[k] == x) {
+        used[k] = true;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return false;
+  }
+  return true;
+}
+
+/// Object references equal in every field but resourceVersion (nil equals only nil).
+[[nodiscard]] inline bool target_refs_equal_ignoring_version(const std::optional<object_reference>& a,
+                                                             const std::optional<object_reference>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  if (!a) return true;
+  return a->kind == b->kind && a->namespace_ == b->namespace_ && a->name == b->name && a->uid == b->uid &&
+         a->api_version == b->api_version && a->field_path == b->field_path && a->extra == b->extra;
+}
+
+/// Upstream's EndpointsEqualBeyondHash: node name, zone, the three conditions (nil differs from
+/// set) and targetRef ignoring resourceVersion. Hints are not compared.
+template <class F>
+[[nodiscard]] bool endpoints_equal_beyond_identity(const basic_endpoint<F>& a, const basic_endpoint<F>& b) {
+  return a.node_name == b.node_name && a.zone == b.zone && a.conditions == b.conditions &&
+         target_refs_equal_ignoring_version(a.target_ref, b.target_ref);
+}
+
+[[nodiscard]] inline std::uint64_t hash_optional_string(const std::optional<std::string>& s, std::uint64_t seed) noexcept {
+  return s ? hash_bytes(*s, seed) : mix64(seed * 0x9E3779B97F4A7C15ULL + 7);
+}
+
+/// Hash of one port: name, protocol, port, appProtocol, nil distinguished from empty.
+[[nodiscard]] inline std::uint64_t port_hash(const endpoint_port& p) noexcept {
+  std::uint64_t h = hash_optional_string(p.name, 11);
+  h = mix64(h ^ hash_optional_string(p.protocol, 12));
+  h = mix64(h ^ (p.port ? static_cast<std::uint64_t>(static_cast<std::uint32_t>(*p.port)) + 1 : 0));
+  h = mix64(h ^ hash_optional_string(p.app_protocol, 13));
+  return h;
+}
+
+[[nodiscard]] inline bool same_port(const endpoint_port& a, const endpoint_port& b) noexcept {
+  return a.name == b.name && a.protocol == b.protocol && a.port == b.port && a.app_protocol == b.app_protocol;
+}
+
+/// The port-set key (k8s-semantics c.6): an order-insensitive multiset of ports; nil == empty.
+[[nodiscard]] inline std::uint64_t port_set_hash(const std::vector<endpoint_port>& ports) noexcept {
+  std::uint64_t sum = 0;
+  for (const auto& p : ports) sum += mix64(port_hash(p));
+  return mix64(sum ^ (ports.size() * 0xC2B2AE3D27D4EB4FULL));
+}
+
+/// Full comparison behind port_set_hash.
+[[nodiscard]] inline bool same_port_set(const std::vector<endpoint_port>& a, const std::vector<endpoint_port>& b) {
+  if (a.size() != b.size()) return false;
+  std::vector<bool> used(b.size(), false);
+  for (const auto& x : a) {
+    bool matched = false;
+    for (std::size_t k = 0; k < b.size(); ++k) {
+      if (!used[k] && same_port(b[k], x)) {
+        used[k] = true;
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) return false;
+  }
+  return true;
+}
+
+/// An open-addressing index from precomputed 64-bit hashes to 32-bit values. Lookups confirm a
+/// hash match with a caller-supplied full equality test. No erase (callers keep flags instead).
+class hash_index {
+ public:
+  static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
+
+  hash_index() = default;
+  explicit hash_index(std::size_t expected) { reserve(expected); }
+
+  /// Prepare room for `expected` entries (clears the index).
+  void reserve(std::size_t expected) {
+    std::size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    hashes_.assign(cap, 0);
+    values_.assign(cap, npos);
+    mask_ = cap - 1;
+    size_ = 0;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+  /// The value of an entry with hash `h` for which `eq(value)` holds, or npos.
+  template <class Eq>
+  [[nodiscard]] std::uint32_t find(std::uint64_t h, Eq&& eq) const {
+    if (values_.empty()) return npos;
+    for (std::size_t i = static_cast<std::size_t>(h) & mask_;; i = (i + 1) & mask_) {
+      if (values_[i] == npos) return npos;
+      if (hashes_[i] == h && eq(values_[i])) return values_[i];
+    }
+  }
+
+  /// Insert (h, v) unless an equal entry exists; returns the value now stored for that key.
+  template <class Eq>
+  std::uint32_t insert(std::uint64_t h, std::uint32_t v, Eq&& eq) {
+    if (values_.empty() || (size_ + 1) * 2 > values_.size()) grow();
+    for (std::size_t i = static_cast<std::size_t>(h) & mask_;; i = (i + 1) & mask_) {
+      if (values_[i] == npos) {
+        hashes_[i] = h;
+        values_[i] = v;
+        ++size_;
+        return v;
+      }
+      if (hashes_[i] == h && eq(values_[i])) return values_[i];
+    }
+  }
+
+ private:
+  void grow() {
+    std::vector<std::uint64_t> old_h = std::move(hashes_);
+    std::vector<std::uint32_t> old_v = std::move(values_);
+    const std::size_t cap = old_v.empty() ? 16 : old_v.size() * 2;
+    hashes_.assign(cap, 0);
+    values_.assign(cap, npos);
+    mask_ = cap - 1;
+    for (std::size_t k = 0; k < old_v.size(); ++k) {
+      if (old_v[k] == npos) continue;
+      std::size_t i = static_cast<std::size_t>(old_h[k]) & mask_;
+      while (values_[i] != npos) i = (i + 1) & mask_;
+      hashes_[i] = old_h[k];
+      values_[i] = old_v[k];
+    }
+  }
+
+  std::vector<std::uint64_t> hashes_;
+  std::vector<std::uint32_t> values_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace epslice::detail

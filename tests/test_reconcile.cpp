@@ -1,0 +1,922 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of reconcile.hpp and simulate.hpp: upstream reconciler vectors, safety properties, scenarios.
+#include <catch2/catch.hpp>
+
+#include <epslice/reconcile.hpp>
+#include <epslice/simulate.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace epslice;
+
+namespace {
+
+// ---- ES-fixtures (k8s-vectors.md section 0) -------------------------------------------------------
+
+endpoint_port fixture_port(std::int32_t port = 80) {
+  endpoint_port p;
+  p.name = "foo";
+  p.protocol = "TCP";
+  p.port = port;
+  return p;
+}
+
+service_identity fixture_service() {
+  service_identity s;
+  s.namespace_ = "test";
+  s.name = "foo";
+  s.uid = "test-foo";
+  s.headless = true;  // the fixture Service has an empty clusterIP
+  return s;
+}
+
+// pod<n>: a valid unique IP per n (k8s-vectors.md's caution), node-1, no zone.
+endpoint_v4 pod_endpoint(unsigned n, bool ready = true) {
+  endpoint_v4 e;
+  e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + n));
+  e.conditions = endpoint_conditions{ready, ready, false};
+  e.node_name = "node-1";
+  object_reference r;
+  r.kind = "Pod";
+  r.namespace_ = "test";
+  r.name = "pod" + std::to_string(n);
+  e.target_ref = r;
+  return e;
+}
+
+// With no pods upstream has no port-set group at all (a group exists once a pod maps to it).
+desired_state<ipv4> fixture_desired(const std::vector<unsigned>& pods, std::int32_t port = 80) {
+  desired_state<ipv4> d;
+  d.service = fixture_service();
+  if (pods.empty()) return d;
+  d.groups.emplace_back();
+  d.groups[0].ports.push_back(fixture_port(port));
+  for (unsigned n : pods) d.groups[0].endpoints.push_back(pod_endpoint(n));
+  return d;
+}
+
+std::vector<unsigned> range(unsigned from, unsigned to, unsigned step = 1) {
+  std::vector<unsigned> v;
+  for (unsigned i = from; i < to; i += step) v.push_back(i);
+  return v;
+}
+
+// "Existing slice built from pods": owned, fixture ports, reserved labels, endpoints as desired.
+endpoint_slice_v4 fixture_slice(const std::string& name, const std::vector<unsigned>& pods) {
+  endpoint_slice_v4 s;
+  s.metadata.name = name;
+  s.metadata.namespace_ = "test";
+  s.metadata.labels = {{std::string(well_known::service_name_label), "foo"},
+                       {std::string(well_known::managed_by_label), std::string(well_known::endpointslice_controller)}};
+  s.metadata.owner_references.push_back(owner_reference{"v1", "Service", "foo", "test-foo", true, true, {}});
+  s.ports.push_back(fixture_port());
+  s.endpoints.set_empty_not_nil();
+  for (unsigned n : pods) s.endpoints.push_back(pod_endpoint(n));
+  return s;
+}
+
+template <class Slice>
+std::multiset<std::size_t> sizes(const std::vector<Slice>& slices) {
+  std::multiset<std::size_t> out;
+  for (const auto& s : slices) out.insert(s.endpoints.size());
+  return out;
+}
+
+reconcile_options with_strategy(reconcile_strategy s, std::size_t max = 100) {
+  reconcile_options o;
+  o.strategy = s;
+  o.max_endpoints_per_slice = max;
+  return o;
+}
+
+const reconcile_strategy both_strategies[] = {reconcile_strategy::kubernetes, reconcile_strategy::minimal};
+
+}  // namespace
+
+// ---- options, labels, helpers ---------------------------------------------------------------------
+
+TEST_CASE("reconcile: invalid options throw with kube-controller-manager's messages", "[reconcile]") {
+  const auto d = fixture_desired({1});
+  const std::vector<endpoint_slice_v4> none;
+  reconcile_options o;
+  o.max_endpoints_per_slice = 0;
+  CHECK_THROWS_WITH(reconcile(d, none, o), "max_endpoints_per_slice: Invalid value: 0: must not be less than 1");
+  o.max_endpoints_per_slice = 1001;
+  CHECK_THROWS_WITH(reconcile(d, none, o), "max_endpoints_per_slice: Invalid value: 1001: must not be more than 1000");
+  o.max_endpoints_per_slice = 1000;
+  CHECK_NOTHROW(reconcile(d, none, o));
+  o.controller_name.clear();
+  CHECK_THROWS_WITH(reconcile(d, none, o), "controller_name: Required value: must not be empty");
+}
+
+TEST_CASE("reconcile: slice labels and labels-changed follow TestSetEndpointSliceLabels", "[reconcile]") {
+  const std::string sn(well_known::service_name_label), mb(well_known::managed_by_label), hl(well_known::headless_label);
+  const std::string ctl(well_known::endpointslice_controller);
+  struct row {
+    const char* name;
+    string_map slice;
+    string_map service;
+    bool headless;
+    string_map want;
+    bool changed;
+  };
+  const std::vector<row> rows = {
+      {"none/none", {}, {}, false, {{sn, "foo"}, {mb, ctl}}, false},
+      {"none/headless+foo", {}, {{"foo", "bar"}}, true, {{sn, "foo"}, {mb, ctl}, {hl, ""}, {"foo", "bar"}}, true},
+      {"none/headless", {}, {}, true, {{sn, "foo"}, {mb, ctl}, {hl, ""}}, false},
+      {"none/headless label only", {}, {{hl, ""}}, false, {{sn, "foo"}, {mb, ctl}}, false},
+      {"reserved/headless label only", {{sn, "foo"}, {mb, ctl}, {hl, ""}}, {{hl, ""}}, false, {{sn, "foo"}, {mb, ctl}}, false},
+      {"reserved+headless/none", {{sn, "foo"}, {mb, ctl}, {hl, ""}}, {}, false, {{sn, "foo"}, {mb, ctl}}, false},
+      {"foo/headless+foo", {{sn, "foo"}, {mb, ctl}, {"foo", "bar"}}, {{"foo", "bar"}}, true,
+       {{sn, "foo"}, {mb, ctl}, {hl, ""}, {"foo", "bar"}}, false},
+      {"none/foo", {}, {{"foo", "bar"}}, false, {{sn, "foo"}, {mb, ctl}, {"foo", "bar"}}, true},
+      {"foo/none", {{sn, "foo"}, {mb, ctl}, {"foo", "bar"}}, {}, false, {{sn, "foo"}, {mb, ctl}}, true},
+      {"reserved/foo", {{sn, "foo"}, {mb, ctl}}, {{"foo", "bar"}}, false, {{sn, "foo"}, {mb, ctl}, {"foo", "bar"}}, true},
+      {"reserved/bad reserved", {{sn, "foo"}, {mb, ctl}}, {{sn, "bad"}, {mb, "actor"}, {hl, "invalid"}}, false,
+       {{sn, "foo"}, {mb, ctl}}, false},
+      {"reserved/bad reserved+foo", {{sn, "foo"}, {mb, ctl}}, {{sn, "bad"}, {mb, "actor"}, {"foo", "bar"}}, false,
+       {{sn, "foo"}, {mb, ctl}, {"foo", "bar"}}, true},
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    service_identity svc;
+    svc.name = "foo";
+    svc.labels = r.service;
+    svc.headless = r.headless;
+    CHECK(endpoint_slice_labels(svc, ctl) == r.want);
+    CHECK(slice_labels_changed(r.slice, r.service) == r.changed);
+  }
+}
+
+TEST_CASE("reconcile: placeholderSliceCompare (TestPlaceHolderSliceCompare)", "[reconcile]") {
+  endpoint_slice_v4 a, b;
+  CHECK(placeholder_slice_equal(a, b));
+  a.metadata.name = "foo";
+  b.metadata.name = "bar";
+  CHECK(placeholder_slice_equal(a, b));
+  a.metadata.creation_timestamp = "2024-01-01T00:00:01Z";
+  b.metadata.creation_timestamp = "2024-01-01T00:00:02Z";
+  CHECK(placeholder_slice_equal(a, b));
+  a.ports.set_empty_not_nil();  // nil and empty ports compare equal
+  CHECK(placeholder_slice_equal(a, b));
+  a.metadata.labels = {{"foo", "true"}};
+  b.metadata.labels = {{"bar", "true"}};
+  CHECK_FALSE(placeholder_slice_equal(a, b));
+  endpoint_slice_raw r1, r2;
+  r1.address_type = "IPv4";
+  r2.address_type = "IPv6";
+  CHECK_FALSE(placeholder_slice_equal(r1, r2));
+}
+
+TEST_CASE("reconcile: generateName, namer and ownership", "[reconcile]") {
+  CHECK(endpoint_slice_prefix("foo") == "foo-");
+  CHECK(endpoint_slice_prefix(std::string(253, 'a')) == std::string(253, 'a'));
+  CHECK(endpoint_slice_prefix(std::string(252, 'a')) == std::string(252, 'a') + "-");
+  slice_namer n;
+  object_meta m;
+  m.generate_name = "svc-";
+  CHECK(n(m) == "svc-00000");
+  CHECK(n(m) == "svc-00001");
+  n.next = 123456;
+  CHECK(n(m) == "svc-123456");
+  const auto svc = fixture_service();
+  auto s = fixture_slice("foo-1", {});
+  CHECK(is_owned_by(s.metadata, svc, well_known::endpointslice_controller));
+  s.metadata.owner_references[0].uid = "different";
+  CHECK_FALSE(is_owned_by(s.metadata, svc, well_known::endpointslice_controller));
+  auto no_uid = svc;
+  no_uid.uid.clear();
+  CHECK(is_owned_by(s.metadata, no_uid, well_known::endpointslice_controller));
+  CHECK_FALSE(is_owned_by(s.metadata, no_uid, "other-controller"));
+  CHECK(is_managed_slice(s.metadata, svc, well_known::endpointslice_controller));
+  s.metadata.deletion_timestamp = "2024-01-01T00:00:00Z";
+  CHECK_FALSE(is_managed_slice(s.metadata, svc, well_known::endpointslice_controller));
+}
+
+// ---- upstream reconciler vectors (k8s-vectors.md section A) ---------------------------------------
+
+TEST_CASE("reconcile: A1 TestReconcileEmpty creates the placeholder", "[reconcile]") {
+  for (auto strategy : both_strategies) {
+    const auto d = fixture_desired({});
+    const std::vector<endpoint_slice_v4> none;
+    const auto plan = reconcile(d, none, with_strategy(strategy));
+    REQUIRE(plan.create.size() == 1);
+    CHECK(plan.update.empty());
+    CHECK(plan.remove.empty());
+    const auto& s = plan.create[0];
+    CHECK(s.metadata.name.empty());
+    CHECK(s.metadata.generate_name == "foo-");
+    CHECK(s.metadata.labels.at(std::string(well_known::service_name_label)) == "foo");
+    CHECK(s.ports.empty());
+    CHECK_FALSE(s.ports.is_nil());
+    CHECK(s.endpoints.empty());
+    CHECK_FALSE(s.endpoints.is_nil());
+    CHECK(plan.stats.writes == 1);
+  }
+}
+
+TEST_CASE("reconcile: A2 one endpoint per family, dual-stack and new-slice metadata", "[reconcile]") {
+  dual_stack_desired d;
+  d.ipv4_state = fixture_desired({1});
+  d.ipv4_state->service.headless = false;
+  d.ipv4_state->service.labels = {{"foo", "bar"}, {std::string(well_known::service_name_label), "bad"}};
+  desired_state<ipv6> v6;
+  v6.service = d.ipv4_state->service;
+  v6.groups.emplace_back();
+  v6.groups[0].ports.push_back(fixture_port());
+  endpoint_v6 e6;
+  e6.addresses.push_back(*parse_ipv6("1234::5678:0000:0000:9abc:def0"));
+  e6.target_ref = object_reference{"Pod", "test", "pod1", "", "", "", "", {}};
+  v6.groups[0].endpoints.push_back(e6);
+  d.ipv6_state = v6;
+  reconcile_options o;
+  o.trigger_time = "2024-01-01T00:00:00Z";
+  const std::vector<any_endpoint_slice> none;
+  const auto plan = reconcile(d, none, o);
+  REQUIRE(plan.create.size() == 2);
+  CHECK(plan.stats.creates == 2);
+  CHECK(plan.stats.endpoints_added == 2);
+  const auto& a = std::get<endpoint_slice_v4>(plan.create[0]);
+  const auto& b = std::get<endpoint_slice_v6>(plan.create[1]);
+  CHECK(a.endpoints.size() == 1);
+  CHECK(b.endpoints.size() == 1);
+  CHECK(to_string(b.endpoints[0].addresses[0]) == "1234::5678:0:0:9abc:def0");
+  const string_map want = {{"foo", "bar"},
+                           {std::string(well_known::service_name_label), "foo"},
+                           {std::string(well_known::managed_by_label), std::string(well_known::endpointslice_controller)}};
+  CHECK(a.metadata.labels == want);
+  CHECK(a.metadata.annotations.at(std::string(well_known::trigger_time_annotation)) == "2024-01-01T00:00:00Z");
+  REQUIRE(a.metadata.owner_references.size() == 1);
+  CHECK(a.metadata.owner_references[0] == owner_reference{"v1", "Service", "foo", "test-foo", true, true, {}});
+  CHECK(a.metadata.namespace_ == "test");
+  const auto after = epslice::apply(plan, none);
+  REQUIRE(after.size() == 2);
+  CHECK(metadata_of(after[0]).name == "foo-00000");
+  CHECK(metadata_of(after[1]).name == "foo-00001");
+}
+
+TEST_CASE("reconcile: A3 placeholder handling with no endpoints", "[reconcile]") {
+  for (auto strategy : both_strategies) {
+    const auto d = fixture_desired({});
+    const auto o = with_strategy(strategy);
+    // An existing placeholder that is the same: nothing to do.
+    const std::vector<endpoint_slice_v4> none;
+    auto same = reconcile(d, none, o).create.at(0);
+    same.metadata.name = "foo-abcde";
+    same.metadata.annotations = {{"other", "x"}};
+    const std::vector<endpoint_slice_v4> existing_same = {same};
+    CHECK(reconcile(d, existing_same, o).empty());
+    // An existing placeholder that is different: the placeholder create is recycled into an update.
+    auto different = fixture_slice("foo-1", {});
+    different.metadata.labels = {{"bar", "baz"}};
+    const std::vector<endpoint_slice_v4> existing_diff = {different};
+    const auto plan = reconcile(d, existing_diff, o);
+    CHECK(plan.create.empty());
+    REQUIRE(plan.update.size() == 1);
+    CHECK(plan.remove.empty());
+    CHECK(plan.update[0].metadata.name == "foo-1");
+    CHECK(plan.update[0].ports.empty());
+  }
+}
+
+TEST_CASE("reconcile: A5-A6-A17 creates from scratch by max endpoints per slice", "[reconcile]") {
+  struct row {
+    unsigned pods;
+    std::size_t max;
+    std::multiset<std::size_t> want;
+  };
+  const std::vector<row> rows = {
+      {50, 100, {50}},          {250, 100, {100, 100, 50}},     {250, 50, {50, 50, 50, 50, 50}},
+      {250, 80, {80, 80, 80, 10}}, {250, 150, {150, 100}},     {250, 250, {250}},
+      {250, 500, {250}},
+  };
+  for (auto strategy : both_strategies) {
+    for (const auto& r : rows) {
+      INFO(r.pods << " pods, max " << r.max);
+      const auto d = fixture_desired(range(0, r.pods));
+      const std::vector<endpoint_slice_v4> none;
+      const auto plan = reconcile(d, none, with_strategy(strategy, r.max));
+      CHECK(plan.update.empty());
+      CHECK(plan.remove.empty());
+      CHECK(sizes(plan.create) == r.want);
+      CHECK(plan.stats.endpoints_added == r.pods);
+      CHECK(plan.stats.endpoints_written == r.pods);
+    }
+  }
+}
+
+TEST_CASE("reconcile: A7 some preexisting: one create then one update, sizes 89 61 100", "[reconcile]") {
+  const auto d = fixture_desired(range(0, 250));
+  const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(1, 246, 4)),
+                                                   fixture_slice("foo-2", range(3, 246, 4))};
+  REQUIRE(existing[0].endpoints.size() == 62);
+  REQUIRE(existing[1].endpoints.size() == 61);
+  const auto plan = reconcile(d, existing);
+  CHECK(plan.create.size() == 1);
+  REQUIRE(plan.update.size() == 1);
+  CHECK(plan.remove.empty());
+  CHECK(plan.update[0].metadata.name == "foo-1");
+  CHECK(plan.stats.endpoints_added == 127);
+  CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{89, 61, 100});
+  // The informer's objects are not mutated.
+  CHECK(existing[0].endpoints.size() == 62);
+}
+
+TEST_CASE("reconcile: A8 worse allocation: two creates, sizes 74 74 100 52", "[reconcile]") {
+  const auto d = fixture_desired(range(0, 300));
+  const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(1, 296, 4)),
+                                                   fixture_slice("foo-2", range(3, 296, 4))};
+  const auto plan = reconcile(d, existing);
+  CHECK(plan.create.size() == 2);
+  CHECK(plan.update.empty());
+  CHECK(plan.remove.empty());
+  CHECK(plan.stats.endpoints_added == 152);
+  CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{74, 74, 100, 52});
+}
+
+TEST_CASE("reconcile: A9-A11 target port, service labels and reserved labels on 3 slices", "[reconcile]") {
+  for (auto strategy : both_strategies) {
+    const auto o = with_strategy(strategy);
+    const std::vector<endpoint_slice_v4> none;
+    const auto first = epslice::apply(reconcile(fixture_desired(range(0, 250)), none, o), none);
+    REQUIRE(sizes(first) == std::multiset<std::size_t>{100, 100, 50});
+    // A9: the target port changes: 3 creates recycled onto the 3 deleted slices.
+    const auto p9 = reconcile(fixture_desired(range(0, 250), 81), first, o);
+    CHECK(p9.create.empty());
+    CHECK(p9.update.size() == 3);
+    CHECK(p9.remove.empty());
+    CHECK(sizes(epslice::apply(p9, first)) == std::multiset<std::size_t>{100, 100, 50});
+    // A10: service labels: 3 updates carrying the label.
+    auto d10 = fixture_desired(range(0, 250));
+    d10.service.labels = {{"foo", "bar"}};
+    const auto p10 = reconcile(d10, first, o);
+    CHECK(p10.create.empty());
+    CHECK(p10.update.size() == 3);
+    CHECK(p10.remove.empty());
+    for (const auto& s : epslice::apply(p10, first)) CHECK(s.metadata.labels.at("foo") == "bar");
+    // A11: reserved labels only: nothing to do.
+    auto d11 = fixture_desired(range(0, 250));
+    d11.service.labels = {{std::string(well_known::service_name_label), "bad"},
+                          {std::string(well_known::managed_by_label), "actor"},
+                          {std::string(well_known::headless_label), "invalid"}};
+    CHECK(reconcile(d11, first, o).empty());
+  }
+}
+
+TEST_CASE("reconcile: A12 recycling: 10 slices of 30, port change -> 3 updates + 7 deletes", "[reconcile]") {
+  for (auto strategy : both_strategies) {
+    const auto o = with_strategy(strategy);
+    std::vector<endpoint_slice_v4> existing;
+    for (unsigned k = 0; k < 10; ++k) existing.push_back(fixture_slice("foo-" + std::to_string(k), range(30 * k, 30 * k + 30)));
+    CHECK(reconcile(fixture_desired(range(0, 300)), existing, o).empty());
+    const auto plan = reconcile(fixture_desired(range(0, 300), 81), existing, o);
+    CHECK(plan.create.empty());
+    CHECK(plan.update.size() == 3);
+    CHECK(plan.remove.size() == 7);
+    CHECK(plan.stats.writes == 10);
+    CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{100, 100, 100});
+  }
+}
+
+TEST_CASE("reconcile: A13 update packing: new endpoints go to the fuller slice (95, 20)", "[reconcile]") {
+  std::vector<unsigned> pods = range(0, 80);
+  for (unsigned n : range(100, 120)) pods.push_back(n);
+  const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(0, 80)), fixture_slice("foo-2", range(100, 120))};
+  auto d = fixture_desired({0});
+  d.groups[0].endpoints.clear();
+  for (std::size_t i = 0; i < pods.size(); ++i) d.groups[0].endpoints.push_back(pod_endpoint(pods[i], i % 10 != 0));
+  for (unsigned n : range(200, 215)) d.groups[0].endpoints.push_back(pod_endpoint(n));
+  const auto plan = reconcile(d, existing);
+  CHECK(plan.create.empty());
+  CHECK(plan.update.size() == 2);
+  CHECK(plan.remove.empty());
+  CHECK(plan.stats.endpoints_added == 15);
+  CHECK(plan.stats.endpoints_changed == 10);
+  CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{95, 20});
+}
+
+TEST_CASE("reconcile: A14 deprecated IP slices are replaced by IPv4 slices and deleted last", "[reconcile]") {
+  for (auto strategy : both_strategies) {
+    std::vector<any_endpoint_slice> existing;
+    for (const auto& [name, pods] : {std::pair{std::string("foo-1"), range(0, 80)}, std::pair{std::string("foo-2"), range(100, 150)}}) {
+      endpoint_slice_raw r = to_raw(fixture_slice(name, pods));
+      r.address_type = "IP";
+      existing.push_back(r);
+    }
+    std::vector<unsigned> pods = range(0, 80);
+    for (unsigned n : range(100, 150)) pods.push_back(n);
+    dual_stack_desired d;
+    d.ipv4_state = fixture_desired(pods);
+    const auto plan = reconcile(d, existing, with_strategy(strategy));
+    CHECK(plan.create.size() == 2);
+    CHECK(plan.update.empty());
+    REQUIRE(plan.remove.size() == 2);
+    CHECK(std::holds_alternative<endpoint_slice_raw>(plan.remove[0]));
+    const auto after = epslice::apply(plan, existing);
+    std::vector<endpoint_slice_v4> typed;
+    for (const auto& s : after) typed.push_back(std::get<endpoint_slice_v4>(s));
+    CHECK(sizes(typed) == std::multiset<std::size_t>{100, 30});
+  }
+}
+
+TEST_CASE("reconcile: A15 recreation: a slice owned by an older Service is replaced", "[reconcile]") {
+  for (auto strategy : both_strategies) {
+    const auto d = fixture_desired({1});
+    std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", {1})};
+    CHECK(reconcile(d, existing, with_strategy(strategy)).empty());
+    existing[0].metadata.owner_references[0].uid = "different";
+    const auto plan = reconcile(d, existing, with_strategy(strategy));
+    CHECK(plan.create.size() == 1);
+    CHECK(plan.update.empty());
+    CHECK(plan.remove.size() == 1);
+    CHECK(epslice::apply(plan, existing).size() == 1);
+  }
+}
+
+TEST_CASE("reconcile: A16 named ports: one group per resolved port, 5 slices of 60", "[reconcile]") {
+  desired_state<ipv4> d;
+  d.service = fixture_service();
+  for (std::int32_t k = 0; k < 5; ++k) {
+    d.groups.emplace_back();
+    endpoint_port p;
+    p.name = "";
+    p.protocol = "TCP";
+    p.port = 8080 + k;
+    d.groups.back().ports.push_back(p);
+  }
+  for (unsigned i = 0; i < 300; ++i) d.groups[i % 5].endpoints.push_back(pod_endpoint(i));
+  const std::vector<endpoint_slice_v4> none;
+  const auto plan = reconcile(d, none);
+  REQUIRE(plan.create.size() == 5);
+  for (std::size_t k = 0; k < 5; ++k) {
+    CHECK(plan.create[k].endpoints.size() == 60);
+    REQUIRE(plan.create[k].ports.size() == 1);
+    CHECK(plan.create[k].ports[0].port == 8080 + static_cast<std::int32_t>(k));
+  }
+}
+
+TEST_CASE("reconcile: A18-A19 added and removed endpoints", "[reconcile]") {
+  const std::vector<endpoint_slice_v4> none;
+  const auto first = epslice::apply(reconcile(fixture_desired(range(0, 20)), none), none);
+  const auto plan = reconcile(fixture_desired(range(0, 10)), first);
+  CHECK(plan.stats.updates == 1);
+  CHECK(plan.stats.endpoints_removed == 10);
+  CHECK(plan.stats.endpoints_added == 0);
+  const std::vector<endpoint_slice_v4> one = {fixture_slice("foo-1", {1})};
+  const auto add = reconcile(fixture_desired({1, 2}), one);
+  CHECK(add.stats.endpoints_added == 1);
+  CHECK(add.stats.endpoints_removed == 0);
+  const std::vector<endpoint_slice_v4> two = {fixture_slice("foo-1", {0, 1})};
+  const auto rem = reconcile(fixture_desired({1}), two);
+  CHECK(rem.stats.endpoints_added == 0);
+  CHECK(rem.stats.endpoints_removed == 1);
+}
+
+TEST_CASE("reconcile: A22 all endpoints gone: the placeholder is recycled onto the emptied slice", "[reconcile]") {
+  for (auto strategy : both_strategies) {
+    const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", {0, 1})};
+    // Both pods skipped (their nodes are missing): the group exists with no endpoints.
+    auto d = fixture_desired({});
+    d.groups.emplace_back();
+    d.groups[0].ports.push_back(fixture_port());
+    const auto plan = reconcile(d, existing, with_strategy(strategy));
+    CHECK(plan.create.empty());
+    REQUIRE(plan.update.size() == 1);
+    CHECK(plan.remove.empty());
+    CHECK(plan.update[0].endpoints.empty());
+    CHECK(plan.update[0].ports.empty());
+    // Some endpoints left: a plain update of the slice (nodes missing for one pod).
+    const auto one = reconcile(fixture_desired({0}), existing, with_strategy(strategy));
+    CHECK(one.stats.updates == 1);
+    CHECK(one.stats.writes == 1);
+  }
+}
+
+TEST_CASE("reconcile: A25 nil ports and empty ports are the same port set", "[reconcile]") {
+  desired_state<ipv4> d;
+  d.service = fixture_service();
+  d.service.name = "headless-no-ports";
+  d.groups.emplace_back();
+  d.groups[0].endpoints.push_back(pod_endpoint(1));
+  const std::vector<endpoint_slice_v4> none;
+  auto after = epslice::apply(reconcile(d, none), none);
+  REQUIRE(after.size() == 1);
+  CHECK_FALSE(after[0].ports.is_nil());
+  after[0].ports.set_nil();
+  CHECK(reconcile(d, after).empty());
+}
+
+TEST_CASE("reconcile: port sets are order-insensitive multisets", "[reconcile]") {
+  endpoint_port a = fixture_port(80), b = fixture_port(443);
+  b.name = "https";
+  desired_state<ipv4> d;
+  d.service = fixture_service();
+  d.groups.emplace_back();
+  d.groups[0].ports = {a, b};
+  d.groups[0].endpoints.push_back(pod_endpoint(1));
+  d.groups.emplace_back();
+  d.groups[1].ports = {b, a};  // the same set: merged into the first group
+  d.groups[1].endpoints.push_back(pod_endpoint(2));
+  const std::vector<endpoint_slice_v4> none;
+  const auto plan = reconcile(d, none);
+  REQUIRE(plan.create.size() == 1);
+  CHECK(plan.create[0].endpoints.size() == 2);
+  auto after = epslice::apply(plan, none);
+  std::reverse(after[0].ports.begin(), after[0].ports.end());
+  CHECK(reconcile(d, after).empty());
+  // {a, a} is not {a}.
+  d.groups[1].ports = {a, a};
+  CHECK(reconcile(d, none).create.size() == 2);
+}
+
+TEST_CASE("reconcile: endpoint identity ignores address order and changes beyond it cause updates", "[reconcile]") {
+  auto d = fixture_desired({1});
+  d.groups[0].endpoints.clear();
+  auto e = pod_endpoint(1);
+  e.addresses.push_back(ipv4_address::from_uint(0x0b000001u));
+  d.groups[0].endpoints.push_back(e);
+  const std::vector<endpoint_slice_v4> none;
+  auto after = epslice::apply(reconcile(d, none), none);
+  std::reverse(after[0].endpoints[0].addresses.begin(), after[0].endpoints[0].addresses.end());
+  after[0].endpoints[0].target_ref->resource_version = "7";  // ignored
+  after[0].endpoints[0].hints = endpoint_hints{{for_zone{"a"}}, {}, {}};  // not compared
+  CHECK(reconcile(d, after).empty());
+  after[0].endpoints[0].conditions.serving.reset();  // nil vs true differs
+  const auto plan = reconcile(d, after);
+  CHECK(plan.update.size() == 1);
+  CHECK(plan.stats.endpoints_changed == 1);
+  // Duplicates in the desired list collapse; the last value wins.
+  auto dup = fixture_desired({5, 5});
+  dup.groups[0].endpoints[1].zone = "z";
+  const auto p = reconcile(dup, none);
+  REQUIRE(p.create.at(0).endpoints.size() == 1);
+  CHECK(p.create[0].endpoints[0].zone == "z");
+}
+
+TEST_CASE("reconcile: trigger time is set on written slices and removed when absent", "[reconcile]") {
+  auto existing = std::vector<endpoint_slice_v4>{fixture_slice("foo-1", {1, 2})};
+  existing[0].metadata.annotations[std::string(well_known::trigger_time_annotation)] = "old";
+  const auto plan = reconcile(fixture_desired({1}), existing);
+  REQUIRE(plan.update.size() == 1);
+  CHECK(plan.update[0].metadata.annotations.count(std::string(well_known::trigger_time_annotation)) == 0);
+  reconcile_options o;
+  o.trigger_time = "2024-01-01T00:00:00Z";
+  const auto p2 = reconcile(fixture_desired({1}), existing, o);
+  CHECK(p2.update.at(0).metadata.annotations.at(std::string(well_known::trigger_time_annotation)) == "2024-01-01T00:00:00Z");
+}
+
+TEST_CASE("reconcile: apply refuses plans that do not match the slices", "[reconcile]") {
+  slice_plan<ipv4> plan;
+  plan.update.push_back(fixture_slice("missing", {}));
+  const std::vector<endpoint_slice_v4> none;
+  CHECK_THROWS_WITH(epslice::apply(plan, none), "metadata.name: Invalid value: apply: updated slice \"missing\" does not exist");
+}
+
+// ---- safety properties over random cases -----------------------------------------------------------
+
+namespace {
+
+#ifdef EPSLICE_SANITIZE_BUILD
+constexpr int property_cases = 1000;
+#else
+constexpr int property_cases = 10000;
+#endif
+
+template <class F>
+typename F::address property_address(unsigned id) {
+  if constexpr (std::is_same_v<F, ipv4>) {
+    return ipv4_address::from_uint(0x0a000000u + id);
+  } else if constexpr (std::is_same_v<F, ipv6>) {
+    ipv6_address a{};
+    a.bytes[0] = 0x20;
+    a.bytes[1] = 0x01;
+    a.bytes[14] = static_cast<std::uint8_t>(id >> 8);
+    a.bytes[15] = static_cast<std::uint8_t>(id);
+    return a;
+  } else {
+    return "h" + std::to_string(id) + ".example.com";
+  }
+}
+
+// Endpoint `id` with variable conditions/node/zone drawn from `rng`.
+template <class F>
+basic_endpoint<F> property_endpoint(unsigned id, splitmix64& rng) {
+  basic_endpoint<F> e;
+  e.addresses.push_back(property_address<F>(id));
+  if (id % 7 == 0) e.addresses.push_back(property_address<F>(id + 5000));
+  if (rng.below(2)) e.conditions.ready = rng.below(2) == 0;
+  e.conditions.serving = true;
+  e.node_name = "node-" + std::to_string(rng.below(3));
+  if (rng.below(2)) e.zone = "zone-" + std::to_string(rng.below(2));
+  e.target_ref = object_reference{"Pod", "test", "pod" + std::to_string(id), "", "", "", "", {}};
+  return e;
+}
+
+// The key of an endpoint in a group: its port set (sorted text) and identity (sorted addresses,
+// hostname, targetRef namespace/name), as independent text to check the library against.
+template <class F>
+std::string property_key(const std::vector<endpoint_port>& ports, const basic_endpoint<F>& e) {
+  std::vector<std::string> ps;
+  for (const auto& p : ports)
+    ps.push_back((p.name ? "n" + *p.name : "-") + "/" + (p.protocol ? *p.protocol : "-") + "/" +
+                 (p.port ? std::to_string(*p.port) : "-"));
+  std::sort(ps.begin(), ps.end());
+  std::vector<std::string> as;
+  for (const auto& a : e.addresses) {
+    std::string t;
+    F::format(t, a);
+    as.push_back(t);
+  }
+  std::sort(as.begin(), as.end());
+  std::string k;
+  for (const auto& p : ps) k += p + ",";
+  k += "|";
+  for (const auto& a : as) k += a + ",";
+  k += "|" + e.hostname.value_or("") + "|" + (e.target_ref ? e.target_ref->namespace_ + "/" + e.target_ref->name : "");
+  return k;
+}
+
+std::vector<endpoint_port> property_ports(std::uint64_t which) {
+  const auto port = [](const char* name, std::int32_t n) {
+    endpoint_port p;
+    p.name = name;
+    p.protocol = "TCP";
+    p.port = n;
+    return p;
+  };
+  switch (which) {
+    case 0: return {port("http", 80)};
+    case 1: return {port("http", 80), port("https", 443)};
+    case 2: return {port("https", 443), port("http", 80)};  // the same set as 1
+    case 3: return {};
+    default: return {port("http", 81)};
+  }
+}
+
+template <class F>
+desired_state<F> property_desired(splitmix64& rng, const service_identity& svc, unsigned universe) {
+  desired_state<F> d;
+  d.service = svc;
+  const std::uint64_t groups = 1 + rng.below(3);
+  for (std::uint64_t g = 0; g < groups; ++g) {
+    endpoint_group<F> grp;
+    auto ports = property_ports(rng.below(5));
+    grp.ports.assign(ports.begin(), ports.end());
+    if (rng.below(2)) grp.ports.set_empty_not_nil();
+    const std::uint64_t n = rng.below(universe);
+    for (std::uint64_t k = 0; k < n; ++k) grp.endpoints.push_back(property_endpoint<F>(static_cast<unsigned>(rng.below(universe)), rng));
+    d.groups.push_back(std::move(grp));
+  }
+  return d;
+}
+
+template <class F>
+std::map<std::string, int> desired_keys(const desired_state<F>& d) {
+  std::map<std::string, int> out;
+  for (const auto& g : d.groups)
+    for (const auto& e : g.endpoints)
+      if (!e.addresses.empty()) out[property_key<F>(g.ports, e)] = 1;
+  return out;
+}
+
+template <class F>
+void count_slice(std::map<std::string, int>& counts, const basic_endpoint_slice<F>& s, int delta) {
+  for (const auto& e : s.endpoints) counts[property_key<F>(s.ports, e)] += delta;
+}
+
+struct property_totals {
+  std::size_t cases = 0, minimal_fewer_writes = 0, minimal_fewer_slices = 0;
+};
+
+template <class F>
+void check_plan_safety(const desired_state<F>& desired, const std::vector<basic_endpoint_slice<F>>& existing,
+                       const slice_plan<F>& plan, std::size_t max) {
+  const auto want = desired_keys(desired);
+  std::map<std::string, int> counts;
+  for (const auto& s : existing) count_slice(counts, s, 1);
+  // Endpoints desired before (present) and after must stay present at every step.
+  std::vector<std::string> guarded;
+  for (const auto& [k, c] : counts)
+    if (c > 0 && want.count(k)) guarded.push_back(k);
+  std::map<std::string, const basic_endpoint_slice<F>*> by_name;
+  for (const auto& s : existing) by_name[s.metadata.name] = &s;
+  const auto check_guarded = [&] {
+    for (const auto& k : guarded)
+      if (counts[k] <= 0) FAIL("endpoint " << k << " absent in an intermediate state");
+  };
+  for (const auto& s : plan.create) {
+    REQUIRE(s.endpoints.size() <= max);
+    count_slice(counts, s, 1);
+  }
+  for (const auto& s : plan.update) {
+    REQUIRE(s.endpoints.size() <= max);
+    REQUIRE(by_name.count(s.metadata.name) == 1);
+    count_slice(counts, s, 1);
+    count_slice(counts, *by_name[s.metadata.name], -1);
+    check_guarded();
+  }
+  for (const auto& s : plan.remove) {
+    REQUIRE(by_name.count(s.metadata.name) == 1);
+    count_slice(counts, *by_name[s.metadata.name], -1);
+    check_guarded();
+  }
+  const auto after = epslice::apply(plan, existing);
+  std::map<std::string, int> final_counts;
+  for (const auto& s : after) {
+    REQUIRE(s.endpoints.size() <= max);
+    count_slice(final_counts, s, 1);
+  }
+  for (auto it = final_counts.begin(); it != final_counts.end();) it = it->second == 0 ? final_counts.erase(it) : std::next(it);
+  REQUIRE(final_counts == want);  // every desired endpoint exactly once, nothing else
+  REQUIRE(!after.empty());        // at least the placeholder
+}
+
+template <class F>
+void run_property_case(std::uint64_t seed, property_totals& totals) {
+  splitmix64 rng{seed};
+  const std::size_t maxes[] = {1, 2, 3, 5, 10, 100};
+  const std::size_t max = maxes[rng.below(6)];
+  const unsigned universe = 1 + static_cast<unsigned>(rng.below(40));
+  service_identity svc = fixture_service();
+  svc.headless = rng.below(2) == 0;
+  if (rng.below(3) == 0) svc.labels = {{"team", "a"}};
+  // The existing layout: what an earlier reconcile wrote, then disturbed.
+  const auto old = property_desired<F>(rng, svc, universe);
+  reconcile_options setup;
+  setup.max_endpoints_per_slice = max;
+  setup.strategy = rng.below(2) ? reconcile_strategy::kubernetes : reconcile_strategy::minimal;
+  const std::vector<basic_endpoint_slice<F>> none;
+  std::vector<basic_endpoint_slice<F>> existing = epslice::apply(reconcile(old, none, setup), none);
+  if (!existing.empty() && rng.below(3) == 0) {  // a duplicate of an endpoint in another slice
+    auto& from = existing[rng.below(existing.size())];
+    auto& to = existing[rng.below(existing.size())];
+    if (!from.endpoints.empty() && to.endpoints.size() < max && from.ports == to.ports)
+      to.endpoints.push_back(from.endpoints[rng.below(from.endpoints.size())]);
+  }
+  if (rng.below(4) == 0) {  // a slice owned by an older Service with the same name
+    basic_endpoint_slice<F> foreign;
+    foreign.metadata.name = "foo-foreign";
+    foreign.metadata.namespace_ = "test";
+    foreign.metadata.owner_references.push_back(owner_reference{"v1", "Service", "foo", "old-uid", true, true, {}});
+    auto ports = property_ports(rng.below(5));
+    foreign.ports.assign(ports.begin(), ports.end());
+    for (std::uint64_t k = 0, n = rng.below(max + 1); k < n; ++k)
+      foreign.endpoints.push_back(property_endpoint<F>(static_cast<unsigned>(rng.below(universe)), rng));
+    existing.push_back(foreign);
+  }
+  if (!existing.empty() && rng.below(4) == 0) existing[rng.below(existing.size())].metadata.labels["team"] = "b";
+  // The new desired state: churn of the old one (removals, additions, condition changes).
+  desired_state<F> now = rng.below(5) == 0 ? property_desired<F>(rng, svc, universe) : old;
+  for (auto& g : now.groups) {
+    std::vector<basic_endpoint<F>> eps;
+    for (auto& e : g.endpoints) {
+      const auto r = rng.below(10);
+      if (r == 0) continue;                                    // removed
+      if (r == 1) e.conditions.ready = !e.conditions.ready.value_or(true);  // changed
+      eps.push_back(e);
+    }
+    for (std::uint64_t k = 0, n = rng.below(universe / 2 + 1); k < n; ++k)
+      eps.push_back(property_endpoint<F>(static_cast<unsigned>(rng.below(universe * 2)), rng));
+    g.endpoints = std::move(eps);
+  }
+  if (rng.below(10) == 0) now.groups.clear();
+  reconcile_options o;
+  o.max_endpoints_per_slice = max;
+  std::size_t writes[2] = {0, 0}, slices[2] = {0, 0};
+  for (auto strategy : both_strategies) {
+    o.strategy = strategy;
+    const auto plan = reconcile(now, existing, o);
+    check_plan_safety(now, existing, plan, max);
+    const auto after = epslice::apply(plan, existing);
+    REQUIRE(reconcile(now, after, o).empty());
+    const auto k = static_cast<std::size_t>(strategy);
+    writes[k] = plan.stats.writes;
+    slices[k] = after.size();
+    REQUIRE(plan.stats.writes == plan.create.size() + plan.update.size() + plan.remove.size());
+  }
+  REQUIRE(writes[1] <= writes[0]);
+  if (writes[1] == writes[0]) REQUIRE(slices[1] <= slices[0]);
+  ++totals.cases;
+  if (writes[1] < writes[0]) ++totals.minimal_fewer_writes;
+  if (writes[1] == writes[0] && slices[1] < slices[0]) ++totals.minimal_fewer_slices;
+}
+
+}  // namespace
+
+TEST_CASE("reconcile: random plans are safe, exact, idempotent; minimal never worse", "[reconcile][property]") {
+  property_totals totals;
+  for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(property_cases); ++i) {
+    const std::uint64_t seed = i * std::uint64_t{0x9E3779B97F4A7C15u} + 1;
+    INFO("case " << i);
+    switch (i % 3) {
+      case 0: run_property_case<ipv4>(seed, totals); break;
+      case 1: run_property_case<ipv6>(seed, totals); break;
+      default: run_property_case<fqdn>(seed, totals); break;
+    }
+  }
+  CHECK(totals.cases == static_cast<std::size_t>(property_cases));
+  // The property cases exercise the difference between the strategies.
+  CHECK(totals.minimal_fewer_writes + totals.minimal_fewer_slices > 0);
+}
+
+// ---- scenarios.md ------------------------------------------------------------------------------------
+
+namespace {
+simulation_result run_scenario(scenario_kind kind, std::size_t n, std::size_t batch, std::optional<std::size_t> steps,
+                               reconcile_strategy strategy) {
+  simulation_options o;
+  o.scenario = kind;
+  o.endpoints = n;
+  o.batch = batch;
+  o.steps = steps;
+  o.reconcile.strategy = strategy;
+  return simulate(o);
+}
+}  // namespace
+
+TEST_CASE("simulate: splitmix64 and the scenario world", "[simulate]") {
+  splitmix64 rng{42};
+  const std::uint64_t first = rng.next();
+  splitmix64 again{42};
+  CHECK(again.next() == first);
+  CHECK(splitmix64{0}.next() == 0xE220A8397B1DCDAFULL);  // the reference splitmix64 output for state 0
+  const auto e = scenario_endpoint(26);
+  CHECK(to_string(e.addresses.at(0)) == "10.0.0.26");
+  CHECK(e.target_ref->uid == "00000000-0000-4000-8000-00000000001a");
+  CHECK(e.node_name == "node-26");
+  CHECK(e.zone == "zone-c");
+  CHECK(to_string(scenario_endpoint(70000).addresses.at(0)) == "10.1.17.112");
+}
+
+TEST_CASE("simulate: kubernetes strategy reproduces the fixed-order table of scenarios.md", "[simulate]") {
+  const auto k = reconcile_strategy::kubernetes;
+  struct row {
+    const char* name;
+    scenario_kind kind;
+    std::size_t n, batch;
+    std::optional<std::size_t> steps;
+    std::size_t creates, updates, deletes, written, slices;
+    double final_f, mean_f, min_f;
+  };
+  std::vector<row> rows = {
+      {"S1 1000", scenario_kind::create, 1000, 0, {}, 10, 0, 0, 1000, 10, 1, 1, 1},
+      {"S1 10000", scenario_kind::create, 10000, 0, {}, 100, 0, 0, 10000, 100, 1, 1, 1},
+      {"S2 1-by-1", scenario_kind::rolling_update, 1000, 1, {}, 0, 1000, 0, 100000, 10, 1, 1, 1},
+      {"S2 batch", scenario_kind::rolling_update, 1000, 25, {}, 0, 40, 0, 4000, 10, 1, 1, 1},
+      {"S3", scenario_kind::scale_up, 1000, 10, {}, 10, 90, 0, 5500, 10, 1, 0.868, 0.100},
+      {"S4", scenario_kind::scale_down, 1000, 10, 90, 0, 591, 0, 32282, 10, 0.100, 0.545, 0.100},
+#ifndef EPSLICE_SANITIZE_BUILD
+      {"S5", scenario_kind::churn, 10000, 0, 200, 0, 12700, 0, 1270000, 100, 1, 1, 1},
+#endif
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    const auto got = run_scenario(r.kind, r.n, r.batch, r.steps, k);
+    CHECK(got.creates == r.creates);
+    CHECK(got.updates == r.updates);
+    CHECK(got.deletes == r.deletes);
+    CHECK(got.writes == r.creates + r.updates + r.deletes);
+    CHECK(got.endpoints_written == r.written);
+    CHECK(got.final_slices == r.slices);
+    CHECK(got.final_fullness == Approx(r.final_f).margin(0.0005));
+    CHECK(got.mean_fullness == Approx(r.mean_f).margin(0.0005));
+    CHECK(got.min_fullness == Approx(r.min_f).margin(0.0005));
+  }
+}
+
+TEST_CASE("simulate: minimal meets the churn targets and never writes more than kubernetes", "[simulate]") {
+  const auto k = reconcile_strategy::kubernetes;
+  const auto m = reconcile_strategy::minimal;
+  const auto batch_m = run_scenario(scenario_kind::rolling_update, 1000, 25, {}, m);
+  CHECK(batch_m.writes <= 40);
+  const auto s4_m = run_scenario(scenario_kind::scale_down, 1000, 10, 90, m);
+  const auto s4_k = run_scenario(scenario_kind::scale_down, 1000, 10, 90, k);
+  CHECK(s4_m.final_slices == 1);
+  CHECK(s4_m.writes <= 440);
+  CHECK(s4_m.writes < s4_k.writes);
+  struct row {
+    scenario_kind kind;
+    std::size_t n, batch;
+    std::optional<std::size_t> steps;
+  };
+  const std::vector<row> rows = {{scenario_kind::create, 1000, 0, {}},
+                                 {scenario_kind::rolling_update, 1000, 1, {}},
+                                 {scenario_kind::scale_up, 1000, 10, {}},
+#ifdef EPSLICE_SANITIZE_BUILD
+                                 {scenario_kind::churn, 10000, 0, 10}};
+#else
+                                 {scenario_kind::churn, 10000, 0, 200}};
+#endif
+  for (const auto& r : rows) {
+    const auto a = run_scenario(r.kind, r.n, r.batch, r.steps, m);
+    const auto b = run_scenario(r.kind, r.n, r.batch, r.steps, k);
+    CHECK(a.writes <= b.writes);
+    CHECK(a.final_endpoints == b.final_endpoints);
+    if (a.writes == b.writes) CHECK(a.final_slices <= b.final_slices);
+  }
+}
