@@ -3,5 +3,11 @@
 #pragma once
 
 #include "address.hpp"
+#include "convert.hpp"
 #include "error.hpp"
+#include "json.hpp"
+#include "reconcile.hpp"
+#include "simulate.hpp"
+#include "topology.hpp"
 #include "types.hpp"
+#include "validation.hpp"

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+// Shared pieces of the epslice command-line tool: arguments, input, diagnostics, output.
+#pragma once
+
+#include <epslice/epslice.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cli {
+
+/// Exit codes, the same for every subcommand.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_invalid = 1;  ///< input objects are invalid
+inline constexpr int exit_usage = 2;    ///< usage error or unreadable input
+
+/// Thrown for usage errors; main prints the message and exits 2.
+struct usage_error {
+  std::string message;
+};
+
+/// Parsed command line of one subcommand: `--name value`, `--name=value`, `--flag`, positionals.
+class args {
+ public:
+  args(std::vector<std::string> argv, std::vector<std::string> value_options, std::vector<std::string> flags)
+      : value_options_(std::move(value_options)), flags_(std::move(flags)) {
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+      const std::string& a = argv[i];
+      if (a.size() > 2 && a.rfind("--", 0) == 0) {
+        std::string name = a.substr(2), value;
+        bool has_value = false;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+          value = name.substr(eq + 1);
+          name = name.substr(0, eq);
+          has_value = true;
+        }
+        if (is_flag(name)) {
+          if (has_value) throw usage_error{"option --" + name + " takes no value"};
+          set_flags_.push_back(name);
+        } else if (is_value_option(name)) {
+          if (!has_value) {
+            if (i + 1 >= argv.size()) throw usage_error{"option --" + name + " needs a value"};
+            value = argv[++i];
+          }
+          values_[name] = value;
+        } else {
+          throw usage_error{"unknown option --" + name};
+        }
+      } else {
+        positionals_.push_back(a);
+      }
+    }
+  }
+  [[nodiscard]] bool flag(const std::string& name) const {
+    for (const auto& f : set_flags_)
+      if (f == name) return true;
+    return false;
+  }
+  [[nodiscard]] std::optional<std::string> value(const std::string& name) const {
+    auto it = values_.find(name);
+    if (it == values_.end()) return std::nullopt;
+    return it->second;
+  }
+  [[nodiscard]] const std::vector<std::string>& positionals() const { return positionals_; }
+
+ private:
+  bool is_flag(const std::string& n) const {
+    for (const auto& f : flags_)
+      if (f == n) return true;
+    return false;
+  }
+  bool is_value_option(const std::string& n) const {
+    for (const auto& f : value_options_)
+      if (f == n) return true;
+    return false;
+  }
+  std::vector<std::string> value_options_, flags_, set_flags_, positionals_;
+  std::map<std::string, std::string> values_;
+};
+
+/// Read a whole file, or standard input for "-". nullopt (with a message on stderr) when it
+/// cannot be read.
+inline std::optional<std::string> read_input(const std::string& name) {
+  if (name == "-") {
+    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    if (std::cin.bad()) {
+      std::cerr << "epslice: -: cannot read standard input\n";
+      return std::nullopt;
+    }
+    return text;
+  }
+  std::ifstream in(name, std::ios::binary);
+  if (!in) {
+    std::cerr << "epslice: " << name << ": cannot open file\n";
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    std::cerr << "epslice: " << name << ": cannot read file\n";
+    return std::nullopt;
+  }
+  return ss.str();
+}
+
+/// `<Kind> <namespace>/<name>` of a decoded object, for messages.
+inline std::string describe(const epslice::decoded_object& o) {
+  std::string ns, name;
+  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) {
+    const auto& m = epslice::metadata_of(*s);
+    ns = m.namespace_;
+    name = m.display_name();
+  } else if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) {
+    ns = e->metadata.namespace_;
+    name = e->metadata.display_name();
+  } else {
+    const auto& r = std::get<epslice::raw_object>(o.value);
+    try {
+      auto j = nlohmann::json::parse(r.json);
+      if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
+        if (auto n = md->find("namespace"); n != md->end() && n->is_string()) ns = n->get<std::string>();
+        if (auto n = md->find("name"); n != md->end() && n->is_string()) name = n->get<std::string>();
+        else if (auto g = md->find("generateName"); g != md->end() && g->is_string()) name = g->get<std::string>() + "*";
+      }
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  std::string kind(o.kind());
+  if (kind.empty()) kind = "<no kind>";
+  // Cluster-scoped objects (Node) have no namespace.
+  return kind + " " + (ns.empty() ? name : ns + "/" + name);
+}
+
+/// One input file decoded. `code` is exit_usage when it could not be read or is not JSON (the
+/// message is already printed), exit_invalid when it has structural or decoding problems (also
+/// printed), else exit_ok.
+struct loaded_file {
+  std::string name;
+  epslice::decoded_document doc;
+  int code = exit_ok;
+};
+
+inline loaded_file load(const std::string& name) {
+  loaded_file f;
+  f.name = name;
+  auto text = read_input(name);
+  if (!text) {
+    f.code = exit_usage;
+    return f;
+  }
+  f.doc = epslice::decode_document(*text);
+  if (f.doc.syntax_error) {
+    const auto& e = *f.doc.syntax_error;
+    std::cerr << name << ":" << e.line << ":" << e.column << ": not JSON: " << e.message << "\n";
+    f.code = exit_usage;
+    return f;
+  }
+  for (const auto& p : f.doc.problems) {
+    std::cerr << name << ": " << p.message() << "\n";
+    f.code = exit_invalid;
+  }
+  for (const auto& o : f.doc.objects)
+    for (const auto& p : o.problems) {
+      std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
+      f.code = exit_invalid;
+    }
+  return f;
+}
+
+/// The inputs named on the command line (standard input when there are none).
+inline std::vector<std::string> inputs(const args& a) {
+  std::vector<std::string> names = a.positionals();
+  if (names.empty()) names.push_back("-");
+  return names;
+}
+
+/// Re-indent compact JSON text (as the encoder writes it) with `indent` spaces, the way kubectl
+/// prints objects. Keys keep their order and numbers their text.
+inline std::string indent_json(std::string_view compact, int indent = 4) {
+  std::string out;
+  out.reserve(compact.size() * 2);
+  int depth = 0;
+  bool in_string = false;
+  auto newline = [&] {
+    out += '\n';
+    out.append(static_cast<std::size_t>(depth * indent), ' ');
+  };
+  for (std::size_t i = 0; i < compact.size(); ++i) {
+    const char c = compact[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\') out += compact[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; out += c; break;
+      case '{':
+      case '[':
+        out += c;
+        if (i + 1 < compact.size() && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
+          out += compact[++i];
+        } else {
+          ++depth;
+          newline();
+        }
+        break;
+      case '}':
+      case ']':
+        --depth;
+        newline();
+        out += c;
+        break;
+      case ',': out += c; newline(); break;
+      case ':': out += ": "; break;
+      default: out += c; break;
+    }
+  }
+  return out;
+}
+
+/// Compact JSON of a decoded object.
+inline std::string encode_object(const epslice::decoded_object& o) {
+  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) return epslice::encode(*s);
+  if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) return epslice::encode(*e);
+  return std::get<epslice::raw_object>(o.value).json;
+}
+
+/// Compact JSON of a `List` (apiVersion v1, kind List) holding the given compact items.
+inline std::string list_json(const std::vector<std::string>& items) {
+  std::string out = R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += items[i];
+  }
+  out += "]}";
+  return out;
+}
+
+/// A subcommand. Each cmd_*.cpp registers its commands with a `registrar` at namespace scope, so
+/// that adding a command touches no shared file.
+struct command {
+  std::string name;
+  int (*run)(const std::vector<std::string>& argv);
+  std::string summary;
+  int order = 100;  ///< position in `epslice --help`
+};
+
+/// The commands of the tool, in help order.
+inline std::vector<command>& command_table() {
+  static std::vector<command> table;
+  return table;
+}
+
+struct registrar {
+  registrar(std::string name, int (*run)(const std::vector<std::string>&), std::string summary, int order = 100) {
+    auto& t = command_table();
+    command c{std::move(name), run, std::move(summary), order};
+    auto it = t.begin();
+    while (it != t.end() && it->order <= order) ++it;
+    t.insert(it, std::move(c));
+  }
+};
+
+/// True when the arguments ask for the command's help.
+inline bool wants_help(const std::vector<std::string>& argv) {
+  for (const auto& a : argv)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
+}  // namespace cli

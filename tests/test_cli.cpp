@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command-line contracts of `epslice validate`, `fmt` and `describe`, checked by running the tool.
+#include <catch2/catch.hpp>
+
+#ifdef EPSLICE_CLI_PATH
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct run_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs `epslice <args>` with `input` on standard input; captures both streams.
+run_result run(const std::string& args, const std::string& input = "") {
+  static int counter = 0;
+  const std::string base = "epslice_cli_test_" + std::to_string(++counter);
+  const std::string in_path = base + ".in", out_path = base + ".out", err_path = base + ".err";
+  {
+    std::ofstream in(in_path, std::ios::binary);
+    in << input;
+  }
+  const std::string cmd = std::string("'") + EPSLICE_CLI_PATH + "' " + args + " <" + in_path + " >" + out_path +
+                          " 2>" + err_path;
+  const int status = std::system(cmd.c_str());
+  run_result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  std::remove(in_path.c_str());
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
+  return r;
+}
+
+const std::string data = EPSLICE_TEST_DATA_DIR;
+
+const char* broken_slice =
+    R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"generateName":"web-","namespace":"shop"},)"
+    R"("addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]},{"addresses":["10.0.0.300"]}],"ports":[]})";
+
+}  // namespace
+
+TEST_CASE("cli: help and usage errors", "[cli]") {
+  auto r = run("--help");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("validate") != std::string::npos);
+  CHECK(r.out.find("fmt") != std::string::npos);
+  CHECK(run("").code == 2);
+  CHECK(run("no-such-command").code == 2);
+  auto bad = run("validate --no-such-option");
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("unknown option --no-such-option") != std::string::npos);
+  CHECK(run("validate --help").code == 0);
+  CHECK(run("fmt --help").code == 0);
+}
+
+TEST_CASE("cli: validate accepts every sample", "[cli]") {
+  for (const char* f : {"endpointslices-web.json", "endpoints-web.json", "service-web.json", "nodes.json",
+                        "pods-web.json"}) {
+    INFO(f);
+    auto r = run("validate " + data + "/" + f);
+    CHECK(r.code == 0);
+  }
+  // Several files at once; other kinds give one notice line each and do not change the code.
+  auto r = run("validate " + data + "/service-web.json " + data + "/endpointslices-web.json");
+  CHECK(r.code == 0);
+  CHECK(r.err == data + "/service-web.json: notice: Service shop/web: not validated (epslice validates "
+                        "EndpointSlice and Endpoints)\n");
+}
+
+TEST_CASE("cli: validate reports each problem on its own line and exits 1", "[cli]") {
+  auto r = run("validate -", broken_slice);
+  CHECK(r.code == 1);
+  CHECK(r.err.find("-: EndpointSlice shop/web-*: endpoints[1].addresses[0]: Invalid value: \"10.0.0.300\"") == 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+
+  // A wrong JSON type is invalid input too (the API server rejects it), with its field path.
+  auto t = run("validate",
+               R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a","namespace":"b"},)"
+               R"("addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{"ready":"yes"}}],"ports":null})");
+  CHECK(t.code == 1);
+  CHECK(t.err == "-: EndpointSlice b/a: endpoints[0].conditions.ready: Invalid value: \"yes\": must be a boolean, "
+                 "not a string\n");
+}
+
+TEST_CASE("cli: validate exit 2 for input that is not JSON or cannot be read", "[cli]") {
+  auto r = run("validate -", "{\"kind\":\n  [1,}");
+  CHECK(r.code == 2);
+  CHECK(r.err.find("-:2:6: not JSON:") == 0);
+  auto empty = run("validate -", "");
+  CHECK(empty.code == 2);
+  CHECK(empty.err.find("-:1:1: not JSON: empty input") == 0);
+  auto missing = run("validate /nonexistent/file.json");
+  CHECK(missing.code == 2);
+  CHECK(missing.err.find("/nonexistent/file.json") != std::string::npos);
+  // The highest code wins across files.
+  CHECK(run("validate - /nonexistent/file.json", broken_slice).code == 2);
+}
+
+TEST_CASE("cli: fmt returns every sample as the same JSON value", "[cli]") {
+  for (const char* f : {"endpointslices-web.json", "endpoints-web.json", "service-web.json", "nodes.json",
+                        "pods-web.json"}) {
+    INFO(f);
+    auto r = run("fmt " + data + "/" + f);
+    REQUIRE(r.code == 0);
+    const auto in = nlohmann::json::parse(slurp(data + "/" + f));
+    const auto out = nlohmann::json::parse(r.out);
+    CHECK(in == out);
+  }
+}
+
+TEST_CASE("cli: fmt keeps nil and empty lists apart and prints lists as List", "[cli]") {
+  const std::string a =
+      R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a","namespace":"n"},"addressType":"IPv4","endpoints":null,"ports":[]})";
+  const std::string b =
+      R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"b","namespace":"n"},"addressType":"IPv6","endpoints":[],"ports":null})";
+  auto one = run("fmt --compact -", a);
+  REQUIRE(one.code == 0);
+  CHECK(one.out == a + "\n");
+  auto stream = run("fmt --compact", a + "\n" + b);
+  REQUIRE(stream.code == 0);
+  CHECK(stream.out == R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)" + a + "," + b +
+                          "]}\n");
+  // A typed list prints as a List of the same items.
+  auto typed = run("fmt --compact", R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","items":[)" + a + "]}");
+  REQUIRE(typed.code == 0);
+  CHECK(typed.out == R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)" + a + "]}\n");
+}
+
+TEST_CASE("cli: fmt converts v1beta1 slices to v1", "[cli]") {
+  auto r = run("fmt --compact",
+               R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1beta1","metadata":{"name":"a","namespace":"n"},)"
+               R"("addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{},"nodeName":"n1",)"
+               R"("topology":{"topology.kubernetes.io/zone":"z1","kubernetes.io/hostname":"n1","rack":"r7"}}],"ports":[]})");
+  REQUIRE(r.code == 0);
+  CHECK(r.out ==
+        R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a","namespace":"n"},)"
+        R"("addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{},"deprecatedTopology":{"rack":"r7"},)"
+        R"("nodeName":"n1","zone":"z1"}],"ports":[]})"
+        "\n");
+}
+
+TEST_CASE("cli: describe summarises slices", "[cli]") {
+  auto r = run("describe " + data + "/endpointslices-web.json");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("EndpointSlice shop/web-9kq2x: IPv4, 6 endpoints (5 ready, 6 serving, 1 terminating), ports "
+                   "[http:8080/TCP, metrics:9090/TCP]: valid") != std::string::npos);
+}
+
+#endif  // EPSLICE_CLI_PATH
