@@ -4,8 +4,10 @@
 
 #include "address.hpp"
 #include "convert.hpp"
+#include "envoy.hpp"
 #include "error.hpp"
 #include "json.hpp"
+#include "merge.hpp"
 #include "reconcile.hpp"
 #include "simulate.hpp"
 #include "topology.hpp"
