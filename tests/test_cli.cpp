@@ -4,52 +4,24 @@
 
 #ifdef EPSLICE_CLI_PATH
 
+#include "cli_runner.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs `epslice <args>` with `input` on standard input; captures both streams.
-run_result run(const std::string& args, const std::string& input = "") {
-  static int counter = 0;
-  const std::string base = "epslice_cli_test_" + std::to_string(++counter);
-  const std::string in_path = base + ".in", out_path = base + ".out", err_path = base + ".err";
-  {
-    std::ofstream in(in_path, std::ios::binary);
-    in << input;
-  }
-  const std::string cmd = std::string("'") + EPSLICE_CLI_PATH + "' " + args + " <" + in_path + " >" + out_path +
-                          " 2>" + err_path;
-  const int status = std::system(cmd.c_str());
-  run_result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
-  std::remove(in_path.c_str());
-  std::remove(out_path.c_str());
-  std::remove(err_path.c_str());
-  return r;
-}
+using epslice_test::run;
+using epslice_test::slurp;
 
 const std::string data = EPSLICE_TEST_DATA_DIR;
 
