@@ -257,7 +257,6 @@ class reader {
   endpoint_slice_fqdn sf_;
   endpoints ep_;
   std::string inferred_item_kind_;
-  std::uint32_t list_index_ = 0;
 
   std::optional<std::size_t> error_position_;
   std::string error_message_;
