@@ -26,6 +26,13 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+// A path for a scratch file, unique to this process (ctest runs test cases in parallel).
+inline std::string scratch_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("epslice_test_" + std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
 // Runs `epslice <args>` with `input` on standard input; captures both streams.
 inline run_result run(const std::string& args, const std::string& input = "") {
   // ctest runs test cases as parallel processes: names carry the process id.

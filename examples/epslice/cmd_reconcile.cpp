@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: Apache-2.0
+// epslice reconcile: desired endpoints (slices, or pods + service + nodes) + existing slices -> plan.
+#include "cli.hpp"
+
+// Until json.hpp includes it, the pod decoder is included here.
+#include <epslice/detail/json_pod.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace cli {
+
+namespace {
+
+using epslice::any_endpoint_slice;
+using epslice::field_error;
+using epslice::field_errors;
+
+constexpr const char* reconcile_help =
+    "usage: epslice reconcile --desired FILE --existing FILE [--service FILE] [options]\n"
+    "       epslice reconcile --pods FILE --service FILE --nodes FILE --existing FILE [options]\n\n"
+    "Prints the writes that turn the existing EndpointSlices of one Service into slices holding\n"
+    "exactly the desired endpoints, as {\"create\": [...], \"update\": [...], \"delete\": [...]}, each an\n"
+    "array of EndpointSlice objects in the order to apply them (creates carry generateName and no\n"
+    "name; updates and deletes keep their name).\n\n"
+    "--desired FILE   EndpointSlices (any slicing; a slice may hold more than 1000 endpoints) whose\n"
+    "                 endpoints, per address type and port set, are the desired state.\n"
+    "--pods FILE      Pods; with --service and --nodes, the desired state is what the EndpointSlice\n"
+    "                 controller derives for the Service (every address family it serves). Pods the\n"
+    "                 Service does not select are ignored; a pod whose node is missing is left out\n"
+    "                 unless publishNotReadyAddresses (one warning line on stderr per such pod).\n"
+    "--service FILE   the Service (namespace, name, uid, labels, cluster IP; with --desired its\n"
+    "                 address families are served too, an empty one with a placeholder slice).\n"
+    "                 Without it (--desired only), the namespace and kubernetes.io/service-name label\n"
+    "                 of the desired slices name the Service, its uid comes from their owner reference\n"
+    "                 to a Service, its labels are theirs minus the reserved keys (the headless label\n"
+    "                 tells headlessness), and the address types of the desired slices are served.\n"
+    "--nodes FILE     Nodes (zones of the endpoints).\n"
+    "--existing FILE  current EndpointSlices; only those whose service-name label names the Service\n"
+    "                 and whose managed-by label is the controller name take part (slices of the\n"
+    "                 legacy `IP` address type are accepted, and deleted as upstream does).\n\n"
+    "options:\n"
+    "  --max-endpoints-per-slice N     1..1000, default 100\n"
+    "  --strategy kubernetes|minimal   default kubernetes\n"
+    "  --controller-name NAME          default endpointslice-controller.k8s.io\n"
+    "  --trigger-time RFC3339          set endpoints.kubernetes.io/last-change-trigger-time on every\n"
+    "                                  written slice (in UTC); without it the annotation is removed\n"
+    "  --compact                       one line instead of kubectl's 4-space indentation\n\n"
+    "Exit 0: plan printed; 1: invalid input objects (messages as `epslice validate`); 2: usage\n"
+    "errors and unreadable input.\n";
+
+// ---- options ---------------------------------------------------------------------------------
+
+std::size_t parse_max_endpoints(const std::string& v) {
+  const std::string message = "--max-endpoints-per-slice " + v + ": must be an integer from 1 to 1000";
+  if (v.empty() || v.size() > 9 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    throw usage_error{message};
+  const std::size_t n = std::stoul(v);
+  if (n < 1 || n > 1000) throw usage_error{message};
+  return n;
+}
+
+epslice::reconcile_strategy parse_strategy(const std::string& v) {
+  if (v == "kubernetes") return epslice::reconcile_strategy::kubernetes;
+  if (v == "minimal") return epslice::reconcile_strategy::minimal;
+  throw usage_error{"--strategy " + v + ": must be kubernetes or minimal"};
+}
+
+std::int64_t days_from_civil(std::int64_t y, std::int64_t m, std::int64_t d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, std::int64_t& m, std::int64_t& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = yoe + era * 400 + (m <= 2);
+}
+
+// An RFC 3339 time (`2026-11-26T17:42:11.5+01:00`) as upstream writes the trigger-time annotation:
+// in UTC, RFC3339Nano (fraction without trailing zeros).
+std::string normalize_trigger_time(const std::string& t) {
+  const std::string message = "--trigger-time " + t + ": must be an RFC 3339 time such as 2026-11-26T16:42:11Z";
+  std::size_t i = 0;
+  const auto number = [&](std::size_t digits, std::int64_t lo, std::int64_t hi) {
+    if (i + digits > t.size()) throw usage_error{message};
+    std::int64_t v = 0;
+    for (std::size_t k = 0; k < digits; ++k) {
+      const char c = t[i + k];
+      if (c < '0' || c > '9') throw usage_error{message};
+      v = v * 10 + (c - '0');
+    }
+    if (v < lo || v > hi) throw usage_error{message};
+    i += digits;
+    return v;
+  };
+  const auto expect = [&](char c) {
+    if (i >= t.size() || t[i] != c) throw usage_error{message};
+    ++i;
+  };
+  const std::int64_t year = number(4, 0, 9999);
+  expect('-');
+  const std::int64_t month = number(2, 1, 12);
+  expect('-');
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  static constexpr std::int64_t month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const std::int64_t day = number(2, 1, month_days[month - 1] + (month == 2 && leap ? 1 : 0));
+  expect('T');
+  const std::int64_t hour = number(2, 0, 23);
+  expect(':');
+  const std::int64_t minute = number(2, 0, 59);
+  expect(':');
+  const std::int64_t second = number(2, 0, 59);
+  std::string fraction;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') fraction += t[i++];
+    if (fraction.empty() || fraction.size() > 9) throw usage_error{message};
+  }
+  std::int64_t offset = 0;
+  if (i < t.size() && t[i] == 'Z') {
+    ++i;
+  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    const bool negative = t[i++] == '-';
+    const std::int64_t oh = number(2, 0, 23);
+    expect(':');
+    const std::int64_t om = number(2, 0, 59);
+    offset = (negative ? -1 : 1) * (oh * 3600 + om * 60);
+  } else {
+    throw usage_error{message};
+  }
+  if (i != t.size()) throw usage_error{message};
+  const std::int64_t total = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  std::int64_t days = total / 86400, rest = total % 86400;
+  if (rest < 0) {
+    rest += 86400;
+    --days;
+  }
+  std::int64_t y = 0, m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  if (y < 0 || y > 9999) throw usage_error{message};
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  const auto two = [](std::int64_t v) { return std::string(1, static_cast<char>('0' + v / 10)) + static_cast<char>('0' + v % 10); };
+  std::string out = std::to_string(y);
+  out.insert(0, 4 - out.size(), '0');
+  out += "-" + two(m) + "-" + two(d) + "T" + two(rest / 3600) + ":" + two(rest / 60 % 60) + ":" + two(rest % 60);
+  if (!fraction.empty()) out += "." + fraction;
+  out += "Z";
+  return out;
+}
+
+// ---- validation ------------------------------------------------------------------------------
+
+// The rank of a field error in validate()'s order: metadata and addressType, endpoints, ports.
+int validation_rank(const std::string& path) {
+  if (path.rfind("endpoints", 0) == 0) return 1;
+  if (path.rfind("ports", 0) == 0) return 2;
+  return 0;
+}
+
+// `endpoints[i]...` with i moved by `offset`.
+std::string shift_endpoint_index(const std::string& path, std::size_t offset) {
+  constexpr std::string_view prefix = "endpoints[";
+  const std::size_t close = path.find(']');
+  if (path.rfind(prefix, 0) != 0 || close == std::string::npos) return path;
+  const std::size_t index = std::stoul(path.substr(prefix.size(), close - prefix.size()));
+  return std::string(prefix) + std::to_string(index + offset) + path.substr(close);
+}
+
+// validate() for a desired slice: every rule except the limit of 1000 endpoints (a desired slice
+// describes a set, not a slice to write). Messages and order are those of validate().
+template <class F>
+field_errors validate_desired(const epslice::basic_endpoint_slice<F>& s) {
+  constexpr std::size_t chunk = epslice::validation_limits::max_endpoints;
+  if (s.endpoints.size() <= chunk) return epslice::validate(s);
+  field_errors all;
+  epslice::basic_endpoint_slice<F> part;
+  part.api_version = s.api_version;
+  part.kind = s.kind;
+  part.metadata = s.metadata;
+  part.address_type = s.address_type;
+  part.ports = s.ports;
+  part.extra = s.extra;
+  for (std::size_t start = 0; start < s.endpoints.size(); start += chunk) {
+    const std::size_t end = std::min(s.endpoints.size(), start + chunk);
+    part.endpoints.assign(s.endpoints.begin() + static_cast<std::ptrdiff_t>(start),
+                          s.endpoints.begin() + static_cast<std::ptrdiff_t>(end));
+    for (auto& e : epslice::validate(part)) {
+      if (start == 0) {
+        all.push_back(std::move(e));
+      } else if (validation_rank(e.path) == 1) {
+        e.path = shift_endpoint_index(e.path, start);
+        all.push_back(std::move(e));
+      }
+    }
+  }
+  std::stable_sort(all.begin(), all.end(), [](const field_error& a, const field_error& b) {
+    return validation_rank(a.path) < validation_rank(b.path);
+  });
+  return all;
+}
+
+field_errors validate_desired(const any_endpoint_slice& s) {
+  return std::visit([](const auto& x) { return validate_desired(x); }, s);
+}
+
+// validate() for an existing slice. The legacy `IP` address type (v1beta1) is accepted: upstream's
+// controller reads such slices and deletes them.
+field_errors validate_existing(const any_endpoint_slice& s) {
+  field_errors errors = epslice::validate(s);
+  std::erase_if(errors, [](const field_error& e) {
+    return e.path == "addressType" && e.type == epslice::error_type::not_supported && e.value == "\"IP\"";
+  });
+  return errors;
+}
+
+// ---- inputs ----------------------------------------------------------------------------------
+
+struct slice_input {
+  std::string file;
+  std::string what;  // describe() of the object, for messages
+  any_endpoint_slice slice;
+};
+
+// Reports an object of the wrong kind.
+void wrong_kind(const std::string& file, const epslice::decoded_object& o, std::string_view option,
+                std::string_view kind) {
+  std::cerr << file << ": " << describe(o) << ": --" << option << " takes " << kind << " objects\n";
+}
+
+// The EndpointSlices of a loaded file, validated with `check`; problems printed, `code` raised.
+template <class Check>
+std::vector<slice_input> slices_of(const loaded_file& f, std::string_view option, Check check, int& code) {
+  std::vector<slice_input> out;
+  for (const auto& o : f.doc.objects) {
+    const auto* s = std::get_if<any_endpoint_slice>(&o.value);
+    if (!s) {
+      wrong_kind(f.name, o, option, "EndpointSlice");
+      code = std::max(code, exit_invalid);
+      continue;
+    }
+    if (!o.problems.empty()) continue;  // reported by load()
+    bool ok = true;
+    for (const auto& e : check(*s)) {
+      std::cerr << f.name << ": " << describe(o) << ": " << e.message() << "\n";
+      ok = false;
+    }
+    if (!ok) {
+      code = std::max(code, exit_invalid);
+      continue;
+    }
+    out.push_back({f.name, describe(o), *s});
+  }
+  return out;
+}
+
+// The objects of one kind decoded with `decode` (pods, nodes, services); problems printed.
+template <class T, class Decode>
+std::vector<T> views_of(const loaded_file& f, std::string_view option, std::string_view kind, Decode decode,
+                        int& code) {
+  std::vector<T> out;
+  for (const auto& o : f.doc.objects) {
+    const auto* raw = std::get_if<epslice::raw_object>(&o.value);
+    if (!raw || raw->kind != kind) {
+      wrong_kind(f.name, o, option, kind);
+      code = std::max(code, exit_invalid);
+      continue;
+    }
+    try {
+      out.push_back(decode(*raw));
+    } catch (const epslice::error& e) {
+      for (const auto& p : e.errors()) std::cerr << f.name << ": " << describe(o) << ": " << p.message() << "\n";
+      code = std::max(code, exit_invalid);
+    }
+  }
+  return out;
+}
+
+std::string label_or_empty(const epslice::object_meta& m, std::string_view key) {
+  auto it = m.labels.find(key);
+  return it == m.labels.end() ? std::string() : it->second;
+}
+
+// The Service identity named by the desired slices (no --service): namespace and service-name
+// label, uid from an owner reference to that Service, labels minus reserved keys, headless label.
+std::optional<epslice::service_identity> identity_from_slices(const std::vector<slice_input>& desired, int& code) {
+  epslice::service_identity id;
+  const slice_input* first = nullptr;
+  const slice_input* uid_from = nullptr;
+  bool ok = true;
+  for (const auto& d : desired) {
+    const auto& m = epslice::metadata_of(d.slice);
+    const std::string name = label_or_empty(m, epslice::well_known::service_name_label);
+    if (name.empty()) {
+      std::cerr << d.file << ": " << d.what << ": metadata.labels: Required value: the "
+                << epslice::well_known::service_name_label << " label names the service (or give --service)\n";
+      ok = false;
+      continue;
+    }
+    if (!first) {
+      first = &d;
+      id.namespace_ = m.namespace_;
+      id.name = name;
+      for (const auto& [k, v] : m.labels)
+        if (!epslice::is_reserved_label_key(k)) id.labels.emplace(k, v);
+      id.headless = m.labels.count(epslice::well_known::headless_label) != 0;
+    } else if (m.namespace_ != id.namespace_ || name != id.name) {
+      std::cerr << d.file << ": " << d.what << ": names service " << m.namespace_ << "/" << name << ", but "
+                << first->what << " names " << id.namespace_ << "/" << id.name << "\n";
+      ok = false;
+      continue;
+    }
+    for (const auto& o : m.owner_references) {
+      if (o.kind != "Service" || o.api_version != "v1" || o.name != id.name || o.uid.empty()) continue;
+      if (!uid_from) {
+        uid_from = &d;
+        id.uid = o.uid;
+      } else if (o.uid != id.uid) {
+        std::cerr << d.file << ": " << d.what << ": owner reference to Service " << id.name << " has uid " << o.uid
+                  << ", but " << uid_from->what << " names uid " << id.uid << "\n";
+        ok = false;
+      }
+    }
+  }
+  if (!ok) {
+    code = std::max(code, exit_invalid);
+    return std::nullopt;
+  }
+  if (!first) return std::nullopt;
+  return id;
+}
+
+epslice::service_identity identity_of(const epslice::service& svc) {
+  return {svc.metadata.namespace_, svc.metadata.name, svc.metadata.uid, svc.metadata.labels, svc.is_headless()};
+}
+
+// ---- desired states --------------------------------------------------------------------------
+
+template <class F>
+epslice::desired_state<F>& state_of(std::optional<epslice::desired_state<F>>& st, const epslice::service_identity& id) {
+  if (!st) {
+    st.emplace();
+    st->service = id;
+  }
+  return *st;
+}
+
+void enable_family(epslice::dual_stack_desired& d, epslice::address_type t, const epslice::service_identity& id) {
+  switch (t) {
+    case epslice::address_type::ipv4: (void)state_of(d.ipv4_state, id); break;
+    case epslice::address_type::ipv6: (void)state_of(d.ipv6_state, id); break;
+    case epslice::address_type::fqdn: (void)state_of(d.fqdn_state, id); break;
+  }
+}
+
+// One desired group per desired slice (the reconciler merges equal port sets, in order).
+void add_desired(epslice::dual_stack_desired& d, const any_endpoint_slice& s, const epslice::service_identity& id) {
+  std::visit(
+      [&](const auto& x) {
+        using F = typename std::decay_t<decltype(x)>::family_type;
+        if constexpr (epslice::is_typed_family_v<F>) {
+          epslice::endpoint_group<F> g;
+          g.ports = x.ports;
+          g.endpoints.assign(x.endpoints.begin(), x.endpoints.end());
+          epslice::desired_state<F>* st = nullptr;
+          if constexpr (std::is_same_v<F, epslice::ipv4>) st = &state_of(d.ipv4_state, id);
+          else if constexpr (std::is_same_v<F, epslice::ipv6>) st = &state_of(d.ipv6_state, id);
+          else st = &state_of(d.fqdn_state, id);
+          st->groups.push_back(std::move(g));
+        }
+      },
+      s);
+}
+
+using port_key = std::vector<std::tuple<std::optional<std::string>, std::optional<std::int32_t>,
+                                        std::optional<std::string>, std::optional<std::string>>>;
+
+port_key key_of(const std::vector<epslice::endpoint_port>& ports) {
+  port_key key;
+  for (const auto& p : ports) key.emplace_back(p.name, p.port, p.protocol, p.app_protocol);
+  std::sort(key.begin(), key.end());
+  return key;
+}
+
+// The desired state of family F derived from pods, grouped by port set (first seen first).
+template <class F>
+epslice::desired_state<F> desired_from_pods(const epslice::service& svc, const std::vector<epslice::pod>& pods,
+                                            const std::vector<epslice::node>& nodes) {
+  epslice::desired_state<F> st;
+  st.service = identity_of(svc);
+  auto derived = epslice::endpoints_from_pods<F>(svc, pods, nodes);
+  std::map<port_key, std::size_t> index;
+  const auto group_for = [&](std::vector<epslice::endpoint_port>& ports) -> epslice::endpoint_group<F>& {
+    auto [it, inserted] = index.try_emplace(key_of(ports), st.groups.size());
+    if (inserted) {
+      st.groups.emplace_back();
+      st.groups.back().ports.assign(std::make_move_iterator(ports.begin()), std::make_move_iterator(ports.end()));
+      st.groups.back().ports.set_empty_not_nil();
+    }
+    return st.groups[it->second];
+  };
+  for (auto& e : derived.endpoints) group_for(e.ports).endpoints.push_back(std::move(e.endpoint));
+  for (auto& ports : derived.empty_port_groups) (void)group_for(ports);
+  return st;
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+std::string plan_json(const epslice::any_slice_plan& plan) {
+  std::string out = "{\"create\":[";
+  const auto list = [&](const std::vector<any_endpoint_slice>& slices) {
+    for (std::size_t i = 0; i < slices.size(); ++i) {
+      if (i) out += ',';
+      epslice::encode_to(out, slices[i]);
+    }
+  };
+  list(plan.create);
+  out += "],\"update\":[";
+  list(plan.update);
+  out += "],\"delete\":[";
+  list(plan.remove);
+  out += "]}";
+  return out;
+}
+
+}  // namespace
+
+int cmd_reconcile(const std::vector<std::string>& argv) {
+  if (wants_help(argv)) {
+    std::cout << reconcile_help;
+    return exit_ok;
+  }
+  const args a(argv,
+               {"desired", "existing", "service", "pods", "nodes", "max-endpoints-per-slice", "strategy",
+                "controller-name", "trigger-time"},
+               {"compact"});
+  if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
+  const auto desired_file = a.value("desired");
+  const auto pods_file = a.value("pods");
+  const auto service_file = a.value("service");
+  const auto nodes_file = a.value("nodes");
+  const auto existing_file = a.value("existing");
+  if (desired_file && pods_file) throw usage_error{"give either --desired or --pods, not both"};
+  if (!desired_file && !pods_file) throw usage_error{"--desired FILE or --pods FILE is required"};
+  if (pods_file && !service_file) throw usage_error{"--pods needs --service FILE"};
+  if (pods_file && !nodes_file) throw usage_error{"--pods needs --nodes FILE"};
+  if (desired_file && nodes_file) throw usage_error{"--nodes goes with --pods, not with --desired"};
+  if (!existing_file) throw usage_error{"--existing FILE is required"};
+
+  epslice::reconcile_options options;
+  if (auto v = a.value("max-endpoints-per-slice")) options.max_endpoints_per_slice = parse_max_endpoints(*v);
+  if (auto v = a.value("strategy")) options.strategy = parse_strategy(*v);
+  if (auto v = a.value("controller-name")) {
+    if (v->empty()) throw usage_error{"--controller-name must not be empty"};
+    options.controller_name = *v;
+  }
+  if (auto v = a.value("trigger-time")) options.trigger_time = normalize_trigger_time(*v);
+
+  std::vector<std::string> files;
+  for (const auto* f : {&desired_file, &pods_file, &service_file, &nodes_file, &existing_file})
+    if (*f) files.push_back(**f);
+  if (std::count(files.begin(), files.end(), "-") > 1) throw usage_error{"only one input can be standard input (-)"};
+
+  // Read everything first, so that every problem of every file is reported at once.
+  int code = exit_ok;
+  std::map<std::string, loaded_file> loaded;
+  const auto load_once = [&](const std::string& name) -> const loaded_file& {
+    auto it = loaded.find(name);
+    if (it == loaded.end()) {
+      it = loaded.emplace(name, load(name)).first;
+      code = std::max(code, it->second.code);
+    }
+    return it->second;
+  };
+  for (const auto& f : files) (void)load_once(f);
+  if (code == exit_usage) return code;
+
+  std::vector<slice_input> desired;
+  std::vector<epslice::pod> pods;
+  std::vector<epslice::node> nodes;
+  std::optional<epslice::service> svc;
+  if (desired_file) {
+    desired = slices_of(load_once(*desired_file), "desired",
+                        [](const any_endpoint_slice& s) { return validate_desired(s); }, code);
+  } else {
+    pods = views_of<epslice::pod>(load_once(*pods_file), "pods", "Pod",
+                                  [](const epslice::raw_object& o) { return epslice::decode_pod(o); }, code);
+    nodes = views_of<epslice::node>(load_once(*nodes_file), "nodes", "Node",
+                                    [](const epslice::raw_object& o) { return epslice::decode_node(o); }, code);
+  }
+  if (service_file) {
+    const loaded_file& f = load_once(*service_file);
+    auto services = views_of<epslice::service>(f, "service", "Service",
+                                               [](const epslice::raw_object& o) { return epslice::decode_service(o); },
+                                               code);
+    if (f.doc.objects.size() != 1) {
+      std::cerr << f.name << ": expected one Service, found " << f.doc.objects.size() << " objects\n";
+      code = std::max(code, exit_invalid);
+    } else if (services.size() == 1) {
+      svc = std::move(services.front());
+    }
+  }
+  const std::vector<slice_input> existing = slices_of(load_once(*existing_file), "existing",
+                                                      [](const any_endpoint_slice& s) { return validate_existing(s); },
+                                                      code);
+  if (code != exit_ok) return code;
+
+  // The Service and the desired state of each address family it serves.
+  epslice::service_identity id;
+  epslice::dual_stack_desired want;
+  if (svc) {
+    id = identity_of(*svc);
+  } else {
+    auto named = identity_from_slices(desired, code);
+    if (code != exit_ok) return code;
+    if (!named) throw usage_error{"the service is not known: --desired holds no EndpointSlice; give --service FILE"};
+    id = std::move(*named);
+  }
+  if (desired_file) {
+    if (svc)
+      for (auto t : epslice::service_address_types(*svc)) enable_family(want, t, id);
+    for (const auto& d : desired) add_desired(want, d.slice, id);
+  } else if (svc->type == "ExternalName" || !svc->selector) {
+    // The EndpointSlice controller leaves such Services alone: nothing to write.
+    std::cerr << "epslice reconcile: notice: Service " << id.namespace_ << "/" << id.name
+              << (svc->type == "ExternalName" ? " is of type ExternalName" : " has no selector")
+              << ": the EndpointSlice controller does not manage its slices\n";
+    const std::string out = plan_json({});
+    std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+    return exit_ok;
+  } else {
+    // One warning per selected pod whose node is missing (upstream records an error and retries).
+    std::set<std::string_view> node_names;
+    for (const auto& n : nodes) node_names.insert(n.metadata.name);
+    for (const auto& p : pods) {
+      if (!epslice::selects(*svc, p) || !epslice::should_pod_be_in_endpoints(p, true)) continue;
+      if (node_names.count(p.node_name) != 0) continue;
+      std::cerr << "epslice reconcile: warning: Pod " << p.metadata.namespace_ << "/" << p.metadata.name << ": node \""
+                << p.node_name << "\" not found: "
+                << (svc->publish_not_ready_addresses ? "kept without a zone (publishNotReadyAddresses)"
+                                                     : "left out of the endpoints")
+                << "\n";
+    }
+    for (auto t : epslice::service_address_types(*svc)) {
+      if (t == epslice::address_type::ipv4) want.ipv4_state = desired_from_pods<epslice::ipv4>(*svc, pods, nodes);
+      if (t == epslice::address_type::ipv6) want.ipv6_state = desired_from_pods<epslice::ipv6>(*svc, pods, nodes);
+    }
+  }
+
+  // As upstream's controller lists them: the Service's slices managed by this controller.
+  std::vector<any_endpoint_slice> current;
+  for (const auto& e : existing)
+    if (epslice::is_managed_slice(epslice::metadata_of(e.slice), id, options.controller_name))
+      current.push_back(e.slice);
+
+  const epslice::any_slice_plan plan = epslice::reconcile(want, current, options);
+  const std::string out = plan_json(plan);
+  std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+  return exit_ok;
+}
+
+namespace {
+const registrar reconcile_command{"reconcile", cmd_reconcile,
+                                  "plan the slice writes for desired endpoints (or pods) and existing slices", 40};
+}  // namespace
+
+}  // namespace cli
