@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -917,6 +918,329 @@ TEST_CASE("convert: mirrored slice content, labels, annotations, owner", "[conve
     CHECK(dm.ipv4[0].endpoints[0].conditions.ready == std::optional<bool>(false));
     CHECK(dm.ipv4[0].endpoints[0].target_ref->uid == "uid-2");
     CHECK(dm.report.skipped_addresses == 0);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mirroring against existing slices (k8s-vectors.md G, the rows with existing slices).
+
+namespace {
+
+endpoint_address named_addr(std::string ip, std::string hostname, std::optional<std::string> node = std::nullopt) {
+  endpoint_address a;
+  a.ip = std::move(ip);
+  a.hostname = std::move(hostname);
+  a.node_name = std::move(node);
+  return a;
+}
+
+endpoint_port sport(std::string name, std::int32_t port, std::string protocol) { return eport(std::move(name), port, std::move(protocol)); }
+
+endpoint_v4 sendpoint(std::vector<std::string> ips, std::optional<std::string> hostname,
+                      std::optional<std::string> node = std::nullopt, std::optional<bool> ready = std::nullopt) {
+  endpoint_v4 e;
+  e.addresses.set_empty_not_nil();
+  for (const auto& ip : ips) e.addresses.push_back(*ipv4::parse(ip));
+  e.hostname = std::move(hostname);
+  e.node_name = std::move(node);
+  e.conditions.ready = ready;
+  return e;
+}
+
+// A slice as the upstream test creates it: listed by the mirroring labels, in namespace test.
+template <class F = ipv4>
+basic_endpoint_slice<F> existing_slice(std::string name, std::vector<endpoint_port> ports,
+                                       std::vector<basic_endpoint<F>> endpoints = {}) {
+  basic_endpoint_slice<F> s;
+  s.metadata.name = std::move(name);
+  s.metadata.namespace_ = "test";
+  s.metadata.labels = {{std::string(well_known::service_name_label), "test-ep"},
+                       {std::string(well_known::managed_by_label), std::string(well_known::mirroring_controller)}};
+  s.ports = std::move(ports);
+  s.endpoints = std::move(endpoints);
+  return s;
+}
+
+owner_reference endpoints_owner(std::string uid) {
+  owner_reference o;
+  o.api_version = "v1";
+  o.kind = "Endpoints";
+  o.name = "test-ep";
+  o.uid = std::move(uid);
+  return o;
+}
+
+std::size_t count_mirrored(const std::vector<any_endpoint_slice>& slices, const endpoints& ep) {
+  return static_cast<std::size_t>(std::count_if(slices.begin(), slices.end(), [&](const any_endpoint_slice& s) {
+    return is_mirrored_slice(metadata_of(s), ep);
+  }));
+}
+
+// Apply a mirroring plan as the API server would (creates named <generateName>N).
+std::vector<any_endpoint_slice> apply_plan(const mirroring_plan& m, const std::vector<any_endpoint_slice>& existing) {
+  std::map<std::string, any_endpoint_slice> out;
+  for (const auto& s : existing) out.insert_or_assign(metadata_of(s).name, s);
+  int n = 0;
+  for (auto c : m.create) {
+    std::visit([&](auto& x) { x.metadata.name = x.metadata.generate_name + std::to_string(n++); }, c);
+    REQUIRE(out.count(metadata_of(c).name) == 0);
+    out.emplace(metadata_of(c).name, c);
+  }
+  for (const auto& u : m.update) {
+    REQUIRE(out.count(metadata_of(u).name) == 1);
+    out[metadata_of(u).name] = u;
+  }
+  for (const auto& d : m.remove) REQUIRE(out.erase(metadata_of(d).name) == 1);
+  std::vector<any_endpoint_slice> result;
+  for (auto& [k, v] : out) result.push_back(v);
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("convert: mirroring plan against existing slices (G)", "[convert]") {
+  const auto http = lport(80, "http");
+  const std::vector<endpoint_subset> one = {subset({named_addr("10.0.0.1", "pod-1")}, {}, {http})};
+  const auto p80 = lport(80, "http", "TCP"), p443 = lport(443, "https", "UDP");
+  const auto p3000 = lport(3000, "http", "TCP"), p3001 = lport(3001, "https", "UDP");
+  const std::vector<endpoint_subset> two = {
+      subset({named_addr("10.0.0.1", "pod-1", "node-1"), named_addr("10.0.0.2", "pod-2", "node-2")}, {}, {p80, p443}),
+      subset({named_addr("10.0.1.1", "pod-11", "node-1"), named_addr("10.0.1.2", "pod-12", "node-2"),
+              named_addr("10.0.1.3", "pod-13", "node-3")},
+             {}, {p3000, p3001})};
+  const std::vector<endpoint_port> ports_80 = {sport("http", 80, "TCP")};
+  const std::vector<endpoint_port> ports_80_443 = {sport("http", 80, "TCP"), sport("https", 443, "UDP")};
+  const std::string uid = "d8f2c1f6-5285-4b3c-b3c1-9b89f9e7ed7a";
+  const std::string last_applied = R"({"apiVersion":"v1","kind":"Endpoints","subsets":[]})";
+
+  struct row {
+    const char* name;
+    std::vector<endpoint_subset> subsets;
+    string_map ep_labels;
+    string_map ep_annotations;
+    std::string ep_uid;
+    bool deletion_pending;
+    std::vector<any_endpoint_slice> existing;
+    std::size_t want_slices, want_actions;
+    // Upstream's per-sync metrics: endpoints added, updated, removed; slices created, updated.
+    std::size_t want_added, want_updated, want_removed, want_created, want_updated_slices;
+  };
+  const auto same_fields = [&](std::optional<std::string> owner_uid) {
+    auto s = existing_slice("test-ep-1", ports_80, {sendpoint({"10.0.0.1"}, "pod-1", std::nullopt, true)});
+    if (owner_uid) s.metadata.owner_references.push_back(endpoints_owner(*owner_uid));
+    return s;
+  };
+  auto annotated = same_fields(std::nullopt);
+  annotated.metadata.annotations = {{"foo", "bar"}};
+  auto last_applied_slice = same_fields(std::nullopt);
+  last_applied_slice.metadata.annotations = {{std::string(well_known::last_applied_annotation), last_applied}};
+
+  const std::vector<row> rows = {
+      {"existing slice with same fields", one, {}, {}, uid, false, {same_fields(uid)}, 1, 0, 0, 0, 0, 0, 0},
+      {"existing slice with same fields but different OwnerReferences", one, {}, {}, uid, false,
+       {same_fields("fb91e798-1875-4857-b5eb-e2c878157b4d")}, 1, 1, 0, 0, 0, 0, 1},
+      {"existing slice with an additional annotation", one, {}, {}, "", false, {annotated}, 1, 1, 0, 0, 0, 0, 1},
+      {"Endpoints label missing on the existing slice", one, {{"foo", "bar"}}, {}, "", false, {annotated}, 1, 1, 0, 0, 0, 0, 1},
+      {"2 subsets, existing empty EndpointSlice", two, {}, {}, "", false, {existing_slice("test-ep-1", ports_80_443)},
+       2, 2, 5, 0, 0, 1, 1},
+      {"2 subsets, existing EndpointSlice with some addresses", two, {}, {}, "", false,
+       {existing_slice("test-ep-1", ports_80_443,
+                       {sendpoint({"10.0.0.2"}, "pod-2"), sendpoint({"10.0.0.1", "10.0.0.3"}, "pod-1")})},
+       2, 2, 4, 1, 1, 1, 1},
+      {"2 subsets, existing EndpointSlice identical to subset", two, {}, {}, "", false,
+       {existing_slice("test-ep-1", ports_80_443,
+                       {sendpoint({"10.0.0.1"}, "pod-1", "node-1", true), sendpoint({"10.0.0.2"}, "pod-2", "node-2", true)})},
+       2, 1, 3, 0, 0, 1, 0},
+      {"last-applied-configuration is removed from an existing slice", one, {}, {}, "", false, {last_applied_slice},
+       1, 1, 0, 0, 0, 0, 1},
+      {"last-applied-configuration on the Endpoints is not mirrored", one, {},
+       {{std::string(well_known::last_applied_annotation), last_applied}}, "", false, {}, 1, 1, 1, 0, 0, 1, 0},
+      {"pending deletion", one, {}, {}, "", true, {}, 0, 0, 1, 0, 0, 0, 0},
+  };
+  for (const auto& r : rows) {
+    SECTION(r.name) {
+      endpoints ep;
+      ep.metadata.name = "test-ep";
+      ep.metadata.namespace_ = "test";
+      ep.metadata.uid = r.ep_uid;
+      ep.metadata.labels = r.ep_labels;
+      ep.metadata.annotations = r.ep_annotations;
+      if (r.deletion_pending) ep.metadata.deletion_timestamp = "2024-01-01T00:00:00Z";
+      ep.subsets = r.subsets;
+      const auto m = plan_mirroring(ep, mirror_decision::mirror, r.existing);
+      CHECK(m.writes() == r.want_actions);
+      CHECK(m.totals.added == r.want_added);
+      CHECK(m.totals.updated == r.want_updated);
+      CHECK(m.totals.removed == r.want_removed);
+      CHECK(m.create.size() == r.want_created);
+      CHECK(m.update.size() == r.want_updated_slices);
+      CHECK(m.remove.empty());
+      CHECK(m.creates_skipped == (r.deletion_pending ? 1u : 0u));
+      const auto after = apply_plan(m, r.existing);
+      CHECK(count_mirrored(after, ep) == r.want_slices);
+      // What upstream's test checks of every slice after the sync.
+      for (const auto& s : after) {
+        const auto& md = metadata_of(s);
+        CHECK(md.name.rfind("test-ep", 0) == 0);
+        CHECK(md.labels.at(std::string(well_known::service_name_label)) == "test-ep");
+        CHECK(md.annotations.count(std::string(well_known::last_applied_annotation)) == 0);
+      }
+      // Every write carries the content a new mirrored slice has; an update keeps the name.
+      for (const auto& s : m.update) {
+        const auto& md = metadata_of(s);
+        CHECK(md.generate_name.empty());
+        REQUIRE(md.owner_references.size() == 1);
+        CHECK(md.owner_references[0].uid == r.ep_uid);
+        string_map want_labels = r.ep_labels;
+        want_labels[std::string(well_known::service_name_label)] = "test-ep";
+        want_labels[std::string(well_known::managed_by_label)] = std::string(well_known::mirroring_controller);
+        CHECK(md.labels == want_labels);
+        CHECK(md.annotations == string_map{});
+      }
+    }
+  }
+}
+
+TEST_CASE("convert: mirroring plan deletes, recycles and ignores foreign slices", "[convert]") {
+  endpoints ep;
+  ep.metadata.name = "test-ep";
+  ep.metadata.namespace_ = "test";
+  ep.metadata.uid = "uid-ep";
+  ep.subsets = {subset({named_addr("10.0.0.1", "pod-1")}, {named_addr("10.0.0.2", "")}, {lport(80, "http")})};
+  const std::vector<endpoint_port> ports_80 = {sport("http", 80, "TCP")};
+  const std::vector<endpoint_port> ports_81 = {sport("http", 81, "TCP")};
+  const auto want = mirror_endpoints(ep);
+  REQUIRE(want.ipv4.size() == 1);
+
+  SECTION("a slice of a port set no longer served is recycled into the create") {
+    const std::vector<any_endpoint_slice> existing = {existing_slice("test-ep-old", ports_81, {sendpoint({"10.0.0.9"}, "x")})};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    CHECK(m.create.empty());
+    CHECK(m.remove.empty());
+    REQUIRE(m.update.size() == 1);
+    const auto& u = std::get<endpoint_slice_v4>(m.update[0]);
+    CHECK(u.metadata.name == "test-ep-old");
+    CHECK(u.metadata.generate_name == "test-ep-");  // upstream keeps it on a recycled create
+    CHECK(u.endpoints == want.ipv4[0].endpoints);
+    CHECK(u.ports == want.ipv4[0].ports);
+    CHECK(m.totals.added == 2);
+    CHECK(m.totals.removed == 0);  // upstream counts no removals for dropped groups
+  }
+  SECTION("extra slices of a group are deleted, the first by name is rewritten") {
+    const std::vector<any_endpoint_slice> existing = {
+        existing_slice("test-ep-b", ports_80, {sendpoint({"10.0.0.1"}, "pod-1", std::nullopt, true)}),
+        existing_slice("test-ep-a", ports_80, {sendpoint({"10.0.0.7"}, std::nullopt, std::nullopt, true)})};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    REQUIRE(m.update.size() == 1);
+    CHECK(metadata_of(m.update[0]).name == "test-ep-a");
+    REQUIRE(m.remove.size() == 1);
+    CHECK(metadata_of(m.remove[0]).name == "test-ep-b");
+    CHECK(m.totals.removed == 1);
+    CHECK(m.totals.added == 2);
+  }
+  SECTION("an unchanged first slice stays even when others of its group are deleted") {
+    auto same = existing_slice("test-ep-a", ports_80,
+                               {sendpoint({"10.0.0.1"}, "pod-1", std::nullopt, true),
+                                sendpoint({"10.0.0.2"}, std::nullopt, std::nullopt, false)});
+    const std::vector<any_endpoint_slice> existing = {same, existing_slice("test-ep-z", ports_80)};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    CHECK(m.update.empty());
+    CHECK(m.create.empty());
+    REQUIRE(m.remove.size() == 1);
+    CHECK(metadata_of(m.remove[0]).name == "test-ep-z");
+  }
+  SECTION("an IPv6 slice of a served port set is deleted when no IPv6 address is left") {
+    endpoint_slice_v6 v6 = existing_slice<ipv6>("test-ep-6", ports_80);
+    basic_endpoint<ipv6> e;
+    e.addresses.push_back(*ipv6::parse("2001:db8::1"));
+    v6.endpoints.push_back(e);
+    const std::vector<any_endpoint_slice> existing = {v6};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    // The IPv4 create is not recycled onto the IPv6 slice: recycling stays within a type.
+    CHECK(m.create.size() == 1);
+    CHECK(m.update.empty());
+    REQUIRE(m.remove.size() == 1);
+    CHECK(metadata_of(m.remove[0]).name == "test-ep-6");
+    CHECK(m.totals.removed == 1);
+  }
+  SECTION("slices not mirrored for this Endpoints are never touched") {
+    auto other_ns = existing_slice("test-ep-1", ports_81);
+    other_ns.metadata.namespace_ = "other";
+    auto other_manager = existing_slice("test-ep-2", ports_81);
+    other_manager.metadata.labels[std::string(well_known::managed_by_label)] = "someone-else";
+    auto other_service = existing_slice("test-ep-3", ports_81);
+    other_service.metadata.labels[std::string(well_known::service_name_label)] = "other";
+    const std::vector<any_endpoint_slice> existing = {other_ns, other_manager, other_service};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    CHECK(m.create.size() == 1);
+    CHECK(m.update.empty());
+    CHECK(m.remove.empty());
+  }
+  SECTION("not mirrored: every mirrored slice is deleted and nothing else happens") {
+    const std::vector<any_endpoint_slice> existing = {existing_slice("test-ep-b", ports_80), existing_slice("test-ep-a", ports_81)};
+    for (auto d : {mirror_decision::skip_mirror_label, mirror_decision::leader_election, mirror_decision::no_service,
+                   mirror_decision::service_has_selector}) {
+      const auto m = plan_mirroring(ep, d, existing);
+      CHECK(m.decision == d);
+      CHECK(m.create.empty());
+      CHECK(m.update.empty());
+      REQUIRE(m.remove.size() == 2);
+      CHECK(metadata_of(m.remove[0]).name == "test-ep-a");
+      CHECK(metadata_of(m.remove[1]).name == "test-ep-b");
+    }
+    service svc;
+    svc.metadata.name = "test-ep";
+    svc.metadata.namespace_ = "test";
+    CHECK(plan_mirroring(ep, &svc, existing).decision == mirror_decision::mirror);
+    svc.selector = string_map{{"app", "x"}};
+    CHECK(plan_mirroring(ep, &svc, existing).remove.size() == 2);
+    CHECK(plan_mirroring(ep, nullptr, existing).decision == mirror_decision::no_service);
+  }
+  SECTION("deletion pending: recycled creates still happen as updates, plain creates are dropped") {
+    endpoints deleting = ep;
+    deleting.metadata.deletion_timestamp = "2024-01-01T00:00:00Z";
+    const std::vector<any_endpoint_slice> recyclable = {existing_slice("test-ep-old", ports_81)};
+    const auto m = plan_mirroring(deleting, mirror_decision::mirror, recyclable);
+    CHECK(m.update.size() == 1);
+    CHECK(m.creates_skipped == 0);
+    const auto none = plan_mirroring(deleting, mirror_decision::mirror, std::vector<any_endpoint_slice>{});
+    CHECK(none.empty());
+    CHECK(none.creates_skipped == 1);
+  }
+  SECTION("a raw slice of the group is rewritten, its endpoints counted as removed") {
+    endpoint_slice_raw raw;
+    raw.metadata = existing_slice("test-ep-r", ports_80).metadata;
+    raw.address_type = "IPv4";
+    raw.ports = ports_80;
+    endpoint_raw bad;
+    bad.addresses = {"10.0.0.300"};
+    raw.endpoints.push_back(bad);
+    const std::vector<any_endpoint_slice> existing = {raw};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    REQUIRE(m.update.size() == 1);
+    CHECK(metadata_of(m.update[0]).name == "test-ep-r");
+    CHECK(std::holds_alternative<endpoint_slice_v4>(m.update[0]));
+    CHECK(m.totals == mirroring_totals{2, 0, 1});
+  }
+  SECTION("an existing slice repeating a desired endpoint is rewritten") {
+    const auto e1 = sendpoint({"10.0.0.1"}, "pod-1", std::nullopt, true);
+    const auto e2 = sendpoint({"10.0.0.2"}, std::nullopt, std::nullopt, false);
+    const std::vector<any_endpoint_slice> existing = {existing_slice("test-ep-a", ports_80, {e1, e2, e1})};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    CHECK(m.update.size() == 1);
+    CHECK(m.totals == mirroring_totals{0, 0, 0});  // upstream's "added" goes below zero; reported as 0
+    const std::vector<any_endpoint_slice> clean = {existing_slice("test-ep-a", ports_80, {e2, e1})};
+    CHECK(plan_mirroring(ep, mirror_decision::mirror, clean).empty());
+  }
+  SECTION("applying the plan and planning again writes nothing") {
+    const std::vector<any_endpoint_slice> existing = {
+        existing_slice("test-ep-b", ports_80, {sendpoint({"10.0.0.1"}, "pod-1", std::nullopt, true)}),
+        existing_slice("test-ep-a", ports_81)};
+    const auto m = plan_mirroring(ep, mirror_decision::mirror, existing);
+    const auto after = apply_plan(m, existing);
+    const auto again = plan_mirroring(ep, mirror_decision::mirror, after);
+    CHECK(again.empty());
+    CHECK(again.totals.added == 0);
   }
 }
 

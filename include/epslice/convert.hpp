@@ -3,7 +3,8 @@
 //
 // Three directions, each a pure function:
 //  - pods to endpoints, as the EndpointSlice controller derives them (k8s-semantics.md c.1, c.2, d);
-//  - legacy Endpoints to EndpointSlices, as the mirroring controller desires them (g.4);
+//  - legacy Endpoints to EndpointSlices, as the mirroring controller desires them, and the
+//    creates, updates and deletes it makes against the slices it mirrored before (g.4);
 //  - EndpointSlices to one legacy Endpoints object, the projection legacy consumers need (g.1-g.3).
 // Where upstream depends on Go map order or on MD5 of Go dumps, epslice uses the orders
 // documented at each function.
@@ -26,6 +27,7 @@
 
 #include "address.hpp"
 #include "detail/convert_repack.hpp"
+#include "detail/reconcile_keys.hpp"
 #include "types.hpp"
 
 namespace epslice {
@@ -630,29 +632,18 @@ basic_endpoint_slice<F> new_mirrored_slice(const endpoints& ep, mirror_group<F>&
   s.endpoints.assign(std::make_move_iterator(g.endpoints.begin()), std::make_move_iterator(g.endpoints.end()));
   return s;
 }
-}  // namespace detail
+// The desired state of mirroring: per subset (after repacking) one IPv4 and one IPv6 group
+// (possibly empty), in subset order, and the report of what was left out.
+struct mirror_desired_state {
+  std::vector<mirror_group<ipv4>> g4;
+  std::vector<mirror_group<ipv6>> g6;
+  mirroring_report report;
+};
 
-/// The EndpointSlices the mirroring controller desires for an Endpoints object (§g.4), whether or
-/// not it is mirrored at all (see should_mirror):
-/// 1. subsets are repacked (repack_subsets, so in epslice's subset order);
-/// 2. per subset, its ports convert 1:1 to slice ports; ready addresses then not-ready ones are
-///    taken until `max_endpoints_per_subset` have been accepted; an address that is no IP is
-///    skipped and reported (it does not count against the cap); the rest of the subset is
-///    skipped and counted; the address's family picks the group (family, port set);
-/// 3. endpoint = `{addresses: [canonical IP], conditions: {ready}, targetRef, nodeName, hostname
-///    if non-empty}`; endpoints of a group are unique by identity (a later one replaces an
-///    earlier one);
-/// 4. one slice per group with endpoints, at most `max_endpoints_per_subset` endpoints, in group
-///    order (first subset first, IPv4 groups in `ipv4`, IPv6 groups in `ipv6`); each slice has
-///    generateName `<name>-`, the Endpoints' labels with service-name = the Endpoints name and
-///    managed-by = the mirroring controller, the Endpoints' annotations except the trigger-time
-///    and last-applied-configuration ones, and a controller owner reference to the Endpoints.
-[[nodiscard]] inline mirrored_slices mirror_endpoints(const endpoints& ep, const mirroring_options& options = {}) {
-  mirrored_slices out;
+inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_options& options) {
+  mirror_desired_state out;
   out.report.deletion_pending = ep.metadata.deletion_timestamp.has_value();
   const auto subsets = repack_subsets(ep.subsets);
-  std::vector<detail::mirror_group<ipv4>> g4;
-  std::vector<detail::mirror_group<ipv6>> g6;
   for (const auto& subset : subsets) {
     std::vector<endpoint_port> ports;
     ports.reserve(subset.ports.size());
@@ -664,14 +655,14 @@ basic_endpoint_slice<F> new_mirrored_slice(const endpoints& ep, mirror_group<F>&
       sp.app_protocol = p.app_protocol;
       ports.push_back(std::move(sp));
     }
-    const auto key = detail::port_list_key(ports);
-    auto& group4 = detail::find_group(g4, key, ports);
-    auto& group6 = detail::find_group(g6, key, ports);
+    const auto key = port_list_key(ports);
+    auto& group4 = find_group(out.g4, key, ports);
+    auto& group6 = find_group(out.g6, key, ports);
     const std::size_t total = subset.addresses.size() + subset.not_ready_addresses.size();
     std::size_t added = 0;
     const auto add = [&](const endpoint_address& a, bool ready) {
       if (added >= options.max_endpoints_per_subset) return;
-      auto ip = detail::parse_ip_lenient(a.ip);
+      auto ip = parse_ip_lenient(a.ip);
       if (!ip) {
         out.report.invalid_addresses.push_back(a.ip);
         return;
@@ -703,16 +694,286 @@ basic_endpoint_slice<F> new_mirrored_slice(const endpoints& ep, mirror_group<F>&
     for (const auto& a : subset.not_ready_addresses) add(a, false);
     out.report.skipped_addresses += total - added;
   }
+  return out;
+}
+}  // namespace detail
+
+/// The EndpointSlices the mirroring controller desires for an Endpoints object (§g.4), whether or
+/// not it is mirrored at all (see should_mirror):
+/// 1. subsets are repacked (repack_subsets, so in epslice's subset order);
+/// 2. per subset, its ports convert 1:1 to slice ports; ready addresses then not-ready ones are
+///    taken until `max_endpoints_per_subset` have been accepted; an address that is no IP is
+///    skipped and reported (it does not count against the cap); the rest of the subset is
+///    skipped and counted; the address's family picks the group (family, port set);
+/// 3. endpoint = `{addresses: [canonical IP], conditions: {ready}, targetRef, nodeName, hostname
+///    if non-empty}`; endpoints of a group are unique by identity (a later one replaces an
+///    earlier one);
+/// 4. one slice per group with endpoints, at most `max_endpoints_per_subset` endpoints, in group
+///    order (first subset first, IPv4 groups in `ipv4`, IPv6 groups in `ipv6`); each slice has
+///    generateName `<name>-`, the Endpoints' labels with service-name = the Endpoints name and
+///    managed-by = the mirroring controller, the Endpoints' annotations except the trigger-time
+///    and last-applied-configuration ones, and a controller owner reference to the Endpoints.
+[[nodiscard]] inline mirrored_slices mirror_endpoints(const endpoints& ep, const mirroring_options& options = {}) {
+  auto desired = detail::mirror_desired(ep, options);
+  mirrored_slices out;
+  out.report = std::move(desired.report);
   // A group that several subsets fed may exceed the cap; its excess counts as skipped too.
   std::size_t extra_skipped = 0;
-  for (auto& g : g4)
+  for (auto& g : desired.g4)
     if (!g.endpoints.empty())
       out.ipv4.push_back(detail::new_mirrored_slice(ep, g, options.max_endpoints_per_subset, extra_skipped));
-  for (auto& g : g6)
+  for (auto& g : desired.g6)
     if (!g.endpoints.empty())
       out.ipv6.push_back(detail::new_mirrored_slice(ep, g, options.max_endpoints_per_subset, extra_skipped));
   out.report.skipped_addresses += extra_skipped;
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mirroring against the existing slices: the controller's writes.
+
+/// Whether a slice is one the mirroring controller made for this Endpoints object: same
+/// namespace, `kubernetes.io/service-name` = the Endpoints name and managed-by the mirroring
+/// controller (the label selector upstream lists them with).
+[[nodiscard]] inline bool is_mirrored_slice(const object_meta& m, const endpoints& ep) {
+  if (m.namespace_ != ep.metadata.namespace_) return false;
+  auto name = m.labels.find(well_known::service_name_label);
+  auto by = m.labels.find(well_known::managed_by_label);
+  return name != m.labels.end() && name->second == ep.metadata.name && by != m.labels.end() &&
+         by->second == well_known::mirroring_controller;
+}
+
+/// Upstream's per-sync endpoint figures of a mirroring sync.
+struct mirroring_totals {
+  std::size_t added = 0;    ///< desired endpoints not in the first slice of their group
+  std::size_t updated = 0;  ///< desired endpoints present but different beyond identity
+  std::size_t removed = 0;  ///< endpoints of kept or emptied groups' slices no longer desired
+  friend bool operator==(const mirroring_totals&, const mirroring_totals&) = default;
+};
+
+/// The writes of one mirroring sync (see plan_mirroring), in the order to apply them.
+struct mirroring_plan {
+  mirror_decision decision = mirror_decision::mirror;  ///< whether the Endpoints is mirrored
+  std::vector<any_endpoint_slice> create;  ///< new slices: generateName set, no name
+  std::vector<any_endpoint_slice> update;  ///< full replacements of the slices of the same name
+  std::vector<any_endpoint_slice> remove;  ///< slices to delete, as they were given
+  mirroring_totals totals;  ///< upstream's per-sync endpoint figures
+  mirroring_report report;  ///< addresses left out (as mirror_endpoints reports them)
+  /// Creates left out because the Endpoints has a deletion timestamp.
+  std::size_t creates_skipped = 0;
+
+  /// API writes: creates + updates + deletes.
+  [[nodiscard]] std::size_t writes() const noexcept { return create.size() + update.size() + remove.size(); }
+  /// True when the sync writes nothing.
+  [[nodiscard]] bool empty() const noexcept { return writes() == 0; }
+};
+
+namespace detail {
+
+inline string_map without_keys(const string_map& m, std::string_view a, std::string_view b) {
+  string_map out = m;
+  if (auto it = out.find(a); it != out.end()) out.erase(it);
+  if (auto it = out.find(b); it != out.end()) out.erase(it);
+  return out;
+}
+
+// An owner reference to an Endpoints object of this name with another UID: the Endpoints was
+// recreated, and the slice must be rewritten to belong to the new one.
+inline bool owned_by_older_endpoints(const object_meta& m, const endpoints& ep) {
+  for (const auto& o : m.owner_references)
+    if (o.kind == "Endpoints" && o.name == ep.metadata.name && o.uid != ep.metadata.uid) return true;
+  return false;
+}
+
+inline std::vector<endpoint_port> ports_of(const any_endpoint_slice& s) {
+  return std::visit([](const auto& x) { return std::vector<endpoint_port>(x.ports.begin(), x.ports.end()); }, s);
+}
+
+inline std::size_t endpoint_count(const any_endpoint_slice& s) {
+  return std::visit([](const auto& x) { return x.endpoints.size(); }, s);
+}
+
+// Upstream's totalChanges of a slice against a group: endpoints of the slice not desired
+// (removed), desired ones that differ beyond identity (updated), desired ones not in it (added).
+struct mirror_totals {
+  std::ptrdiff_t added = 0;  // may go below zero when the slice repeats an endpoint, as upstream
+  std::size_t updated = 0;
+  std::size_t removed = 0;
+};
+
+template <class F>
+mirror_totals total_changes(const any_endpoint_slice& existing, const mirror_group<F>& g) {
+  mirror_totals t;
+  std::size_t matches = 0;
+  if (const auto* s = std::get_if<basic_endpoint_slice<F>>(&existing)) {
+    std::string text;
+    for (const auto& e : s->endpoints) {
+      // Desired endpoints have exactly one address; nothing else can share their identity.
+      const basic_endpoint<F>* want = nullptr;
+      if (e.addresses.size() == 1) {
+        text.clear();
+        F::format(text, e.addresses.front());
+        auto it = g.index.find({text, e.hostname.value_or(""), std::string(target_ref_namespace(e.target_ref)),
+                                std::string(target_ref_name(e.target_ref))});
+        if (it != g.index.end()) want = &g.endpoints[it->second];
+      }
+      if (!want) {
+        ++t.removed;
+        continue;
+      }
+      ++matches;
+      if (!endpoints_equal_beyond_identity(*want, e)) ++t.updated;
+    }
+  } else {
+    // A raw slice of this address type: its endpoints cannot equal desired ones.
+    t.removed = endpoint_count(existing);
+  }
+  t.added = static_cast<std::ptrdiff_t>(g.endpoints.size()) - static_cast<std::ptrdiff_t>(matches);
+  return t;
+}
+
+struct mirror_planner {
+  const endpoints& ep;
+  const mirroring_options& options;
+  std::vector<const any_endpoint_slice*> existing;  // mirrored slices, by name
+  std::vector<bool> claimed;                        // existing slice belongs to a desired group
+  std::vector<any_endpoint_slice> creates, updates;
+  std::vector<const any_endpoint_slice*> deletes;
+  std::ptrdiff_t added = 0;
+  std::size_t updated = 0, removed = 0;
+
+  template <class F>
+  void plan_group(const mirror_group<F>& g) {
+    std::vector<std::size_t> mine;
+    for (std::size_t i = 0; i < existing.size(); ++i) {
+      if (claimed[i] || address_type_name(*existing[i]) != F::name) continue;
+      if (!same_port_set(ports_of(*existing[i]), g.ports)) continue;
+      claimed[i] = true;
+      mine.push_back(i);
+    }
+    if (g.endpoints.empty()) {
+      for (std::size_t i : mine) {
+        deletes.push_back(existing[i]);
+        removed += endpoint_count(*existing[i]);
+      }
+      return;
+    }
+    std::string name;
+    if (mine.empty()) {
+      added += static_cast<std::ptrdiff_t>(g.endpoints.size());
+    } else {
+      for (std::size_t k = 1; k < mine.size(); ++k) deletes.push_back(existing[mine[k]]);
+      const any_endpoint_slice& first = *existing[mine.front()];
+      const object_meta& m = metadata_of(first);
+      const auto t = total_changes(first, g);
+      added += t.added;
+      updated += t.updated;
+      removed += t.removed;
+      const bool same_endpoints = t.added == 0 && t.updated == 0 && t.removed == 0;
+      const bool same_labels =
+          ep.metadata.labels == without_keys(m.labels, well_known::managed_by_label, well_known::service_name_label);
+      const bool same_annotations =
+          without_keys(ep.metadata.annotations, well_known::trigger_time_annotation,
+                       well_known::last_applied_annotation) == m.annotations;
+      if (same_endpoints && same_labels && same_annotations && !owned_by_older_endpoints(m, ep)) return;
+      name = m.name;
+    }
+    mirror_group<F> copy = g;
+    std::size_t ignored = 0;
+    auto slice = new_mirrored_slice(ep, copy, options.max_endpoints_per_subset, ignored);
+    if (name.empty()) {
+      creates.emplace_back(std::move(slice));
+    } else {
+      slice.metadata.generate_name.clear();
+      slice.metadata.name = std::move(name);
+      updates.emplace_back(std::move(slice));
+    }
+  }
+};
+
+}  // namespace detail
+
+/// The writes the mirroring controller makes for an Endpoints object given the slices it mirrored
+/// before (upstream syncEndpoints, reconcile, reconcileByPortMapping and finalize, §g.4).
+/// `existing` may hold any slices: only those is_mirrored_slice() accepts are read or written.
+/// 1. `decision` other than mirror: every mirrored slice is deleted, nothing else.
+/// 2. The desired groups are computed as mirror_endpoints does (same report): per subset one
+///    IPv4 and one IPv6 group keyed by address type and port set, possibly empty.
+/// 3. Per group, in subset order (IPv4 groups, then IPv6 groups), with the existing slices of
+///    the same address type and port set in name order:
+///    no desired endpoint: they are all deleted; none exists: one slice is created; otherwise
+///    all but the first are deleted, and the first is left alone when its endpoints match the
+///    desired ones (nothing added, removed or changed beyond identity), its labels without
+///    service-name and managed-by equal the Endpoints' labels, its annotations equal the
+///    Endpoints' annotations without the trigger-time and last-applied-configuration ones, and no
+///    owner reference names an Endpoints of this name with another UID; else it is rewritten
+///    (an update carrying its name and the content a new slice would have).
+/// 4. Existing slices of no desired group (another port set or address type, FQDN) are deleted.
+/// 5. Recycling, per address type (IPv4, then IPv6): the i-th create and the i-th delete of that
+///    type become one update of the deleted slice's name (keeping generateName), appended to the
+///    updates.
+/// 6. With a deletion timestamp on the Endpoints, creates are dropped (`creates_skipped`).
+/// Deterministic choices where upstream follows Go map order: group order as above, slices by
+/// name (stable for equal names), endpoints in repacked subset order.
+[[nodiscard]] inline mirroring_plan plan_mirroring(const endpoints& ep, mirror_decision decision,
+                                                   std::span<const any_endpoint_slice> existing,
+                                                   const mirroring_options& options = {}) {
+  mirroring_plan out;
+  out.decision = decision;
+  std::vector<const any_endpoint_slice*> mirrored;
+  for (const auto& s : existing)
+    if (is_mirrored_slice(metadata_of(s), ep)) mirrored.push_back(&s);
+  std::stable_sort(mirrored.begin(), mirrored.end(), [](const any_endpoint_slice* a, const any_endpoint_slice* b) {
+    return metadata_of(*a).name < metadata_of(*b).name;
+  });
+  if (decision != mirror_decision::mirror) {
+    for (const auto* s : mirrored) out.remove.push_back(*s);
+  } else {
+    auto desired = detail::mirror_desired(ep, options);
+    out.report = desired.report;
+    detail::mirror_planner p{ep, options, mirrored, std::vector<bool>(mirrored.size(), false), {}, {}, {}, 0, 0, 0};
+    for (const auto& g : desired.g4) p.plan_group(g);
+    for (const auto& g : desired.g6) p.plan_group(g);
+    for (std::size_t i = 0; i < mirrored.size(); ++i)
+      if (!p.claimed[i]) p.deletes.push_back(mirrored[i]);
+    // Recycling: per address type, creates become updates of slices that would be deleted.
+    std::vector<const any_endpoint_slice*> deletes = p.deletes;
+    std::vector<bool> recycled(p.creates.size(), false);
+    std::vector<any_endpoint_slice> creates;
+    for (std::string_view type : {ipv4::name, ipv6::name}) {
+      std::size_t d = 0;
+      for (std::size_t c = 0; c < p.creates.size(); ++c) {
+        if (address_type_name(p.creates[c]) != type) continue;
+        while (d < deletes.size() && address_type_name(*deletes[d]) != type) ++d;
+        if (d == deletes.size()) break;
+        std::visit([&](auto& x) { x.metadata.name = metadata_of(*deletes[d]).name; }, p.creates[c]);
+        p.updates.push_back(std::move(p.creates[c]));
+        recycled[c] = true;
+        deletes.erase(deletes.begin() + static_cast<std::ptrdiff_t>(d));
+      }
+    }
+    for (std::size_t c = 0; c < p.creates.size(); ++c)
+      if (!recycled[c]) creates.push_back(std::move(p.creates[c]));
+    if (ep.metadata.deletion_timestamp) {
+      out.creates_skipped = creates.size();
+      creates.clear();
+    }
+    out.create = std::move(creates);
+    out.update = std::move(p.updates);
+    for (const auto* s : deletes) out.remove.push_back(*s);
+    out.totals.added = p.added > 0 ? static_cast<std::size_t>(p.added) : 0;
+    out.totals.updated = p.updated;
+    out.totals.removed = p.removed;
+  }
+  return out;
+}
+
+/// plan_mirroring with the decision of should_mirror(ep, svc): a Service of the same namespace and
+/// name with a nil selector is required (`svc` null: no such Service).
+[[nodiscard]] inline mirroring_plan plan_mirroring(const endpoints& ep, const service* svc,
+                                                   std::span<const any_endpoint_slice> existing,
+                                                   const mirroring_options& options = {}) {
+  return plan_mirroring(ep, should_mirror(ep, svc), existing, options);
 }
 
 }  // namespace epslice
