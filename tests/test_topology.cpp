@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests of topology.hpp: upstream's topologycache and trafficdist tables, precedence, stable hints.
+#include <epslice/reconcile.hpp>
+#include <epslice/simulate.hpp>
 #include <epslice/topology.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -954,6 +957,305 @@ TEST_CASE("topology: TestReconcile_TrafficDistribution hint stage (A24)", "[topo
 }
 
 // ---------------------------------------------------------------------------------------------
+// The hints stage over a reconcile plan, end to end (reconcile, then hint_plan).
+
+namespace {
+
+const char* const world_uid = "11111111-2222-4333-8444-555555555555";
+
+// Pod i's endpoint: IP 10.0.<i/256>.<i%256>, ready, on `node` in `zone`, targetRef default/pod-i.
+ep pod_endpoint(int i, const std::string& node_name, const std::string& zone) {
+  ep e = make_ep("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256), zone, true, node_name);
+  e.conditions.serving = true;
+  e.conditions.terminating = false;
+  object_reference ref;
+  ref.kind = "Pod";
+  ref.namespace_ = "default";
+  ref.name = "pod-" + std::to_string(i);
+  e.target_ref = ref;
+  return e;
+}
+
+endpoint_port http_port() {
+  endpoint_port p;
+  p.name = "http";
+  p.protocol = "TCP";
+  p.port = 80;
+  return p;
+}
+
+desired_state<ipv4> world_desired(std::vector<ep> eps) {
+  desired_state<ipv4> d;
+  d.service.namespace_ = "default";
+  d.service.name = "svc";
+  d.service.uid = world_uid;
+  d.groups.emplace_back();
+  d.groups[0].ports.push_back(http_port());
+  d.groups[0].endpoints = std::move(eps);
+  return d;
+}
+
+// A slice as the controller wrote it for the world's Service.
+slice owned_slice(std::string name, std::vector<ep> eps) {
+  slice s = make_slice(std::move(eps));
+  s.metadata.name = std::move(name);
+  s.metadata.namespace_ = "default";
+  s.metadata.labels[std::string(well_known::service_name_label)] = "svc";
+  s.metadata.labels[std::string(well_known::managed_by_label)] =
+      std::string(well_known::endpointslice_controller);
+  owner_reference o;
+  o.api_version = "v1";
+  o.kind = "Service";
+  o.name = "svc";
+  o.uid = world_uid;
+  o.controller = true;
+  s.metadata.owner_references.push_back(o);
+  s.ports.push_back(http_port());
+  return s;
+}
+
+hint_stats stats_of_plan(const slice_plan<ipv4>& p) {
+  return stats_of(slice_set<ipv4>{p.create, p.update, {}});
+}
+
+}  // namespace
+
+TEST_CASE("topology: hint_plan, TestReconcileTopology end to end (A23)", "[topology]") {
+  // Zones a, b, c with 10 nodes of 100m each; pod i*100+j runs on node j of zone i.
+  std::vector<node> nodes;
+  const std::vector<std::string> zones = {"zone-a", "zone-b", "zone-c"};
+  for (const auto& z : zones)
+    for (int j = 0; j < 10; ++j) nodes.push_back(make_node(z + "-" + std::to_string(j), z, "100m", true));
+  const auto cap = compute_zone_capacity(nodes);
+  REQUIRE(cap.sufficient);
+  // List index k (0..29) is pod (k/10)*100 + k%10.
+  const auto pod = [&](int k) {
+    const auto zi = static_cast<std::size_t>(k / 10);
+    return pod_endpoint(k / 10 * 100 + k % 10, zones[zi] + "-" + std::to_string(k % 10), zones[zi]);
+  };
+  const auto pods = [&](std::vector<int> ks) {
+    std::vector<ep> out;
+    for (int k : ks) out.push_back(pod(k));
+    return out;
+  };
+  const slice zone_a_b = owned_slice("zone-a-b", pods({7, 8, 16, 17, 18}));
+  const slice zone_a_c = owned_slice("zone-a-c", pods({5, 6, 25, 26}));
+  const slice zone_c = owned_slice("zone-c", pods({27, 28, 29}));
+  struct row {
+    const char* name;
+    bool cache;
+    const char* annotation;
+    slices existing;
+    std::vector<int> desired;  // list indices, in pod order
+    zone_counts want;
+    int cross;
+    std::size_t updated;  // slices written by the plan (metrics "updated")
+    std::size_t actual;   // slices after the plan
+    std::size_t hint_changes;
+  };
+  const std::vector<row> rows = {
+      {"no change, cache disabled", false, "auto", {zone_c}, {27, 28, 29}, {}, 0, 0, 1, 0},
+      {"enabling cache",
+       true,
+       "auto",
+       {zone_c},
+       {27, 28, 29},
+       {{"zone-a", 1}, {"zone-b", 1}, {"zone-c", 1}},
+       2,
+       1,
+       1,
+       3},
+      {"ratio beyond threshold", true, "auto", {zone_a_c}, {5, 6, 25, 26}, {}, 0, 0, 1, 0},
+      {"more slices and endpoints",
+       true,
+       "Auto",
+       {zone_a_c, zone_a_b},
+       {5, 6, 7, 8, 16, 17, 18, 25, 26},
+       {{"zone-a", 3}, {"zone-b", 3}, {"zone-c", 3}},
+       1,
+       2,
+       2,
+       9},
+      {"annotation disabled",
+       true,
+       "disabled",
+       {zone_a_c, zone_a_b},
+       {5, 6, 7, 8, 16, 17, 18, 25, 26},
+       {},
+       0,
+       0,
+       2,
+       0},
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    const auto desired = world_desired(pods(r.desired));
+    auto plan = reconcile(desired, r.existing);
+    REQUIRE(plan.empty());  // the endpoints are already in place: only hints can cause writes
+    service svc;
+    svc.metadata.annotations[std::string(well_known::topology_aware_hints_annotation)] = r.annotation;
+    plan_hints_options opt;
+    opt.policy.topology_cache = r.cache;
+    opt.trigger_time = "2024-01-01T00:00:00Z";
+    const auto h = hint_plan<ipv4>(plan, r.existing, svc, cap.ratios, opt);
+    CHECK(h.plan.create.empty());
+    CHECK(h.plan.update.size() == r.updated);
+    CHECK(h.moved_to_update == r.updated);
+    CHECK(h.plan.stats.updates == r.updated);
+    CHECK(h.plan.stats.writes == r.updated);
+    const auto st = stats_of_plan(h.plan);
+    CHECK(st.per_zone == r.want);
+    CHECK(st.cross_zone == r.cross);
+    CHECK(h.hint_changes == r.hint_changes);
+    for (const auto& u : h.plan.update)
+      CHECK(u.metadata.annotations.at(std::string(well_known::trigger_time_annotation)) ==
+            "2024-01-01T00:00:00Z");
+    const auto after = epslice::apply(h.plan, r.existing);
+    CHECK(after.size() == r.actual);
+    std::size_t endpoints_after = 0;
+    for (const auto& s : after) endpoints_after += s.endpoints.size();
+    CHECK(endpoints_after == r.desired.size());
+    // Hinted counts cover every ready endpoint, once the slices are written.
+    if (!r.want.empty()) {
+      CHECK(h.hinted_by_zone == r.want);
+      CHECK(h.hints_populated);
+      CHECK(h.events.size() == 1);
+      CHECK(h.events.at(0).reason == "TopologyAwareHintsEnabled");
+      // A second reconcile of the written state changes nothing, hints included.
+      auto again = hint_plan<ipv4>(reconcile(desired, after), after, svc, cap.ratios, opt);
+      CHECK(again.plan.empty());
+      CHECK(again.hint_changes == 0);
+    } else {
+      CHECK_FALSE(h.hinted_by_zone);
+    }
+  }
+  SECTION("ratio beyond threshold reports upstream's reason") {
+    service svc;
+    svc.metadata.annotations[std::string(well_known::topology_mode_annotation)] = "Auto";
+    const auto h = hint_plan<ipv4>(reconcile(world_desired(pods({5, 6, 25, 26})), slices{zone_a_c}),
+                                   slices{zone_a_c}, svc, cap.ratios);
+    REQUIRE(h.unavailable);
+    CHECK(h.unavailable->message ==
+          "Unable to allocate minimum required endpoints to each zone without exceeding overload threshold "
+          "(4 endpoints, "
+          "3 zones), addressType: IPv4");
+    CHECK(h.events ==
+          std::vector<topology_event>{{"Warning", "TopologyAwareHintsDisabled", h.unavailable->message}});
+  }
+  SECTION("turning the annotation off emits the Disabled event and removes the hints") {
+    service on;
+    on.metadata.annotations[std::string(well_known::topology_mode_annotation)] = "Auto";
+    const slices existing{zone_a_c, zone_a_b};
+    const auto desired = world_desired(pods({5, 6, 7, 8, 16, 17, 18, 25, 26}));
+    const auto first = hint_plan<ipv4>(reconcile(desired, existing), existing, on, cap.ratios);
+    const auto hinted = epslice::apply(first.plan, existing);
+    service off;
+    off.metadata.annotations[std::string(well_known::topology_mode_annotation)] = "Disabled";
+    plan_hints_options opt;
+    opt.hints_populated = first.hints_populated;
+    const auto second = hint_plan<ipv4>(reconcile(desired, hinted), hinted, off, cap.ratios, opt);
+    CHECK(second.decision.action == hints_action::remove_hints);
+    CHECK(second.events == std::vector<topology_event>{hints_disabled_event("IPv4")});
+    CHECK_FALSE(second.hints_populated);
+    CHECK(second.plan.update.size() == 2);
+    CHECK(second.hint_changes == 9);
+    CHECK(second.plan.update[0].metadata.annotations.count(
+              std::string(well_known::trigger_time_annotation)) == 0);
+    CHECK(stats_of_plan(second.plan).unhinted == 9);
+  }
+}
+
+TEST_CASE("topology: hint_plan, TestReconcile_TrafficDistribution end to end (A24)", "[topology]") {
+  const std::vector<node> nodes = {make_node("node-0", "zone-a", "100m", true),
+                                   make_node("node-1", "zone-b", "100m", true),
+                                   make_node("node-2", "zone-c", "100m", true)};
+  const auto cap = compute_zone_capacity(nodes);
+  const std::vector<std::pair<std::string, std::string>> placement = {
+      {"node-0", "zone-a"}, {"node-1", "zone-b"}, {"node-1", "zone-b"},
+      {"node-1", "zone-b"}, {"node-2", "zone-c"}, {"node-2", "zone-c"}};
+  std::vector<ep> eps;
+  for (std::size_t i = 0; i < placement.size(); ++i)
+    eps.push_back(pod_endpoint(static_cast<int>(i), placement[i].first, placement[i].second));
+  const auto desired = world_desired(eps);
+  struct row {
+    const char* name;
+    bool prefer_same;
+    std::optional<std::string> td;
+    const char* annotation;
+    hints_action action;
+    zone_counts zones;
+    std::map<std::string, int> nodes_hinted;
+    int cross;
+    std::size_t hint_changes;
+  };
+  const std::vector<row> rows = {
+      {"PreferClose, annotation Disabled",
+       false,
+       "PreferClose",
+       "Disabled",
+       hints_action::traffic_distribution,
+       {{"zone-a", 1}, {"zone-b", 3}, {"zone-c", 2}},
+       {},
+       0,
+       6},
+      {"PreferClose, annotation Auto",
+       false,
+       "PreferClose",
+       "Auto",
+       hints_action::topology_aware_hints,
+       {{"zone-a", 2}, {"zone-b", 2}, {"zone-c", 2}},
+       {},
+       1,
+       6},
+      {"nil, empty annotation", false, std::nullopt, "", hints_action::remove_hints, {}, {}, 0, 0},
+      {"PreferSameNode, option on",
+       true,
+       "PreferSameNode",
+       "Disabled",
+       hints_action::traffic_distribution,
+       {{"zone-a", 1}, {"zone-b", 3}, {"zone-c", 2}},
+       {{"node-0", 1}, {"node-1", 3}, {"node-2", 2}},
+       0,
+       6},
+      {"PreferSameZone, option off",
+       false,
+       "PreferSameZone",
+       "Disabled",
+       hints_action::remove_hints,
+       {},
+       {},
+       0,
+       0},
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    const slices existing;
+    auto plan = reconcile(desired, existing);
+    REQUIRE(plan.create.size() == 1);
+    service svc;
+    svc.metadata.annotations[std::string(well_known::topology_aware_hints_annotation)] = r.annotation;
+    svc.traffic_distribution = r.td;
+    plan_hints_options opt;
+    opt.policy.prefer_same_traffic_distribution = r.prefer_same;
+    const auto h = hint_plan<ipv4>(plan, existing, svc, cap.ratios, opt);
+    CHECK(h.decision.action == r.action);
+    REQUIRE(h.plan.create.size() == 1);
+    CHECK(h.plan.update.empty());
+    CHECK(h.plan.stats.writes == 1);
+    CHECK(h.plan.stats.endpoints_written == 6);
+    const auto st = stats_of_plan(h.plan);
+    CHECK(st.per_zone == r.zones);
+    CHECK(st.cross_zone == r.cross);
+    CHECK(h.hint_changes == r.hint_changes);
+    std::map<std::string, int> node_hints;
+    for (const auto& e : h.plan.create[0].endpoints)
+      if (e.hints)
+        for (const auto& n : e.hints->for_nodes) ++node_hints[n.name];
+    CHECK(node_hints == r.nodes_hinted);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Stable hints.
 
 TEST_CASE("topology: stable mode keeps valid hints", "[topology]") {
@@ -1025,6 +1327,107 @@ TEST_CASE("topology: stable mode keeps valid hints", "[topology]") {
     const auto stable = add_hints(in, thirds, false, hint_mode::stable);
     REQUIRE(stable.unavailable);
     CHECK(stable.unavailable->problem == hints_problem::insufficient_number_of_endpoints);
+  }
+}
+
+namespace {
+
+// Scenario S5 of scenarios.md, reduced, with the Service's topology annotation on and the world's
+// 100 nodes (zone by node index mod 3) of equal CPU; reconcile, hint_plan and apply per step.
+struct churn_run {
+  std::size_t hint_changes = 0;
+  std::size_t added = 0;        // new pods, each of which must get a hint once
+  std::size_t hint_writes = 0;  // slices written for their hints alone
+  std::size_t fallbacks = 0;
+  std::size_t out_of_bounds = 0;  // reconciles that left a zone outside its minimum..maximum
+  std::vector<endpoint_slice_v4> final_slices;
+  desired_state<ipv4> final_desired;
+  bool populated = false;
+};
+
+churn_run hinted_churn(std::size_t n, std::size_t steps, hint_mode mode,
+                       const std::optional<zone_ratios>& ratios) {
+  const string_map annotations{{std::string(well_known::topology_mode_annotation), "Auto"}};
+  splitmix64 rand{42};
+  std::vector<std::uint64_t> live;
+  std::uint64_t next_pod = 0;
+  std::vector<endpoint_slice_v4> current;
+  slice_namer namer;
+  desired_state<ipv4> desired = scenario_service();
+  plan_hints_options opt;
+  opt.mode = mode;
+  churn_run out;
+  const auto step = [&](bool counted) {
+    auto& eps = desired.groups[0].endpoints;
+    eps.clear();
+    for (std::uint64_t i : live) eps.push_back(scenario_endpoint(i));
+    auto h = hint_plan<ipv4>(reconcile(desired, current), current, annotations, std::nullopt, ratios, opt);
+    REQUIRE_FALSE(h.unavailable);
+    opt.hints_populated = h.hints_populated;
+    current = epslice::apply(h.plan, current, namer);
+    for (const auto& [zone, a] : h.allocations) {
+      const auto c = h.hinted_by_zone->count(zone) ? h.hinted_by_zone->at(zone) : 0;
+      if (c < a.minimum || c > a.maximum) {
+        ++out.out_of_bounds;
+        break;
+      }
+    }
+    if (!counted) return;
+    out.hint_changes += h.hint_changes;
+    out.hint_writes += h.moved_to_update;
+    out.fallbacks += h.stable_fallback ? 1 : 0;
+  };
+  for (std::size_t j = 0; j < n; ++j) live.push_back(next_pod++);
+  step(false);
+  const std::size_t k = (n + 50) / 100;
+  for (std::size_t s = 0; s < steps; ++s) {
+    for (std::size_t j = 0; j < k && !live.empty(); ++j)
+      live.erase(live.begin() + static_cast<std::ptrdiff_t>(rand.below(live.size())));
+    for (std::size_t j = 0; j < k; ++j) live.push_back(next_pod++);
+    out.added += k;
+    step(true);
+  }
+  out.final_slices = std::move(current);
+  out.final_desired = std::move(desired);
+  out.populated = opt.hints_populated;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("topology: stable hints change no more than upstream's over a reduced S5", "[topology]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  const std::size_t pods = 300, steps = 8;
+#else
+  const std::size_t pods = 1000, steps = 20;
+#endif
+  std::vector<node> nodes;
+  for (int k = 0; k < 100; ++k) {
+    static const char* const zone_names[] = {"zone-a", "zone-b", "zone-c"};
+    nodes.push_back(make_node("node-" + std::to_string(k), zone_names[k % 3], "4", true));
+  }
+  const auto cap = compute_zone_capacity(nodes);
+  REQUIRE(cap.ratios == zone_ratios{{"zone-a", 0.34}, {"zone-b", 0.33}, {"zone-c", 0.33}});
+  const auto up = hinted_churn(pods, steps, hint_mode::upstream, cap.ratios);
+  const auto st = hinted_churn(pods, steps, hint_mode::stable, cap.ratios);
+  INFO("upstream " << up.hint_changes << ", stable " << st.hint_changes << ", new pods " << st.added);
+  CHECK(st.hint_changes <= up.hint_changes);
+  // Every new ready pod gets a hint once, in either mode.
+  CHECK(st.hint_changes >= st.added);
+  CHECK(up.hint_changes >= up.added);
+  CHECK(st.fallbacks == 0);
+  CHECK(st.out_of_bounds == 0);
+  // Same placement in both modes (hints never decide placement), and a settled state stays put.
+  REQUIRE(st.final_slices.size() == up.final_slices.size());
+  for (const auto* r : {&up, &st}) {
+    plan_hints_options opt;
+    opt.mode = r == &up ? hint_mode::upstream : hint_mode::stable;
+    opt.hints_populated = r->populated;
+    const string_map annotations{{std::string(well_known::topology_mode_annotation), "Auto"}};
+    const auto again = hint_plan<ipv4>(reconcile(r->final_desired, r->final_slices), r->final_slices,
+                                       annotations, std::nullopt, cap.ratios, opt);
+    CHECK(again.plan.empty());
+    CHECK(again.hint_changes == 0);
   }
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Topology hints: zone capacity from nodes, per-zone allocations, topology-aware hints, trafficDistribution.
+// Topology hints: zone capacity, allocations, topology-aware and trafficDistribution hints, a plan's hints stage.
 //
 // Upstream (k8s.io/endpointslice `topologycache` and `trafficdist`) keeps per-service state in a
 // shared, locked cache. Here every function is pure: the cache's state is an explicit input
@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "reconcile.hpp"
 #include "types.hpp"
 
 namespace epslice {
@@ -504,38 +505,55 @@ enum class hint_mode : std::uint8_t {
   stable,
 };
 
+namespace detail {
+
+/// The identity of an endpoint as the reconciler sees it (k8s-semantics c.5): sorted addresses,
+/// hostname (nil == ""), targetRef namespace and name.
+template <class F>
+using endpoint_identity = std::tuple<std::vector<typename F::address>, std::string, std::string, std::string>;
+
+template <class F>
+endpoint_identity<F> identity_of(const basic_endpoint<F>& e) {
+  endpoint_identity<F> k;
+  std::get<0>(k).assign(e.addresses.begin(), e.addresses.end());
+  std::sort(std::get<0>(k).begin(), std::get<0>(k).end());
+  std::get<1>(k) = e.hostname.value_or("");
+  if (e.target_ref) {
+    std::get<2>(k) = e.target_ref->namespace_;
+    std::get<3>(k) = e.target_ref->name;
+  }
+  return k;
+}
+
+/// carry_over_hints, optionally for ready endpoints only.
+template <class F>
+slice_set<F> carry_hints(slice_set<F> s, std::span<const basic_endpoint_slice<F>> previous, bool ready_only) {
+  std::map<endpoint_identity<F>, const endpoint_hints*> hints;
+  for (const auto& slice : previous)
+    for (const auto& e : slice.endpoints)
+      if (e.hints) hints.emplace(identity_of(e), &*e.hints);
+  if (hints.empty()) return s;
+  for (auto* list : {&s.to_create, &s.to_update})
+    for (auto& slice : *list)
+      for (auto& e : slice.endpoints)
+        if (!e.hints && (!ready_only || endpoint_ready(e))) {
+          auto it = hints.find(identity_of(e));
+          if (it != hints.end()) e.hints = *it->second;
+        }
+  return s;
+}
+
+}  // namespace detail
+
 /// Copy hints from `previous` slices (the existing ones) to the endpoints of `to_create` and
 /// `to_update` that have none and the same identity: sorted addresses, hostname, targetRef
 /// namespace and name. The reconciler builds written slices from desired endpoints, which carry
 /// no hints; stable mode needs the previous hints there to keep them. Unchanged slices are not
 /// touched. When several previous endpoints share an identity, the first one's hints are used.
 template <class F>
-[[nodiscard]] slice_set<F> carry_over_hints(slice_set<F> s, std::span<const basic_endpoint_slice<F>> previous) {
-  using key = std::tuple<std::vector<typename F::address>, std::string, std::string, std::string>;
-  const auto key_of = [](const basic_endpoint<F>& e) {
-    key k;
-    std::get<0>(k).assign(e.addresses.begin(), e.addresses.end());
-    std::sort(std::get<0>(k).begin(), std::get<0>(k).end());
-    std::get<1>(k) = e.hostname.value_or("");
-    if (e.target_ref) {
-      std::get<2>(k) = e.target_ref->namespace_;
-      std::get<3>(k) = e.target_ref->name;
-    }
-    return k;
-  };
-  std::map<key, const endpoint_hints*> hints;
-  for (const auto& slice : previous)
-    for (const auto& e : slice.endpoints)
-      if (e.hints) hints.emplace(key_of(e), &*e.hints);
-  if (hints.empty()) return s;
-  for (auto* list : {&s.to_create, &s.to_update})
-    for (auto& slice : *list)
-      for (auto& e : slice.endpoints)
-        if (!e.hints) {
-          auto it = hints.find(key_of(e));
-          if (it != hints.end()) e.hints = *it->second;
-        }
-  return s;
+[[nodiscard]] slice_set<F> carry_over_hints(slice_set<F> s,
+                                            std::span<const basic_endpoint_slice<F>> previous) {
+  return detail::carry_hints(std::move(s), previous, false);
 }
 
 /// Everything `add_hints` decided.
@@ -1016,6 +1034,157 @@ struct hints_decision {
   std::optional<std::string_view> td;
   if (svc.traffic_distribution) td = *svc.traffic_distribution;
   return decide_hints(svc.metadata.annotations, td, policy);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hints stage of a reconcile (upstream `reconcileByAddressType` between placement and
+// `finalize`).
+
+/// Settings of the hints stage of a reconcile (`hint_plan`).
+struct plan_hints_options {
+  /// The controller's settings: topology cache on, PreferSameZone/PreferSameNode honoured.
+  hints_policy policy;
+  /// How topology-aware hints are assigned. In stable mode the hints the endpoints had in the
+  /// existing slices are first carried over to the ready endpoints of the slices to write
+  /// (the reconciler builds them from desired endpoints, which carry no hints).
+  hint_mode mode = hint_mode::upstream;
+  /// The topology cache's "hints populated" mark for this Service and address type before the call.
+  bool hints_populated = false;
+  /// The trigger-time annotation for slices that the stage moves from unchanged into updates: pass
+  /// the reconcile's `reconcile_options::trigger_time` (upstream's finalize sets it on every
+  /// updated slice, these included); absent removes the annotation from them.
+  std::optional<std::string> trigger_time;
+};
+
+/// A plan with hints applied, and what the hints stage decided.
+template <class F>
+struct plan_hints_result {
+  /// The plan with hints set or removed. Unchanged existing slices whose hints had to change are
+  /// appended to `update`; its stats count them (updates, writes, endpoints written).
+  slice_plan<F> plan;
+  /// What the Service gets (`decide_hints`).
+  hints_decision decision;
+  /// Endpoints of the created and updated slices whose `hints` differ from the hints of the
+  /// endpoint with the same identity in `existing` (none when it is new): what watchers see change.
+  std::size_t hint_changes = 0;
+  /// Unchanged existing slices that the stage rewrites.
+  std::size_t moved_to_update = 0;
+  /// The per-zone hint counts for the topology cache to store; nullopt: forget them.
+  std::optional<zone_counts> hinted_by_zone;
+  /// The "hints populated" mark after the call.
+  bool hints_populated = false;
+  /// Set when topology-aware hints were wanted but cannot be used (the slices carry none).
+  std::optional<hints_unavailable> unavailable;
+  /// The events upstream would record on the Service.
+  std::vector<topology_event> events;
+  /// Allocations used by topology-aware hints (empty otherwise or when allocation failed).
+  zone_allocations allocations;
+  /// Stable mode could not meet the bounds and used the upstream assignment.
+  bool stable_fallback = false;
+};
+
+/// The hints stage over a reconcile plan of one address family. `existing` are the slices the
+/// plan was made from (as given to `reconcile`); `ratios` are the zone ratios (nullopt when the
+/// node information is insufficient, see `compute_zone_capacity`). Steps:
+///  1. unchanged slices = existing slices whose name the plan neither updates nor removes, in order;
+///  2. the decision (`decide_hints`) on the annotations and trafficDistribution;
+///  3. topology-aware hints: `add_hints` over (creates, updates, unchanged) in `options.mode`
+///     (stable mode carries previous hints over first);
+///     otherwise, when the cache forgets the Service, a populated mark emits `hints_disabled_event`
+///     and is cleared; then `apply_traffic_distribution` or `remove_hints`;
+///  4. unchanged slices moved into updates (appended, in order) get the trigger time and count in
+///     the stats;
+///  5. hint changes are counted against `existing` by endpoint identity.
+/// The walk order of redistribution is the plan's creates then updates (upstream walks its creates
+/// before recycling turns some of them into updates).
+template <class F>
+[[nodiscard]] plan_hints_result<F> hint_plan(
+    slice_plan<F> plan, std::type_identity_t<std::span<const basic_endpoint_slice<F>>> existing,
+    const string_map& annotations, std::optional<std::string_view> traffic_distribution,
+    const std::optional<zone_ratios>& ratios, const plan_hints_options& options = {}) {
+  static_assert(is_typed_family_v<F>, "hints are computed on typed slices only");
+  plan_hints_result<F> out;
+
+  // Step 1.
+  std::vector<std::string_view> written;
+  written.reserve(plan.update.size() + plan.remove.size());
+  for (const auto* list : {&plan.update, &plan.remove})
+    for (const auto& s : *list) written.push_back(s.metadata.name);
+  std::sort(written.begin(), written.end());
+  slice_set<F> set;
+  for (const auto& s : existing)
+    if (!std::binary_search(written.begin(), written.end(), std::string_view(s.metadata.name)))
+      set.unchanged.push_back(s);
+  set.to_create = std::move(plan.create);
+  set.to_update = std::move(plan.update);
+  const std::size_t updates_before = set.to_update.size();
+
+  // Steps 2 and 3.
+  out.decision = decide_hints(annotations, traffic_distribution, options.policy);
+  out.hints_populated = options.hints_populated;
+  switch (out.decision.action) {
+    case hints_action::topology_aware_hints: {
+      if (options.mode == hint_mode::stable) set = detail::carry_hints(std::move(set), existing, true);
+      auto r = add_hints(std::move(set), ratios, options.hints_populated, options.mode);
+      set = std::move(r.slices);
+      out.hinted_by_zone = std::move(r.hinted_by_zone);
+      out.hints_populated = r.hints_populated;
+      out.unavailable = std::move(r.unavailable);
+      out.events = std::move(r.events);
+      out.allocations = std::move(r.allocations);
+      out.stable_fallback = r.stable_fallback;
+      break;
+    }
+    case hints_action::traffic_distribution:
+    case hints_action::remove_hints:
+      if (out.decision.forget_topology_state) {
+        if (options.hints_populated) out.events.push_back(hints_disabled_event(F::name));
+        out.hints_populated = false;
+      }
+      set = out.decision.action == hints_action::traffic_distribution
+                ? apply_traffic_distribution(std::move(set), traffic_distribution).slices
+                : remove_hints(std::move(set)).slices;
+      break;
+  }
+
+  // Step 4.
+  out.moved_to_update = set.to_update.size() - updates_before;
+  for (std::size_t i = updates_before; i < set.to_update.size(); ++i) {
+    auto& m = set.to_update[i].metadata;
+    if (options.trigger_time)
+      m.annotations.insert_or_assign(std::string(well_known::trigger_time_annotation), *options.trigger_time);
+    else if (auto it = m.annotations.find(well_known::trigger_time_annotation); it != m.annotations.end())
+      m.annotations.erase(it);
+    plan.stats.endpoints_written += set.to_update[i].endpoints.size();
+  }
+  plan.stats.updates += out.moved_to_update;
+  plan.stats.writes += out.moved_to_update;
+  plan.create = std::move(set.to_create);
+  plan.update = std::move(set.to_update);
+
+  // Step 5.
+  std::map<detail::endpoint_identity<F>, const std::optional<endpoint_hints>*> before;
+  for (const auto& s : existing)
+    for (const auto& e : s.endpoints) before.emplace(detail::identity_of(e), &e.hints);
+  for (const auto* list : {&plan.create, &plan.update})
+    for (const auto& s : *list)
+      for (const auto& e : s.endpoints) {
+        auto it = before.find(detail::identity_of(e));
+        const bool had = it != before.end() && it->second->has_value();
+        if (had != e.hints.has_value() || (had && !(**it->second == *e.hints))) ++out.hint_changes;
+      }
+  out.plan = std::move(plan);
+  return out;
+}
+
+/// `hint_plan` for a Service view (its annotations and trafficDistribution).
+template <class F>
+[[nodiscard]] plan_hints_result<F> hint_plan(
+    slice_plan<F> plan, std::type_identity_t<std::span<const basic_endpoint_slice<F>>> existing,
+    const service& svc, const std::optional<zone_ratios>& ratios, const plan_hints_options& options = {}) {
+  std::optional<std::string_view> td;
+  if (svc.traffic_distribution) td = *svc.traffic_distribution;
+  return hint_plan<F>(std::move(plan), existing, svc.metadata.annotations, td, ratios, options);
 }
 
 }  // namespace epslice
