@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs what is missing, builds the epslice tool and runs the main demo on built-in defaults.
+# Installs what is missing, builds the epslice tool and runs the main demo on built-in defaults:
+# what a change to a large Service costs in each layout, and the plots of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -10,23 +11,26 @@ build_dir=${EPSLICE_BUILD_DIR:-build-demo}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DEPSLICE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build_dir" -j2 --target epslice_cli
 tool="$build_dir/examples/epslice"
-data=tests/data
+out_dir=${EPSLICE_DEMO_DIR:-demo-output}
+mkdir -p "$out_dir"
 
-echo "== The sample objects (kubectl-shaped JSON of one dual-stack Service 'web')"
-"$tool" describe "$data"/*.json
+# The world: a Service of 5,000 endpoints on 100 nodes in 3 zones, watched by 3,000 watchers (one
+# per node of a large cluster). Every layout and both strategies go through the same three phases.
+common=(--endpoints 5000 --zones 3 --watchers 3000)
+
+echo "== 1. Rolling update: 5,000 pods replaced, 50 at a time (100 steps)"
+"$tool" simulate --compare --scenario rolling-update --batch 50 "${common[@]}"
 echo
-echo "== epslice validate: the API server's rules"
-if "$tool" validate "$data"/*.json; then echo "all objects valid"; fi
+echo "== 2. Scale-down: 5,000 -> 500 endpoints, 50 random pods removed per step (90 steps)"
+"$tool" simulate --compare --scenario scale-down --batch 50 "${common[@]}"
 echo
-echo "== epslice validate on a broken slice (expected: exit 1, one line per problem)"
-broken='{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"Web_1","namespace":"shop"},'
-broken+='"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.300"]},{"addresses":["127.0.0.1"],'
-broken+='"hostname":"--bad"}],"ports":[{"name":"http","protocol":"HTTP","port":80}]}'
-set +e
-echo "$broken" | "$tool" validate -
-echo "exit code: $?"
-set -e
+echo "== 3. Random churn: 1% of the endpoints replaced at random per step (200 steps)"
+"$tool" simulate --compare --scenario churn --churn-percent 1 --steps 200 "${common[@]}" --svg "$out_dir"
 echo
-echo "== epslice fmt: decode + re-encode is lossless (same JSON value as the input)"
-"$tool" fmt --compact "$data/endpointslices-web.json" | head -c 600
-echo "..."
+echo "== 4. The published figures, computed with our measured sizes"
+"$tool" simulate --published
+echo
+echo "== 5. One run in detail: the scale-down through upstream's placement (scenarios.md S4)"
+"$tool" simulate --scenario scale-down --endpoints 1000 --batch 10 --steps 90
+echo
+echo "Plots (SVG): $out_dir/bytes-per-change.svg, $out_dir/churn-slices.svg, $out_dir/churn-fullness.svg"

@@ -10,6 +10,7 @@
 #include "merge.hpp"
 #include "reconcile.hpp"
 #include "simulate.hpp"
+#include "sizes.hpp"
 #include "topology.hpp"
 #include "types.hpp"
 #include "validation.hpp"
