@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,11 +95,37 @@ inline std::size_t json_value_end(std::string_view t, std::size_t i) noexcept {
     return t.size();
   }
   if (c == '"') return skip_string(i);
+  const std::size_t start = i;
   while (i < t.size() && !is_json_space(t[i]) && t[i] != '{' && t[i] != '[' && t[i] != '"' &&
          t[i] != ',' && t[i] != '}' && t[i] != ']')
     ++i;
-  return i == 0 ? 1 : i;
+  // A value cannot start with `}` `]` `,`: hand that one byte to the parser so that it reports it.
+  return i == start ? start + 1 : i;
 }
+
+// An iterator over the input that records how far the parser has read.
+struct tracking_iterator {
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  const char* p = nullptr;
+  const char** mark = nullptr;  // one past the last byte read
+
+  reference operator*() const noexcept { return *p; }
+  tracking_iterator& operator++() noexcept {
+    *mark = ++p;
+    return *this;
+  }
+  tracking_iterator operator++(int) noexcept {
+    tracking_iterator old = *this;
+    ++*this;
+    return old;
+  }
+  friend bool operator==(const tracking_iterator& a, const tracking_iterator& b) noexcept { return a.p == b.p; }
+};
 
 inline syntax_error_info make_syntax_error(std::string_view text, std::size_t offset, std::string message) {
   syntax_error_info e;
@@ -186,7 +213,10 @@ Want single_object(decoded_document&& doc, std::string_view what) {
       all.push_back(std::move(a));
     }
   if (!all.empty()) throw_error(std::move(all));
-  if (doc.objects.size() != 1 || doc.had_list)
+  if (doc.had_list)
+    throw_error("", "expected one " + std::string(what) + ", found a list of " +
+                        std::to_string(doc.objects.size()) + " objects");
+  if (doc.objects.size() != 1)
     throw_error("", "expected one " + std::string(what) + ", found " + std::to_string(doc.objects.size()) +
                         " objects");
   auto& v = doc.objects.front().value;
@@ -210,11 +240,24 @@ Want single_object(decoded_document&& doc, std::string_view what) {
   while (true) {
     while (i < text.size() && detail::is_json_space(text[i])) ++i;
     if (i >= text.size()) break;
-    const std::size_t end = detail::json_value_end(text, i);
     detail::reader r(doc, index);
-    const bool ok = nlohmann::json::sax_parse(text.begin() + static_cast<std::ptrdiff_t>(i),
-                                              text.begin() + static_cast<std::ptrdiff_t>(end), &r,
-                                              nlohmann::json::input_format_t::json, true, false);
+    std::size_t end = 0;
+    bool ok = false;
+    if (text[i] == '{' || text[i] == '[') {
+      // Objects and arrays end at their closing bracket, where the parser stops reading (not
+      // strict: what follows is the next value); the iterator tells how far it read.
+      const char* mark = text.data() + i;
+      ok = nlohmann::json::sax_parse(detail::tracking_iterator{text.data() + i, &mark},
+                                     detail::tracking_iterator{text.data() + text.size(), &mark}, &r,
+                                     nlohmann::json::input_format_t::json, false, false);
+      end = static_cast<std::size_t>(mark - text.data());
+    } else {
+      // A scalar: the parser would read one byte past a number, so find its end first.
+      end = detail::json_value_end(text, i);
+      ok = nlohmann::json::sax_parse(text.begin() + static_cast<std::ptrdiff_t>(i),
+                                     text.begin() + static_cast<std::ptrdiff_t>(end), &r,
+                                     nlohmann::json::input_format_t::json, true, false);
+    }
     if (!ok) {
       const std::size_t pos = r.error_position().value_or(1);
       doc.syntax_error = detail::make_syntax_error(text, i + (pos > 0 ? pos - 1 : 0),
@@ -247,13 +290,14 @@ template <class F>
   if constexpr (!std::is_same_v<F, raw>) {
     if (auto* r = std::get_if<endpoint_slice_raw>(&s)) {
       if (r->address_type && *r->address_type == F::name) {
+        field_errors bad;
         for (std::size_t i = 0; i < r->endpoints.size(); ++i)
           for (std::size_t k = 0; k < r->endpoints[i].addresses.size(); ++k)
             if (!F::parse(r->endpoints[i].addresses[k]))
-              detail::throw_error(
-                  {field_error{"endpoints[" + std::to_string(i) + "].addresses[" + std::to_string(k) + "]",
-                               error_type::invalid, quote_value(r->endpoints[i].addresses[k]),
-                               "must be a valid " + std::string(F::name) + " address"}});
+              bad.push_back(field_error{"endpoints[" + std::to_string(i) + "].addresses[" + std::to_string(k) + "]",
+                                        error_type::invalid, quote_value(r->endpoints[i].addresses[k]),
+                                        "must be a valid " + std::string(F::name) + " address"});
+        if (!bad.empty()) detail::throw_error(std::move(bad));
       }
     }
   }
@@ -294,7 +338,10 @@ class dom_reader {
     return &*it;
   }
   void wrong(const std::string& path, const nlohmann::json& v, std::string_view expected) {
-    errors.push_back(field_error{path, error_type::invalid, v.is_string() ? quote_value(v.get<std::string>()) : v.dump(),
+    // dump() with `replace`: a value built in C++ may hold invalid UTF-8, which must not throw.
+    errors.push_back(field_error{path, error_type::invalid,
+                                 v.is_string() ? quote_value(v.get<std::string>())
+                                               : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                                  "must be " + std::string(expected)});
   }
   void str(const nlohmann::json& j, std::string_view key, const std::string& path, std::string& out) {
@@ -446,7 +493,7 @@ class dom_reader {
       if (const auto* cpu = r.child(*alloc, "cpu")) {
         std::optional<std::int64_t> millis;
         if (cpu->is_string()) millis = parse_quantity_millis(cpu->get<std::string>());
-        else if (cpu->is_number()) millis = parse_quantity_millis(cpu->dump());
+        else if (cpu->is_number()) millis = parse_quantity_millis(cpu->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         if (millis) n.allocatable_cpu_millis = *millis;
         else r.wrong("status.allocatable.cpu", *cpu, "a quantity such as 4, 3500m or 1.5");
       }
@@ -456,9 +503,21 @@ class dom_reader {
   return n;
 }
 
-/// Decode a view from a raw object read by decode_document.
-[[nodiscard]] inline service decode_service(const raw_object& o) { return decode_service(nlohmann::json::parse(o.json)); }
-[[nodiscard]] inline node decode_node(const raw_object& o) { return decode_node(nlohmann::json::parse(o.json)); }
+namespace detail {
+// The JSON of a raw object; raw objects can be built by hand, so their text may not be JSON.
+inline nlohmann::json parse_raw_object(const raw_object& o) {
+  nlohmann::json j = nlohmann::json::parse(o.json, nullptr, false);
+  if (j.is_discarded()) throw_error("", "the JSON text of the " + (o.kind.empty() ? std::string("object") : o.kind) + " is not JSON");
+  return j;
+}
+}  // namespace detail
+
+/// Decode the Service view from a raw object read by decode_document. Throws epslice::error
+/// listing every problem (also when the raw text is not JSON).
+[[nodiscard]] inline service decode_service(const raw_object& o) { return decode_service(detail::parse_raw_object(o)); }
+/// Decode the Node view from a raw object read by decode_document. Throws epslice::error listing
+/// every problem (also when the raw text is not JSON).
+[[nodiscard]] inline node decode_node(const raw_object& o) { return decode_node(detail::parse_raw_object(o)); }
 
 // ---------------------------------------------------------------------------------------------
 // nlohmann interoperability (ADL): for users who hold nlohmann values.

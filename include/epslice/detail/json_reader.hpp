@@ -2,6 +2,7 @@
 // The SAX handler that decodes Kubernetes JSON straight into the typed model, with field paths.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -391,12 +392,12 @@ class reader {
   }
 
   bool read_string(const event& e, std::string& dst) {
-    if (e.type == ev::string) dst = std::move(*e.s);
+    if (e.type == ev::string) dst = *e.s;  // a copy: moving would take the parser's buffer, which it then grows again
     else if (e.type != ev::null_v) type_error(e, "a string");
     return true;
   }
   bool read_opt_string(const event& e, std::optional<std::string>& dst) {
-    if (e.type == ev::string) dst = std::move(*e.s);
+    if (e.type == ev::string) dst = *e.s;
     else if (e.type == ev::null_v) dst.reset();
     else type_error(e, "a string");
     return true;
@@ -750,8 +751,10 @@ inline bool reader::on_slice(frame& f, const event& e) {
     case 1: return read_string(e, sr_.api_version);
     case 2: return open(e, ctx::meta, true);
     case 3:
-      if (e.type == ev::string) sr_.address_type = std::move(*e.s);
-      else if (e.type == ev::null_v) sr_.address_type.reset();
+      // Go cannot tell an absent addressType from "" (and writes "" for both): both read as absent,
+      // so that decode(encode(x)) == x.
+      if (e.type == ev::string && !e.s->empty()) sr_.address_type = std::move(*e.s);
+      else if (e.type == ev::null_v || e.type == ev::string) sr_.address_type.reset();
       else type_error(e, "a string");
       return true;
     case 4:
@@ -808,10 +811,13 @@ inline bool reader::on_meta(frame& f, const event& e) {
       return true;
     }
     case 6:
+      // A repeated key: the last one wins, as in Go.
+      std::erase_if(m.extra, [](const unknown_field& x) { return x.key == "creationTimestamp"; });
       if (e.type == ev::string) {
         m.creation_timestamp = std::move(*e.s);
         return true;
       }
+      m.creation_timestamp.reset();
       if (e.type == ev::null_v) {
         begin_capture(e);  // kept as an explicit null
         return true;
@@ -1032,8 +1038,11 @@ inline bool reader::on_list(frame& f, const event& e) {
         const std::string_view k = *e.s;
         if (k == "EndpointSliceList") inferred_item_kind_ = "EndpointSlice";
         else if (k == "EndpointsList") inferred_item_kind_ = "Endpoints";
-        else if (k.size() > 4 && k.substr(k.size() - 4) == "List") inferred_item_kind_ = std::string(k.substr(0, k.size() - 4));
         return true;
+      }
+      if (e.type == ev::object || e.type == ev::array) {
+        frame& s = push(ctx::skip);  // a repeated `kind` that is not a string
+        s.depth = 1;
       }
       return true;
     case 3:
@@ -1060,7 +1069,16 @@ inline bool reader::on_list(frame& f, const event& e) {
 
 inline bool reader::on_watch(frame& f, const event& e) {
   if (f.field == 0) {
-    if (e.type == ev::string) pending_watch_type_ = *e.s;
+    if (e.type == ev::string) {
+      pending_watch_type_ = *e.s;
+      // `type` after `object`: the object is already out.
+      if (!doc_.objects.empty() && doc_.objects.back().document == document_index_ &&
+          doc_.objects.back().location == "object")
+        doc_.objects.back().watch_type = pending_watch_type_;
+    } else if (e.type == ev::object || e.type == ev::array) {
+      frame& s = push(ctx::skip);
+      s.depth = 1;
+    }
     return true;
   }
   if (f.field == 1 && e.type == ev::object) {
@@ -1098,7 +1116,9 @@ inline bool reader::on_array_element(frame& f, const event& e) {
       }
       location_ = (f.c == ctx::list_items ? "items[" : "[") + std::to_string(i) + "]";
       watch_type_.clear();
-      if (f.c == ctx::list_items && !inferred_item_kind_.empty()) {
+      // Items of typed lists may lack kind and apiVersion (the API server omits them); other
+      // items are buffered until their own kind is known.
+      if (f.c == ctx::list_items && (inferred_item_kind_ == "EndpointSlice" || inferred_item_kind_ == "Endpoints")) {
         frame& g = push(ctx::generic, true);
         reset_object();
         begin_object_of_kind(g, inferred_item_kind_);
@@ -1207,6 +1227,16 @@ inline bool reader::end_object() {
   const ctx c = f.c;
   frames_.pop_back();
   switch (c) {
+    case ctx::meta: {
+      // Unmodelled ObjectMeta fields in Go's order (unknown ones last, in the order read): the
+      // order encode writes them in, so that decode(encode(x)) == x.
+      auto& extra = current_meta().extra;
+      if (extra.size() > 1)
+        std::stable_sort(extra.begin(), extra.end(), [](const unknown_field& a, const unknown_field& b) {
+          return object_meta_rank(a.key) < object_meta_rank(b.key);
+        });
+      break;
+    }
     case ctx::slice: finish_slice(); break;
     case ctx::ep_object: finish_endpoints(); break;
     default: break;
@@ -1363,13 +1393,17 @@ inline void convert_v1beta1_topology(basic_endpoint<F>& ep, field_errors& proble
   const nlohmann::json topology = nlohmann::json::parse(text, nullptr, false);
   if (topology.is_null()) return;
   if (!topology.is_object()) {
-    problems.push_back(field_error{path + ".topology", error_type::invalid, {}, "must be an object of strings"});
+    problems.push_back(field_error{path + ".topology", error_type::invalid,
+                                   topology.is_string() ? quote_value(topology.template get<std::string>())
+                                   : topology.is_structured() ? std::string() : text,
+                                   "must be an object of strings"});
     return;
   }
   string_map m;
   for (const auto& [k, v] : topology.items()) {
     if (!v.is_string()) {
-      problems.push_back(field_error{path + ".topology." + k, error_type::invalid, v.dump(), "must be a string"});
+      problems.push_back(field_error{path + ".topology." + k, error_type::invalid,
+                                     v.is_structured() ? std::string() : v.dump(), "must be a string"});
       continue;
     }
     m.insert_or_assign(k, v.template get<std::string>());
@@ -1390,6 +1424,12 @@ inline void reader::finish_slice() {
   o.document = document_index_;
   o.watch_type = watch_type_;
   any_endpoint_slice result;
+  // The endpoints were read typed by the addressType seen before them; a different addressType
+  // after them wins (as in Go), and to_typed below decides again.
+  const auto family_changed = [&](std::string_view name) { return !sr_.address_type || *sr_.address_type != name; };
+  if ((mode_ == slice_mode::v4 && family_changed(ipv4::name)) || (mode_ == slice_mode::v6 && family_changed(ipv6::name)) ||
+      (mode_ == slice_mode::fqdn && family_changed(fqdn::name)))
+    demote_to_raw();
   const bool beta = sr_.api_version == "discovery.k8s.io/v1beta1";
   auto finish = [&](auto& s) {
     if (beta) {
