@@ -801,6 +801,26 @@ void run_property_case(std::uint64_t seed, property_totals& totals) {
   }
   REQUIRE(writes[1] <= writes[0]);
   if (writes[1] == writes[0]) REQUIRE(slices[1] <= slices[0]);
+  // The zone-partitioned layout keeps the same safety properties, and every slice holds one zone.
+  o.layout = slice_layout::by_zone;
+  for (auto strategy : both_strategies) {
+    o.strategy = strategy;
+    const auto plan = reconcile(now, existing, o);
+    check_plan_safety(now, existing, plan, max);
+    const auto after = epslice::apply(plan, existing);
+    REQUIRE(reconcile(now, after, o).empty());
+    for (const auto& sl : after) {
+      const auto label = sl.metadata.labels.find(std::string(well_known::zone_label));
+      for (const auto& e : sl.endpoints) {
+        if (e.zone && !e.zone->empty()) {
+          REQUIRE(label != sl.metadata.labels.end());
+          REQUIRE(label->second == *e.zone);
+        } else {
+          REQUIRE(label == sl.metadata.labels.end());
+        }
+      }
+    }
+  }
   ++totals.cases;
   if (writes[1] < writes[0]) ++totals.minimal_fewer_writes;
   if (writes[1] == writes[0] && slices[1] < slices[0]) ++totals.minimal_fewer_slices;
@@ -919,4 +939,167 @@ TEST_CASE("simulate: minimal meets the churn targets and never writes more than 
     CHECK(a.final_endpoints == b.final_endpoints);
     if (a.writes == b.writes) CHECK(a.final_slices <= b.final_slices);
   }
+}
+
+// ---- speed paths, bytes written, the incremental planner -------------------------------------------
+
+#include <epslice/detail/json_writer.hpp>
+
+TEST_CASE("reconcile: a handed-over desired state gives the same plan; bytes_written is the JSON size", "[reconcile]") {
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    splitmix64 rng{seed};
+    const auto now = property_desired<ipv4>(rng, fixture_service(), 40);
+    const auto old = property_desired<ipv4>(rng, fixture_service(), 40);
+    const std::vector<endpoint_slice_v4> none;
+    for (auto strategy : both_strategies) {
+      reconcile_options o;
+      o.max_endpoints_per_slice = 1 + rng.below(10);
+      o.strategy = strategy;
+      const auto existing = epslice::apply(reconcile(old, none, o), none);
+      const auto plan = reconcile(now, existing, o);
+      auto copy = now;
+      const auto moved = reconcile(std::move(copy), existing, o);
+      REQUIRE(moved.create == plan.create);
+      REQUIRE(moved.update == plan.update);
+      REQUIRE(moved.remove == plan.remove);
+      REQUIRE(moved.stats == plan.stats);
+      std::size_t bytes = 0;
+      for (const auto* list : {&plan.create, &plan.update})
+        for (const auto& s : *list) {
+          std::string text;
+          detail::write_endpoint_slice(text, s);
+          bytes += text.size();
+        }
+      REQUIRE(plan.stats.bytes_written == bytes);
+      o.measure_bytes = false;
+      CHECK(reconcile(now, existing, o).stats.bytes_written == 0);
+    }
+  }
+}
+
+TEST_CASE("reconcile: by_zone layout labels each slice with its zone; no-zone endpoints have their own slices", "[reconcile]") {
+  desired_state<ipv4> d;
+  d.service = fixture_service();
+  d.groups.emplace_back();
+  for (unsigned i = 0; i < 7; ++i) {
+    endpoint_v4 e;
+    e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + i));
+    if (i % 3 != 2) e.zone = i % 3 == 0 ? "zone-a" : "zone-b";
+    d.groups[0].endpoints.push_back(e);
+  }
+  reconcile_options o;
+  o.layout = slice_layout::by_zone;
+  o.max_endpoints_per_slice = 2;
+  const std::vector<endpoint_slice_v4> none;
+  const auto plan = reconcile(d, none, o);
+  // zone-a: 3 endpoints (2 slices), zone-b: 2 (1 slice), no zone: 2 (1 slice).
+  REQUIRE(plan.create.size() == 4);
+  std::map<std::string, std::size_t> per_zone;
+  for (const auto& s : plan.create) {
+    const auto it = s.metadata.labels.find(std::string(well_known::zone_label));
+    const std::string zone = it == s.metadata.labels.end() ? "-" : it->second;
+    for (const auto& e : s.endpoints) CHECK(e.zone.value_or("-") == zone);
+    per_zone[zone] += s.endpoints.size();
+  }
+  CHECK(per_zone == std::map<std::string, std::size_t>{{"-", 2}, {"zone-a", 3}, {"zone-b", 2}});
+  // Switching the layout back rewrites the labelled slices into packed ones.
+  const auto slices = epslice::apply(plan, none);
+  REQUIRE(reconcile(d, slices, o).empty());
+  o.layout = slice_layout::packed;
+  const auto back = epslice::apply(reconcile(d, slices, o), slices);
+  for (const auto& s : back) CHECK(s.metadata.labels.count(std::string(well_known::zone_label)) == 0);
+  REQUIRE(reconcile(d, back, o).empty());
+}
+
+namespace {
+template <class F>
+void run_planner_sequence(std::uint64_t seed, reconcile_strategy strategy) {
+  splitmix64 rng{seed};
+  reconcile_options o;
+  o.strategy = strategy;
+  o.max_endpoints_per_slice = std::size_t{1} + rng.below(6);
+  desired_state<F> desired;
+  desired.service = fixture_service();
+  const std::uint64_t groups = 1 + rng.below(2);
+  unsigned next_id = 0;
+  for (std::uint64_t g = 0; g < groups; ++g) {
+    endpoint_group<F> grp;
+    auto ports = property_ports(g == 0 ? 0 : 4);
+    grp.ports.assign(ports.begin(), ports.end());
+    for (std::uint64_t k = 0, n = rng.below(25); k < n; ++k) grp.endpoints.push_back(property_endpoint<F>(next_id++, rng));
+    desired.groups.push_back(std::move(grp));
+  }
+  const std::vector<basic_endpoint_slice<F>> none;
+  slice_namer namer;
+  std::vector<basic_endpoint_slice<F>> slices = epslice::apply(reconcile(desired, none, o), none, namer);
+  slice_planner<F> planner(desired, slices, o, namer);
+  for (int step = 0; step < 12; ++step) {
+    endpoint_change<F> c;
+    c.group = rng.below(desired.groups.size());
+    auto& eps = desired.groups[c.group].endpoints;
+    // Removals and updates of present endpoints (distinct identities), then additions.
+    std::set<std::size_t> touched;
+    for (std::uint64_t k = 0, n = eps.empty() ? 0 : rng.below(4); k < n; ++k) touched.insert(rng.below(eps.size()));
+    std::vector<std::size_t> gone;
+    for (std::size_t at : touched) {
+      if (rng.below(2)) {
+        c.removed.push_back(eps[at]);
+        gone.push_back(at);
+      } else {
+        auto e = eps[at];
+        e.conditions.ready = !e.conditions.ready.value_or(true);
+        if (rng.below(3) == 0) e.node_name = "node-9";
+        c.updated.push_back(e);
+        eps[at] = e;
+      }
+    }
+    for (auto it = gone.rbegin(); it != gone.rend(); ++it) eps.erase(eps.begin() + static_cast<std::ptrdiff_t>(*it));
+    for (std::uint64_t k = 0, n = rng.below(step % 4 == 3 ? 12 : 4); k < n; ++k) {
+      c.added.push_back(property_endpoint<F>(next_id++, rng));
+      eps.push_back(c.added.back());
+    }
+    const auto want = reconcile(desired, slices, o);
+    const auto got = planner.plan(c);
+    REQUIRE(got.create == want.create);
+    REQUIRE(got.update == want.update);
+    REQUIRE(got.remove == want.remove);
+    REQUIRE(got.stats == want.stats);
+    REQUIRE(planner.decide(c).writes() == want.stats.writes);
+    planner.commit(c, got);
+    slices = epslice::apply(want, slices, namer);
+    REQUIRE(planner.slices() == slices);
+  }
+}
+}  // namespace
+
+TEST_CASE("reconcile: slice_planner plans exactly as reconcile over random change sequences", "[reconcile][planner][property]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  constexpr int sequences = 60;
+#else
+  constexpr int sequences = 600;
+#endif
+  for (int i = 0; i < sequences; ++i) {
+    INFO("sequence " << i);
+    const std::uint64_t seed = static_cast<std::uint64_t>(i) * std::uint64_t{0xD1B54A32D192ED03u} + 7;
+    const auto strategy = i % 2 ? reconcile_strategy::minimal : reconcile_strategy::kubernetes;
+    switch (i % 3) {
+      case 0: run_planner_sequence<ipv4>(seed, strategy); break;
+      case 1: run_planner_sequence<ipv6>(seed, strategy); break;
+      default: run_planner_sequence<fqdn>(seed, strategy); break;
+    }
+  }
+}
+
+TEST_CASE("reconcile: slice_planner refuses unsettled layouts and the by_zone layout", "[reconcile][planner]") {
+  desired_state<ipv4> d;
+  d.service = fixture_service();
+  d.groups.emplace_back();
+  endpoint_v4 e;
+  e.addresses.push_back(ipv4_address::from_uint(0x0a000001u));
+  d.groups[0].endpoints.push_back(e);
+  const std::vector<endpoint_slice_v4> none;
+  CHECK_THROWS_AS(slice_planner<ipv4>(d, none, {}), epslice::error);
+  reconcile_options o;
+  o.layout = slice_layout::by_zone;
+  CHECK_THROWS_AS(slice_planner<ipv4>(d, epslice::apply(reconcile(d, none, o), none), o), epslice::error);
 }

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <set>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "detail/json_writer.hpp"
 #include "detail/reconcile_keys.hpp"
 #include "error.hpp"
 #include "types.hpp"
@@ -56,6 +59,18 @@ struct compaction_settings {
   friend bool operator==(const compaction_settings&, const compaction_settings&) = default;
 };
 
+/// How endpoints are spread over slices.
+enum class slice_layout : std::uint8_t {
+  packed,   ///< any endpoints of a port set share slices (upstream's layout)
+  by_zone,  ///< every slice holds endpoints of one zone and carries the `topology.kubernetes.io/zone`
+            ///< label; endpoints without a zone form their own partition, whose slices have no label
+};
+
+/// `packed` or `by_zone`.
+[[nodiscard]] constexpr std::string_view to_string(slice_layout l) noexcept {
+  return l == slice_layout::by_zone ? "by_zone" : "packed";
+}
+
 /// Options of reconcile().
 struct reconcile_options {
   /// Maximum endpoints per slice, 1..1000 (kube-controller-manager's `--max-endpoints-per-slice`).
@@ -67,6 +82,11 @@ struct reconcile_options {
   /// annotation is removed from written slices (upstream's zero trigger time).
   std::optional<std::string> trigger_time;
   compaction_settings compaction;
+  /// Zone partitioning of the slices (both strategies plan within each partition).
+  slice_layout layout = slice_layout::packed;
+  /// Compute plan_stats::bytes_written (encodes every written slice once; costs about as much as
+  /// building the plan). The `minimal` strategy's last tie-break uses the sizes either way.
+  bool measure_bytes = true;
 };
 
 /// The problems with a set of options (empty when valid). Messages follow kube-controller-manager.
@@ -135,6 +155,9 @@ struct plan_stats {
   std::size_t endpoints_written = 0;
   /// Writes spent by compaction (included in `writes`).
   std::size_t compaction_writes = 0;
+  /// Exact size of the compact JSON of every created and updated slice (as json.hpp encodes it);
+  /// 0 when reconcile_options::measure_bytes is off.
+  std::size_t bytes_written = 0;
 
   plan_stats& operator+=(const plan_stats& o) noexcept {
     creates += o.creates;
@@ -147,6 +170,7 @@ struct plan_stats {
     endpoints_moved += o.endpoints_moved;
     endpoints_written += o.endpoints_written;
     compaction_writes += o.compaction_writes;
+    bytes_written += o.bytes_written;
     return *this;
   }
   friend bool operator==(const plan_stats&, const plan_stats&) = default;
@@ -285,6 +309,48 @@ inline void set_trigger_time(object_meta& m, const reconcile_options& o) {
     m.annotations.erase(it);
 }
 
+/// The zone partition of an endpoint (absent and empty zones share the no-zone partition).
+template <class F>
+[[nodiscard]] std::string_view zone_partition(const basic_endpoint<F>& e) noexcept {
+  return e.zone ? std::string_view(*e.zone) : std::string_view();
+}
+/// The zone partition a slice's label puts it in.
+[[nodiscard]] inline std::string_view zone_partition(const object_meta& m) noexcept {
+  const auto it = m.labels.find(well_known::zone_label);
+  return it == m.labels.end() ? std::string_view() : std::string_view(it->second);
+}
+
+/// slice_labels_changed(), with the zone label reserved as well in the by_zone layout.
+[[nodiscard]] inline bool labels_changed_for_layout(const string_map& slice_labels, const string_map& service_labels,
+                                                    slice_layout layout) {
+  if (layout == slice_layout::packed) return slice_labels_changed(slice_labels, service_labels);
+  const auto strip = [](const string_map& m) {
+    string_map out = m;
+    out.erase(std::string(well_known::zone_label));
+    return out;
+  };
+  const bool a = slice_labels.count(well_known::zone_label) != 0, b = service_labels.count(well_known::zone_label) != 0;
+  if (!a && !b) return slice_labels_changed(slice_labels, service_labels);
+  return slice_labels_changed(a ? strip(slice_labels) : slice_labels, b ? strip(service_labels) : service_labels);
+}
+
+/// The compact JSON size of a slice, encoded into a reused buffer.
+template <class F>
+[[nodiscard]] std::size_t json_size(const basic_endpoint_slice<F>& s, std::string& buffer) {
+  buffer.clear();
+  write_endpoint_slice(buffer, s);
+  return buffer.size();
+}
+
+template <class F>
+class family_reconciler;
+}  // namespace detail
+
+template <class F>
+class slice_planner;
+
+namespace detail {
+
 /// Plans one address family. Existing slices are the family's slices as listed (any owner).
 template <class F>
 class family_reconciler {
@@ -293,35 +359,54 @@ class family_reconciler {
   using endpoint_type = basic_endpoint<F>;
   static constexpr std::uint32_t placeholder_group = 0xFFFFFFFFu;
 
+  /// `movable`: the desired endpoints may be moved into the plan (the caller gave up the state).
   family_reconciler(const desired_state<F>& desired, std::vector<const slice_type*> existing,
-                    const reconcile_options& options)
-      : desired_(desired), existing_(std::move(existing)), opt_(options), max_(options.max_endpoints_per_slice) {
-    build_groups();
+                    const reconcile_options& options, bool movable = false)
+      : svc_(desired.service),
+        existing_(std::move(existing)),
+        opt_(options),
+        max_(options.max_endpoints_per_slice),
+        by_zone_(options.layout == slice_layout::by_zone),
+        movable_(movable),
+        total_slices_(existing_.size()) {
+    build_groups(desired);
     classify_existing();
     step_one();
   }
 
   /// The plan for the configured strategy.
-  [[nodiscard]] slice_plan<F> run() {
+  [[nodiscard]] slice_plan<F> run() { return build(decide()); }
+
+  /// The decision (which endpoints go where) for the configured strategy.
+  [[nodiscard]] auto decide() {
     draft k = plan_kubernetes();
     finish(k);
-    if (opt_.strategy == reconcile_strategy::kubernetes) return build(k);
+    if (opt_.strategy == reconcile_strategy::kubernetes) return k;
     draft m = plan_minimal();
     finish(m);
     // `minimal` is never worse than `kubernetes` under its objective (writes, then slices, then
-    // endpoints moved, then endpoints written). On a tie the kubernetes plan is taken, so that the
-    // two strategies keep the same layout as long as repacking gains nothing.
+    // endpoints moved, then bytes written). On a tie the kubernetes plan is taken, so that the
+    // two strategies keep the same layout as long as repacking gains nothing. Compaction writes
+    // are spent on purpose and not compared.
     const auto key = [&](const draft& d) {
-      return std::tuple(d.creates.size() + d.updates.size() + d.deletes.size(),
-                        existing_.size() + d.creates.size() - d.deletes.size(), d.moved, d.written);
+      return std::tuple(d.creates.size() + d.updates.size() + d.deletes.size() - d.compaction_writes,
+                        total_slices_ + d.creates.size() - d.deletes.size(), d.moved);
     };
-    return key(k) <= key(m) ? build(k) : build(m);
+    const auto a = key(k), b = key(m);
+    if (a < b) return k;
+    if (b < a || m.compaction_writes > 0) return m;
+    if (k.written == m.written && same_shape(k, m)) return k;
+    return draft_bytes(k) <= draft_bytes(m) ? k : m;
   }
 
  private:
+  friend class epslice::slice_planner<F>;
   struct group {
     const nullable_vector<endpoint_port>* ports = nullptr;
     std::uint64_t key = 0;
+    std::string zone;                       // the zone partition (by_zone layout only)
+    std::vector<std::int32_t> elsewhere;   // by_zone: slice of another partition holding it before, or -1
+    std::vector<std::size_t> seq;          // by_zone: position of each endpoint's value in the desired state
     std::vector<const endpoint_type*> eps;  // unique desired endpoints, in order
     hash_index index;
     std::vector<std::int32_t> origin;      // existing slice where found in step 1, or -1
@@ -353,22 +438,38 @@ class family_reconciler {
 
   // ---- front end ---------------------------------------------------------------------------------
 
-  void build_groups() {
-    std::size_t total = 0;
-    for (const auto& g : desired_.groups) total += g.endpoints.size();
-    for (const auto& dg : desired_.groups) {
+  // The group of port set `ports` (hash `key`) and zone partition `zone` (always empty when packed).
+  [[nodiscard]] std::uint32_t group_of(const nullable_vector<endpoint_port>& ports, std::uint64_t key,
+                                       std::string_view zone, bool create, std::size_t expected) {
+    for (std::uint32_t gi = 0; gi < groups_.size(); ++gi)
+      if (groups_[gi].key == key && groups_[gi].zone == zone && same_port_set(*groups_[gi].ports, ports)) return gi;
+    if (!create) return placeholder_group;
+    groups_.emplace_back();
+    group& g = groups_.back();
+    g.ports = &ports;
+    g.key = key;
+    g.zone = std::string(zone);
+    g.index.reserve(expected);
+    return static_cast<std::uint32_t>(groups_.size() - 1);
+  }
+
+  void build_groups(const desired_state<F>& desired) {
+    std::size_t total = 0, seq = 0;
+    for (const auto& g : desired.groups) total += g.endpoints.size();
+    for (const auto& dg : desired.groups) {
       const std::uint64_t key = port_set_hash(dg.ports);
-      std::uint32_t gi = 0;
-      while (gi < groups_.size() && !(groups_[gi].key == key && same_port_set(*groups_[gi].ports, dg.ports))) ++gi;
-      if (gi == groups_.size()) {
-        groups_.emplace_back();
-        groups_.back().ports = &dg.ports;
-        groups_.back().key = key;
-        groups_.back().index.reserve(desired_.groups.size() == 1 ? total : dg.endpoints.size());
-      }
-      group& g = groups_[gi];
+      const std::size_t expected = desired.groups.size() == 1 ? total : dg.endpoints.size();
+      // The port-set group exists even with no endpoint (upstream creates it first).
+      std::uint32_t gi = group_of(dg.ports, key, {}, !by_zone_, expected);
+      std::string_view last_zone;
       for (const auto& e : dg.endpoints) {
+        ++seq;
         if (e.addresses.empty()) continue;
+        if (by_zone_ && (gi == placeholder_group || zone_partition(e) != last_zone)) {
+          last_zone = zone_partition(e);
+          gi = group_of(dg.ports, key, last_zone, true, expected);
+        }
+        group& g = groups_[gi];
         const std::uint64_t h = endpoint_identity_hash(e);
         const auto idx = static_cast<std::uint32_t>(g.eps.size());
         const std::uint32_t at = g.index.insert(h, idx, [&](std::uint32_t v) { return same_endpoint_identity(*g.eps[v], e); });
@@ -376,9 +477,51 @@ class family_reconciler {
           g.eps.push_back(&e);
         else
           g.eps[at] = &e;  // the last value wins, at the first position
+        if (by_zone_) {
+          if (at == idx)
+            g.seq.push_back(seq);
+          else
+            g.seq[at] = seq;
+        }
       }
+      if (by_zone_) live_port_sets_.push_back(&dg.ports);
     }
-    for (auto& g : groups_) g.origin.assign(g.eps.size(), -1);
+    if (by_zone_) {
+      // The same identity in two partitions (its zone changed between duplicates): the last value
+      // wins, so it leaves every partition but the one of its last value.
+      for (std::size_t a = 0; a < groups_.size(); ++a)
+        for (std::size_t b = 0; b < groups_.size(); ++b)
+          if (a != b && groups_[a].key == groups_[b].key && same_port_set(*groups_[a].ports, *groups_[b].ports))
+            drop_shadowed(groups_[a], groups_[b]);
+    }
+    for (auto& g : groups_) {
+      g.origin.assign(g.eps.size(), -1);
+      if (by_zone_) g.elsewhere.assign(g.eps.size(), -1);
+    }
+  }
+
+  // by_zone: endpoints of `a` also in `b` whose value in `b` comes later in the desired state.
+  static void drop_shadowed(group& a, group& b) {
+    if (a.eps.empty() || b.eps.empty()) return;
+    std::vector<const endpoint_type*> kept;
+    std::vector<std::size_t> kept_seq;
+    bool dropped = false;
+    for (std::size_t i = 0; i < a.eps.size(); ++i) {
+      const endpoint_type* e = a.eps[i];
+      const std::uint32_t d = b.index.find(endpoint_identity_hash(*e), [&](std::uint32_t v) { return same_endpoint_identity(*b.eps[v], *e); });
+      if (d != hash_index::npos && b.seq[d] > a.seq[i]) {
+        dropped = true;
+        continue;
+      }
+      kept.push_back(e);
+      kept_seq.push_back(a.seq[i]);
+    }
+    if (!dropped) return;
+    a.eps = std::move(kept);
+    a.seq = std::move(kept_seq);
+    a.index.reserve(a.eps.size());
+    for (std::uint32_t i = 0; i < a.eps.size(); ++i)
+      a.index.insert(endpoint_identity_hash(*a.eps[i]), i, [](std::uint32_t) { return false; });
   }
 
   void classify_existing() {
@@ -393,22 +536,30 @@ class family_reconciler {
     for (std::uint32_t r = 0; r < n; ++r) rank_[by_name_[r]] = r;
     for (std::uint32_t s : by_name_) {
       const slice_type& sl = *existing_[s];
-      if (!is_owned_by(sl.metadata, desired_.service, opt_.controller_name)) {
+      if (!is_owned_by(sl.metadata, svc_, opt_.controller_name)) {
         unowned_.push_back(s);
         removed_entries_ += sl.endpoints.size();
         continue;
       }
       owned_[s] = 1;
       const std::uint64_t key = port_set_hash(sl.ports);
-      bool found = false;
-      for (auto& g : groups_) {
-        if (g.key == key && same_port_set(*g.ports, sl.ports)) {
-          g.slices.push_back(s);
-          found = true;
-          break;
+      std::uint32_t gi = placeholder_group;
+      if (!by_zone_) {
+        gi = group_of(sl.ports, key, {}, false, 0);
+      } else {
+        for (const auto* ps : live_port_sets_) {
+          if (port_set_hash(*ps) == key && same_port_set(*ps, sl.ports)) {
+            // A partition of a served port set: its group, empty when no endpoint is desired there.
+            gi = group_of(*ps, key, zone_partition(sl.metadata), true, 0);
+            if (groups_[gi].origin.size() != groups_[gi].eps.size()) groups_[gi].origin.assign(groups_[gi].eps.size(), -1);
+            if (groups_[gi].elsewhere.size() != groups_[gi].eps.size()) groups_[gi].elsewhere.assign(groups_[gi].eps.size(), -1);
+            break;
+          }
         }
       }
-      if (!found) {
+      if (gi != placeholder_group) {
+        groups_[gi].slices.push_back(s);
+      } else {
         dead_groups_.push_back(s);
         removed_entries_ += sl.endpoints.size();
       }
@@ -429,7 +580,11 @@ class family_reconciler {
         for (const auto& e : sl.endpoints) {
           const std::uint64_t h = endpoint_identity_hash(e);
           const std::uint32_t d = g.index.find(h, [&](std::uint32_t v) { return same_endpoint_identity(*g.eps[v], e); });
-          if (d == hash_index::npos || g.origin[d] >= 0) continue;
+          if (d == hash_index::npos) {
+            if (by_zone_) note_elsewhere(gi, h, e, s);
+            continue;
+          }
+          if (g.origin[d] >= 0) continue;
           g.origin[d] = static_cast<std::int32_t>(s);
           st.kept.push_back(d);
           if (!endpoints_equal_beyond_identity(*g.eps[d], e)) {
@@ -441,13 +596,35 @@ class family_reconciler {
           st.eps_changed = true;
           removed_entries_ += sl.endpoints.size() - st.kept.size();
         }
-        st.labels_changed = slice_labels_changed(sl.metadata.labels, desired_.service.labels);
+        st.labels_changed = labels_changed_for_layout(sl.metadata.labels, svc_.labels, opt_.layout);
         states_[gi].push_back(std::move(st));
       }
+    }
+    for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+      group& g = groups_[gi];
       g.remaining.reserve(g.eps.size());
       for (std::uint32_t d = 0; d < g.eps.size(); ++d)
         if (g.origin[d] < 0) g.remaining.push_back(d);
       added_ += g.remaining.size();
+      if (by_zone_)
+        for (std::uint32_t d : g.remaining)
+          if (g.elsewhere[d] >= 0) --added_;  // it moves between partitions
+    }
+  }
+
+  // by_zone: an existing endpoint not desired in its slice's partition may be desired in another
+  // partition of the same port set; remember where it was, so that it counts as moved and the
+  // slice that receives it is written before the slice that loses it.
+  void note_elsewhere(std::size_t gi, std::uint64_t h, const endpoint_type& e, std::uint32_t s) {
+    for (std::size_t o = 0; o < groups_.size(); ++o) {
+      if (o == gi || groups_[o].key != groups_[gi].key || !same_port_set(*groups_[o].ports, *groups_[gi].ports)) continue;
+      group& other = groups_[o];
+      const std::uint32_t d = other.index.find(h, [&](std::uint32_t v) { return same_endpoint_identity(*other.eps[v], e); });
+      if (d != hash_index::npos) {
+        if (other.elsewhere[d] < 0) other.elsewhere[d] = static_cast<std::int32_t>(s);
+        loses_.push_back(s);
+        return;
+      }
     }
   }
 
@@ -664,7 +841,7 @@ class family_reconciler {
 
   void finish(draft& d) const {
     // The placeholder (c.9): a family with no slice left and nothing to create gets an empty slice.
-    if (existing_.size() == d.deletes.size() && d.creates.empty() && d.updates.empty()) {
+    if (total_slices_ == d.deletes.size() && d.creates.empty() && d.updates.empty()) {
       if (d.deletes.size() == 1 && is_placeholder_equal(*existing_[d.deletes[0]])) {
         d.deletes.clear();
       } else {
@@ -691,6 +868,7 @@ class family_reconciler {
     // Receivers of moved endpoints are plain updates; recycled slices (which lose their old
     // content) come after them, deletes last.
     for (auto& o : recycled) d.updates.push_back(std::move(o));
+    if (by_zone_ && !loses_.empty()) order_cross_partition(d);
     d.moved = 0;
     d.written = 0;
     for (const auto& o : d.updates) {
@@ -707,64 +885,183 @@ class family_reconciler {
     if (o.group == placeholder_group) return;
     const group& g = groups_[o.group];
     for (std::uint32_t e : o.eps)
-      if (g.origin[e] >= 0 && g.origin[e] != o.target) ++moved;
+      if (g.origin[e] >= 0 ? g.origin[e] != o.target : (by_zone_ && g.elsewhere[e] >= 0)) ++moved;
+  }
+
+  // by_zone: an endpoint that changes partition leaves a slice that is updated (or recycled); the
+  // update that receives it must be written first. Updates are put in an order where every
+  // receiver comes before the update of the slice the endpoint leaves (a topological order that
+  // keeps the previous order wherever it can). Endpoints swapping zones can make a cycle; it is
+  // broken by moving the endpoints that close it into new slices, which are created first (each
+  // one an extra write, needed for make-before-break).
+  void order_cross_partition(draft& d) const {
+    const std::size_t nu = d.updates.size();
+    std::vector<std::int32_t> update_of(existing_.size(), -1);
+    for (std::size_t i = 0; i < nu; ++i)
+      if (d.updates[i].target >= 0) update_of[static_cast<std::size_t>(d.updates[i].target)] = static_cast<std::int32_t>(i);
+    std::vector<std::vector<std::int32_t>> receiver(groups_.size());
+    for (std::size_t gi = 0; gi < groups_.size(); ++gi) receiver[gi].assign(groups_[gi].eps.size(), -1);
+    for (std::size_t i = 0; i < nu; ++i)
+      if (d.updates[i].group != placeholder_group)
+        for (std::uint32_t e : d.updates[i].eps) receiver[d.updates[i].group][e] = static_cast<std::int32_t>(i);
+    std::vector<std::vector<std::uint32_t>> after(nu), before(nu);
+    std::vector<std::uint32_t> pending(nu, 0);
+    for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+      const group& g = groups_[gi];
+      for (std::size_t e = 0; e < g.eps.size(); ++e) {
+        const std::int32_t holder = g.origin[e] >= 0 ? g.origin[e] : g.elsewhere[e];
+        const std::int32_t r = receiver[gi][e];
+        if (holder < 0 || r < 0) continue;
+        const std::int32_t u = update_of[static_cast<std::size_t>(holder)];
+        if (u < 0 || u == r) continue;
+        after[static_cast<std::size_t>(r)].push_back(static_cast<std::uint32_t>(u));
+        before[static_cast<std::size_t>(u)].push_back(static_cast<std::uint32_t>(r));
+        ++pending[static_cast<std::size_t>(u)];
+      }
+    }
+    std::set<std::uint32_t> ready;
+    for (std::uint32_t i = 0; i < nu; ++i)
+      if (pending[i] == 0) ready.insert(i);
+    std::vector<std::uint8_t> done(nu, 0);
+    std::vector<out> ordered;
+    ordered.reserve(nu);
+    while (ordered.size() < nu) {
+      std::uint32_t i = 0;
+      if (!ready.empty()) {
+        i = *ready.begin();
+        ready.erase(ready.begin());
+      } else {
+        // A cycle: the first update left goes next; the pending updates that receive what it
+        // loses get those endpoints in new slices instead.
+        while (done[i]) ++i;
+        for (std::uint32_t r : before[i]) {
+          if (done[r]) continue;
+          out& o = d.updates[r];
+          const group& g = groups_[o.group];
+          std::vector<std::uint32_t> keep, moved;
+          for (std::uint32_t e : o.eps) {
+            const std::int32_t holder = g.origin[e] >= 0 ? g.origin[e] : g.elsewhere[e];
+            const bool from_i = holder >= 0 && update_of[static_cast<std::size_t>(holder)] == static_cast<std::int32_t>(i);
+            (from_i ? moved : keep).push_back(e);
+          }
+          o.eps = std::move(keep);
+          for (std::size_t k = 0; k < moved.size(); k += max_) {
+            out c;
+            c.group = o.group;
+            c.eps.assign(moved.begin() + static_cast<std::ptrdiff_t>(k),
+                         moved.begin() + static_cast<std::ptrdiff_t>(std::min(moved.size(), k + max_)));
+            d.creates.push_back(std::move(c));
+          }
+        }
+      }
+      done[i] = 1;
+      ordered.push_back(std::move(d.updates[i]));
+      for (std::uint32_t u : after[i])
+        if (!done[u] && --pending[u] == 0) ready.insert(u);
+    }
+    d.updates = std::move(ordered);
+  }
+
+  // Two drafts that write the same objects.
+  [[nodiscard]] static bool same_shape(const draft& a, const draft& b) {
+    const auto same = [](const std::vector<out>& x, const std::vector<out>& y) {
+      if (x.size() != y.size()) return false;
+      for (std::size_t i = 0; i < x.size(); ++i)
+        if (x[i].src != y[i].src || x[i].target != y[i].target || x[i].group != y[i].group ||
+            x[i].keep_existing != y[i].keep_existing || x[i].relabel != y[i].relabel || x[i].eps != y[i].eps)
+          return false;
+      return true;
+    };
+    return a.deletes == b.deletes && same(a.creates, b.creates) && same(a.updates, b.updates);
+  }
+
+  // The JSON bytes a draft writes (built one object at a time, never moving desired endpoints).
+  [[nodiscard]] std::size_t draft_bytes(const draft& d) const {
+    std::string buffer;
+    std::size_t total = 0;
+    for (const out& o : d.creates) total += json_size(make_created(o, false), buffer);
+    for (const out& o : d.updates) total += json_size(make_updated(o, false), buffer);
+    return total;
   }
 
   // ---- building the objects ----------------------------------------------------------------------
 
+  [[nodiscard]] string_map labels_for(std::uint32_t gi) const {
+    if (!by_zone_ || gi == placeholder_group || groups_[gi].zone.empty()) return *labels_;
+    string_map labels = *labels_;
+    labels.insert_or_assign(std::string(well_known::zone_label), groups_[gi].zone);
+    return labels;
+  }
+
   [[nodiscard]] slice_type new_slice(const out& o) const {
     slice_type s;
-    s.metadata.generate_name = endpoint_slice_prefix(desired_.service.name);
-    s.metadata.namespace_ = desired_.service.namespace_;
-    s.metadata.labels = labels_;
-    if (!desired_.service.uid.empty())
-      s.metadata.owner_references.push_back(
-          owner_reference{"v1", "Service", desired_.service.name, desired_.service.uid, true, true, {}});
+    s.metadata.generate_name = endpoint_slice_prefix(svc_.name);
+    s.metadata.namespace_ = svc_.namespace_;
+    s.metadata.labels = labels_for(o.group);
+    if (!svc_.uid.empty())
+      s.metadata.owner_references.push_back(owner_reference{"v1", "Service", svc_.name, svc_.uid, true, true, {}});
     if (o.group != placeholder_group) s.ports.assign(groups_[o.group].ports->begin(), groups_[o.group].ports->end());
     s.ports.set_empty_not_nil();
     s.endpoints.set_empty_not_nil();
     return s;
   }
 
-  void append_endpoints(slice_type& s, const out& o) const {
+  void append_endpoints(slice_type& s, const out& o, bool move) const {
     if (o.group == placeholder_group) return;
     const group& g = groups_[o.group];
     s.endpoints.reserve(s.endpoints.size() + o.eps.size());
-    for (std::uint32_t e : o.eps) s.endpoints.push_back(*g.eps[e]);
+    if (move) {
+      // The caller handed the desired state over (reconcile(desired_state&&, ...)): each desired
+      // endpoint is written at most once per plan, so it can be moved instead of copied.
+      for (std::uint32_t e : o.eps) s.endpoints.push_back(std::move(const_cast<endpoint_type&>(*g.eps[e])));
+    } else {
+      for (std::uint32_t e : o.eps) s.endpoints.push_back(*g.eps[e]);
+    }
+  }
+
+  [[nodiscard]] slice_type make_created(const out& o, bool move) const {
+    slice_type s = new_slice(o);
+    append_endpoints(s, o, move);
+    set_trigger_time(s.metadata, opt_);
+    return s;
+  }
+
+  [[nodiscard]] slice_type make_updated(const out& o, bool move) const {
+    slice_type s;
+    if (o.src < 0) {  // a create recycled onto a slice being deleted
+      s = new_slice(o);
+      s.metadata.name = existing_[static_cast<std::size_t>(o.target)]->metadata.name;
+    } else {
+      const slice_type& src = *existing_[static_cast<std::size_t>(o.src)];
+      s.api_version = src.api_version;
+      s.kind = src.kind;
+      s.metadata = src.metadata;
+      s.address_type = src.address_type;
+      s.ports = src.ports;
+      s.extra = src.extra;
+      if (o.keep_existing) s.endpoints = src.endpoints;
+      s.endpoints.set_empty_not_nil();
+      if (o.relabel) s.metadata.labels = labels_for(o.group);
+    }
+    append_endpoints(s, o, move);
+    set_trigger_time(s.metadata, opt_);
+    return s;
   }
 
   [[nodiscard]] slice_plan<F> build(const draft& d) const {
     slice_plan<F> plan;
+    std::string buffer;
     plan.create.reserve(d.creates.size());
     for (const out& o : d.creates) {
-      slice_type s = new_slice(o);
-      append_endpoints(s, o);
-      set_trigger_time(s.metadata, opt_);
-      plan.stats.endpoints_written += s.endpoints.size();
-      plan.create.push_back(std::move(s));
+      plan.create.push_back(make_created(o, movable_));
+      plan.stats.endpoints_written += plan.create.back().endpoints.size();
+      if (opt_.measure_bytes) plan.stats.bytes_written += json_size(plan.create.back(), buffer);
     }
     plan.update.reserve(d.updates.size());
     for (const out& o : d.updates) {
-      slice_type s;
-      if (o.src < 0) {  // a create recycled onto a slice being deleted
-        s = new_slice(o);
-        s.metadata.name = existing_[static_cast<std::size_t>(o.target)]->metadata.name;
-      } else {
-        const slice_type& src = *existing_[static_cast<std::size_t>(o.src)];
-        s.api_version = src.api_version;
-        s.kind = src.kind;
-        s.metadata = src.metadata;
-        s.address_type = src.address_type;
-        s.ports = src.ports;
-        s.extra = src.extra;
-        if (o.keep_existing) s.endpoints = src.endpoints;
-        s.endpoints.set_empty_not_nil();
-        if (o.relabel) s.metadata.labels = labels_;
-      }
-      append_endpoints(s, o);
-      set_trigger_time(s.metadata, opt_);
-      plan.stats.endpoints_written += s.endpoints.size();
-      plan.update.push_back(std::move(s));
+      plan.update.push_back(make_updated(o, movable_));
+      plan.stats.endpoints_written += plan.update.back().endpoints.size();
+      if (opt_.measure_bytes) plan.stats.bytes_written += json_size(plan.update.back(), buffer);
     }
     plan.remove.reserve(d.deletes.size());
     for (std::uint32_t s : d.deletes) plan.remove.push_back(*existing_[s]);
@@ -780,16 +1077,32 @@ class family_reconciler {
     return plan;
   }
 
-  const desired_state<F>& desired_;
+  // Members for the prepared form used by slice_planner (no front end).
+  family_reconciler(const service_identity& svc, const reconcile_options& options, std::size_t total_slices,
+                    const string_map& labels)
+      : svc_(svc),
+        opt_(options),
+        max_(options.max_endpoints_per_slice),
+        by_zone_(options.layout == slice_layout::by_zone),
+        total_slices_(total_slices),
+        labels_(&labels) {}
+
+  const service_identity& svc_;
   std::vector<const slice_type*> existing_;
   const reconcile_options& opt_;
   std::size_t max_;
-  string_map labels_ = endpoint_slice_labels(desired_.service, opt_.controller_name);
+  bool by_zone_ = false;
+  bool movable_ = false;
+  std::size_t total_slices_ = 0;  // every slice of the family (the planner passes only some)
+  string_map own_labels_;
+  const string_map* labels_ = &(own_labels_ = endpoint_slice_labels(svc_, opt_.controller_name));
   std::vector<group> groups_;
   std::vector<std::vector<slice_state>> states_;
   std::vector<std::uint32_t> by_name_, rank_;
   std::vector<std::uint8_t> owned_;
   std::vector<std::uint32_t> unowned_, dead_groups_;
+  std::vector<const nullable_vector<endpoint_port>*> live_port_sets_;  // by_zone: served port sets
+  std::vector<std::uint32_t> loses_;  // by_zone: slices holding endpoints that change partition
   std::size_t added_ = 0, changed_ = 0, removed_entries_ = 0;
 };
 
@@ -818,6 +1131,20 @@ template <class F>
   ptrs.reserve(existing.size());
   for (const auto& s : existing) ptrs.push_back(&s);
   return detail::family_reconciler<F>(desired, std::move(ptrs), options).run();
+}
+
+/// reconcile() for a desired state the caller hands over: the desired endpoints are moved into the
+/// created and updated slices instead of copied (the fast path for large services).
+template <class F>
+[[nodiscard]] slice_plan<F> reconcile(desired_state<F>&& desired,
+                                      std::type_identity_t<std::span<const basic_endpoint_slice<F>>> existing,
+                                      const reconcile_options& options = {}) {
+  static_assert(is_typed_family_v<F>, "reconcile plans typed families only");
+  detail::check_options(options);
+  std::vector<const basic_endpoint_slice<F>*> ptrs;
+  ptrs.reserve(existing.size());
+  for (const auto& s : existing) ptrs.push_back(&s);
+  return detail::family_reconciler<F>(desired, std::move(ptrs), options, true).run();
 }
 
 /// The desired state of a Service over its address families: a family without a state is not
@@ -964,5 +1291,416 @@ template <class F>
   slice_namer namer;
   return detail::apply_plan(plan, existing, namer, true);
 }
+
+
+/// A change to the desired endpoints of one port-set group, for slice_planner. Identities within
+/// one change are distinct.
+template <class F>
+struct endpoint_change {
+  std::size_t group = 0;  ///< index of the group in the planner's desired state
+  /// New endpoints, appended to the group in this order (an identity already desired is an update).
+  std::vector<basic_endpoint<F>> added;
+  /// New values of desired endpoints, matched by identity (an unknown identity is added, after `added`).
+  std::vector<basic_endpoint<F>> updated;
+  /// Endpoints no longer desired, matched by identity (other fields are ignored; unknown ones too).
+  std::vector<basic_endpoint<F>> removed;
+};
+
+/// The planner's decision for one change: which endpoints go to which slice. Cheap to compute (in
+/// time proportional to the change); slice_planner::build() turns it into the slice objects.
+/// Refers to the planner and to the change it was made for: both must outlive it, unchanged.
+template <class F>
+class planner_decision {
+ public:
+  /// Writes the plan will make (creates + updates + deletes).
+  [[nodiscard]] std::size_t writes() const noexcept {
+    return draft_.creates.size() + draft_.updates.size() + draft_.deletes.size();
+  }
+
+ private:
+  friend class slice_planner<F>;
+  using reconciler = detail::family_reconciler<F>;
+  std::unique_ptr<reconciler> rec_;
+  decltype(std::declval<reconciler&>().decide()) draft_;
+};
+
+/// The incremental planner: holds a settled layout (the desired endpoints, the slices, an index
+/// from endpoint identity to its slice and the fill level of every slice) and plans a change in
+/// time proportional to the change and the slices it touches, not to the size of the Service.
+/// Its plans are identical to reconcile() on the same desired state (the change applied: removed
+/// endpoints dropped, updated ones replaced in place, added ones appended) and the same slices.
+/// Supports the packed layout.
+///
+/// 1. decide(change): the slices that hold a removed or changed endpoint are dirty; the added
+///    endpoints and the dirty slices' kept endpoints form a small reconcile problem, together with
+///    the clean slices either strategy could pick (the one closest to full that fits the rest, the
+///    emptiest ones), found in the fill-level index.
+/// 2. build(decision): the slice objects (proportional to the size of the slices written).
+/// 3. commit(change, plan): the planner's state after the plan is applied; created slices are named
+///    by the planner's slice_namer, skipping taken names.
+template <class F>
+class slice_planner {
+ public:
+  using slice_type = basic_endpoint_slice<F>;
+  using endpoint_type = basic_endpoint<F>;
+
+  /// Take over a settled state: reconcile(desired, slices, options) must be empty (throws
+  /// epslice::error otherwise, and for invalid options or a layout other than packed).
+  slice_planner(desired_state<F> desired, std::vector<slice_type> slices, reconcile_options options = {},
+                slice_namer namer = {})
+      : opt_(std::move(options)), svc_(std::move(desired.service)), namer_(namer) {
+    detail::check_options(opt_);
+    if (opt_.layout != slice_layout::packed) detail::throw_error("layout", "slice_planner supports the packed layout only");
+    {
+      desired_state<F> view;
+      view.service = svc_;
+      view.groups = desired.groups;
+      if (!reconcile(view, slices, opt_).empty())
+        detail::throw_error("slices", "slice_planner needs a settled layout (reconcile must give an empty plan)");
+    }
+    for (auto& dg : desired.groups) {
+      const std::uint64_t key = detail::port_set_hash(dg.ports);
+      std::size_t gi = 0;
+      while (gi < groups_.size() && !(groups_[gi].key == key && detail::same_port_set(groups_[gi].ports, dg.ports))) ++gi;
+      if (gi == groups_.size()) {
+        groups_.emplace_back();
+        groups_.back().ports = dg.ports;
+        groups_.back().key = key;
+        groups_.back().index.reserve(dg.endpoints.size());
+      }
+      for (auto& e : dg.endpoints)
+        if (!e.addresses.empty()) upsert(groups_[gi], std::move(e));
+    }
+    for (auto& s : slices) {
+      const auto id = static_cast<std::uint32_t>(slices_.size());
+      slices_.emplace_back();
+      place(id, std::move(s));
+    }
+  }
+
+  /// The current slices, in no particular order (removed slots are skipped).
+  [[nodiscard]] std::vector<slice_type> slices() const {
+    std::vector<slice_type> out;
+    for (const auto& s : slices_)
+      if (s.live) out.push_back(s.slice);
+    std::sort(out.begin(), out.end(), [](const slice_type& a, const slice_type& b) { return a.metadata.name < b.metadata.name; });
+    return out;
+  }
+  /// Number of desired endpoints.
+  [[nodiscard]] std::size_t endpoint_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& g : groups_) n += g.index.size();
+    return n;
+  }
+
+  /// Decide the plan for a change (see the class comment).
+  [[nodiscard]] planner_decision<F> decide(const endpoint_change<F>& change) const {
+    using rec_t = detail::family_reconciler<F>;
+    planner_decision<F> out;
+    out.rec_.reset(new rec_t(svc_, opt_, live_slices_, labels_));
+    rec_t& r = *out.rec_;
+    if (change.group >= groups_.size()) detail::throw_error("group", "slice_planner: no such group");
+    const pgroup& pg = groups_[change.group];
+    r.groups_.emplace_back();
+    auto& g = r.groups_.back();
+    g.ports = &pg.ports;
+    g.key = pg.key;
+    // Dirty slices and what they lose or change.
+    std::vector<std::uint32_t> dirty;                  // planner slice ids
+    std::vector<std::pair<std::uint32_t, int>> marks;  // record -> 1 removed, 2 changed
+    const auto mark_dirty = [&](std::uint32_t sid) {
+      if (std::find(dirty.begin(), dirty.end(), sid) == dirty.end()) dirty.push_back(sid);
+    };
+    std::vector<const endpoint_type*> fresh;  // endpoints not desired before, in order
+    std::vector<std::pair<std::uint32_t, const endpoint_type*>> replaced;
+    for (const auto& e : change.removed) {
+      const std::uint32_t rec = find(pg, e);
+      if (rec == detail::hash_index::npos) continue;
+      marks.emplace_back(rec, 1);
+      mark_dirty(pg.slice_of[rec]);
+    }
+    const auto upd = [&](const endpoint_type& e) {
+      if (e.addresses.empty()) return;
+      const std::uint32_t rec = find(pg, e);
+      if (rec == detail::hash_index::npos) {
+        fresh.push_back(&e);
+        return;
+      }
+      replaced.emplace_back(rec, &e);
+      const auto& sl = slices_[pg.slice_of[rec]].slice;
+      if (!detail::endpoints_equal_beyond_identity(e, sl.endpoints[pg.pos_of[rec]])) {
+        marks.emplace_back(rec, 2);
+        mark_dirty(pg.slice_of[rec]);
+      }
+    };
+    for (const auto& e : change.added) upd(e);
+    for (const auto& e : change.updated) upd(e);
+    // The candidate clean slices: the closest to full for each strategy's last chunk, the emptiest.
+    std::size_t kept_total = 0, room = 0;
+    for (std::uint32_t sid : dirty) {
+      const std::size_t n = slices_[sid].slice.endpoints.size();
+      std::size_t lost = 0;
+      for (const auto& [rec, kind] : marks)
+        if (kind == 1 && pg.slice_of[rec] == sid) ++lost;
+      kept_total += n - lost;
+      if (n > lost && n - lost < opt_.max_endpoints_per_slice) room += opt_.max_endpoints_per_slice - (n - lost);
+    }
+    const std::size_t max = opt_.max_endpoints_per_slice;
+    std::vector<std::uint32_t> involved = dirty;
+    const auto is_dirty = [&](std::uint32_t sid) { return std::find(dirty.begin(), dirty.end(), sid) != dirty.end(); };
+    if (fresh.size() > room) {
+      const std::size_t last = (fresh.size() - room) % max;
+      if (last > 0) {
+        // Largest fill <= max - last, then the smallest name.
+        auto it = pg.by_fill.lower_bound(fill_key{max - last + 1, std::string(), 0});
+        while (it != pg.by_fill.begin()) {
+          --it;
+          const std::size_t size = it->size;
+          auto first = pg.by_fill.lower_bound(fill_key{size, std::string(), 0});
+          bool found = false;
+          for (auto k = first; k != pg.by_fill.end() && k->size == size; ++k)
+            if (!is_dirty(k->id)) {
+              involved.push_back(k->id);
+              found = true;
+              break;
+            }
+          if (found) break;
+          it = first;
+        }
+      }
+    }
+    if (opt_.strategy == reconcile_strategy::minimal) {
+      std::size_t want = (fresh.size() + kept_total + max - 1) / max + 1;
+      for (auto it = pg.by_fill.begin(); it != pg.by_fill.end() && want > 0; ++it)
+        if (!is_dirty(it->id)) {
+          if (std::find(involved.begin(), involved.end(), it->id) == involved.end()) involved.push_back(it->id);
+          --want;
+        }
+    }
+    for (std::uint32_t sid : dead_) involved.push_back(sid);
+    std::sort(involved.begin(), involved.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return slices_[a].slice.metadata.name < slices_[b].slice.metadata.name;
+    });
+    // The small problem: its slices (by name), its endpoints (kept ones, then the fresh ones).
+    const std::size_t n = involved.size();
+    r.existing_.resize(n);
+    r.by_name_.resize(n);
+    r.rank_.resize(n);
+    r.owned_.assign(n, 1);
+    r.states_.resize(1);
+    std::size_t sub_total = fresh.size();
+    for (std::uint32_t sid : involved) sub_total += slices_[sid].recs.size();
+    g.eps.reserve(sub_total);
+    g.origin.reserve(sub_total);
+    g.remaining.reserve(fresh.size());
+    for (std::uint32_t k = 0; k < n; ++k) {
+      const std::uint32_t sid = involved[k];
+      r.existing_[k] = &slices_[sid].slice;
+      r.by_name_[k] = k;
+      r.rank_[k] = k;
+      if (slices_[sid].group == dead_group) {
+        r.dead_groups_.push_back(k);
+        r.removed_entries_ += slices_[sid].slice.endpoints.size();
+        continue;
+      }
+      g.slices.push_back(k);
+      typename rec_t::slice_state st;
+      st.existing = k;
+      const bool is_d = is_dirty(sid);
+      st.kept.reserve(slices_[sid].recs.size());
+      for (std::uint32_t rec : slices_[sid].recs) {
+        int kind = 0;
+        if (is_d)
+          for (const auto& [mr, mk] : marks)
+            if (mr == rec) kind = mk;
+        if (kind == 1) {
+          st.eps_changed = true;
+          ++r.removed_entries_;
+          continue;
+        }
+        if (kind == 2) {
+          st.eps_changed = true;
+          ++r.changed_;
+        }
+        const endpoint_type* value = pg.eps[rec].get();
+        for (const auto& [rr, e] : replaced)
+          if (rr == rec) value = e;
+        st.kept.push_back(static_cast<std::uint32_t>(g.eps.size()));
+        g.eps.push_back(value);
+        g.origin.push_back(static_cast<std::int32_t>(k));
+      }
+      r.states_[0].push_back(std::move(st));
+    }
+    for (const endpoint_type* e : fresh) {
+      g.remaining.push_back(static_cast<std::uint32_t>(g.eps.size()));
+      g.eps.push_back(e);
+      g.origin.push_back(-1);
+    }
+    r.added_ = fresh.size();
+    out.draft_ = r.decide();
+    return out;
+  }
+
+  /// The slice objects of a decision (cost proportional to the slices written).
+  [[nodiscard]] slice_plan<F> build(const planner_decision<F>& d) const { return d.rec_->build(d.draft_); }
+
+  /// decide() then build().
+  [[nodiscard]] slice_plan<F> plan(const endpoint_change<F>& change) const { return build(decide(change)); }
+
+  /// Make the planner's state the one after `plan` (made by plan() or build(decide()) for
+  /// `change`) is applied. Throws epslice::error when the plan names slices the planner lacks.
+  void commit(const endpoint_change<F>& change, const slice_plan<F>& p) {
+    if (change.group >= groups_.size()) detail::throw_error("group", "slice_planner: no such group");
+    pgroup& pg = groups_[change.group];
+    for (const auto& e : change.removed) {
+      const std::uint32_t rec = find(pg, e);
+      if (rec == detail::hash_index::npos) continue;
+      pg.index.erase(detail::endpoint_identity_hash(*pg.eps[rec]), rec);
+      pg.eps[rec].reset();
+      pg.free.push_back(rec);
+    }
+    for (const auto& e : change.added)
+      if (!e.addresses.empty()) upsert(pg, e);
+    for (const auto& e : change.updated)
+      if (!e.addresses.empty()) upsert(pg, e);
+    for (const auto& s : p.remove) unplace(lookup(s.metadata.name), true);
+    for (const auto& s : p.update) {
+      const std::uint32_t id = lookup(s.metadata.name);
+      unplace(id, false);
+      place(id, s);
+    }
+    for (const auto& s : p.create) {
+      slice_type c = s;
+      do {
+        c.metadata.name = namer_(c.metadata);
+      } while (names_.count(c.metadata.name));
+      std::uint32_t id;
+      if (!free_slices_.empty()) {
+        id = free_slices_.back();
+        free_slices_.pop_back();
+      } else {
+        id = static_cast<std::uint32_t>(slices_.size());
+        slices_.emplace_back();
+      }
+      place(id, std::move(c));
+    }
+  }
+
+  /// plan() then commit(): the plan for a change, with the planner advanced past it.
+  slice_plan<F> apply(const endpoint_change<F>& change) {
+    slice_plan<F> p = plan(change);
+    commit(change, p);
+    return p;
+  }
+
+ private:
+  static constexpr std::uint32_t dead_group = 0xFFFFFFFFu;
+  struct fill_key {
+    std::size_t size;
+    std::string name;
+    std::uint32_t id;
+    friend bool operator<(const fill_key& a, const fill_key& b) {
+      if (a.size != b.size) return a.size < b.size;
+      if (a.name != b.name) return a.name < b.name;
+      return a.id < b.id;
+    }
+  };
+  struct pgroup {
+    nullable_vector<endpoint_port> ports;
+    std::uint64_t key = 0;
+    detail::hash_index index;                          // identity -> record
+    std::vector<std::unique_ptr<endpoint_type>> eps;   // record -> desired value (null when free)
+    std::vector<std::uint32_t> slice_of, pos_of, free;  // record -> slice and position in it
+    std::set<fill_key> by_fill;                        // the group's slices by fill level, then name
+  };
+  struct pslice {
+    slice_type slice;
+    bool live = false;
+    std::uint32_t group = dead_group;
+    std::vector<std::uint32_t> recs;  // record of each endpoint (settled: every one is desired)
+  };
+
+  [[nodiscard]] std::uint32_t find(const pgroup& pg, const endpoint_type& e) const {
+    return pg.index.find(detail::endpoint_identity_hash(e),
+                         [&](std::uint32_t v) { return detail::same_endpoint_identity(*pg.eps[v], e); });
+  }
+
+  template <class E>
+  void upsert(pgroup& pg, E&& e) {
+    const std::uint32_t at = find(pg, e);
+    if (at != detail::hash_index::npos) {
+      *pg.eps[at] = std::forward<E>(e);
+      return;
+    }
+    std::uint32_t rec;
+    if (!pg.free.empty()) {
+      rec = pg.free.back();
+      pg.free.pop_back();
+    } else {
+      rec = static_cast<std::uint32_t>(pg.eps.size());
+      pg.eps.emplace_back();
+      pg.slice_of.push_back(0);
+      pg.pos_of.push_back(0);
+    }
+    pg.eps[rec] = std::make_unique<endpoint_type>(std::forward<E>(e));
+    pg.index.insert(detail::endpoint_identity_hash(*pg.eps[rec]), rec, [](std::uint32_t) { return false; });
+  }
+
+  [[nodiscard]] std::uint32_t lookup(const std::string& name) const {
+    const auto it = names_.find(name);
+    if (it == names_.end()) detail::throw_error("metadata.name", "slice_planner: no slice \"" + name + "\"");
+    return it->second;
+  }
+
+  void place(std::uint32_t id, slice_type s) {
+    pslice& ps = slices_[id];
+    ps.slice = std::move(s);
+    ps.live = true;
+    ps.group = dead_group;
+    ps.recs.clear();
+    ++live_slices_;
+    names_[ps.slice.metadata.name] = id;
+    const std::uint64_t key = detail::port_set_hash(ps.slice.ports);
+    for (std::uint32_t gi = 0; gi < groups_.size(); ++gi)
+      if (groups_[gi].key == key && detail::same_port_set(groups_[gi].ports, ps.slice.ports)) ps.group = gi;
+    if (ps.group == dead_group) {
+      dead_.push_back(id);
+      return;
+    }
+    pgroup& pg = groups_[ps.group];
+    ps.recs.reserve(ps.slice.endpoints.size());
+    for (std::uint32_t k = 0; k < ps.slice.endpoints.size(); ++k) {
+      const std::uint32_t rec = find(pg, ps.slice.endpoints[k]);
+      if (rec == detail::hash_index::npos) detail::throw_error("endpoints", "slice_planner: a slice holds an endpoint that is not desired");
+      ps.recs.push_back(rec);
+      pg.slice_of[rec] = id;
+      pg.pos_of[rec] = k;
+    }
+    pg.by_fill.insert(fill_key{ps.slice.endpoints.size(), ps.slice.metadata.name, id});
+  }
+
+  void unplace(std::uint32_t id, bool release) {
+    pslice& ps = slices_[id];
+    if (ps.group == dead_group)
+      dead_.erase(std::remove(dead_.begin(), dead_.end(), id), dead_.end());
+    else
+      groups_[ps.group].by_fill.erase(fill_key{ps.slice.endpoints.size(), ps.slice.metadata.name, id});
+    names_.erase(ps.slice.metadata.name);
+    ps.live = false;
+    ps.recs.clear();
+    --live_slices_;
+    if (release) free_slices_.push_back(id);
+  }
+
+  reconcile_options opt_;
+  service_identity svc_;
+  slice_namer namer_;
+  string_map labels_ = endpoint_slice_labels(svc_, opt_.controller_name);
+  std::vector<pgroup> groups_;
+  std::vector<pslice> slices_;
+  std::vector<std::uint32_t> free_slices_, dead_;
+  std::map<std::string, std::uint32_t, std::less<>> names_;
+  std::size_t live_slices_ = 0;
+};
 
 }  // namespace epslice

@@ -52,17 +52,39 @@ template <class Address>
   return r ? std::string_view(r->name) : std::string_view();
 }
 
+/// Fold a byte string into a running hash: one multiply per 8 bytes, the length in the last
+/// step (so that consecutive fields cannot run into each other). Never formats anything.
+[[nodiscard]] inline std::uint64_t fold_bytes(std::uint64_t h, std::string_view s) noexcept {
+  constexpr std::uint64_t k = 0x9E3779B97F4A7C15ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t chunk = 0;
+    std::memcpy(&chunk, s.data() + i, 8);
+    h = (h ^ chunk) * k;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (h ^ tail ^ (static_cast<std::uint64_t>(s.size()) << 56)) * k;
+  return h ^ (h >> 29);
+}
+
 /// The identity hash of an endpoint (k8s-semantics c.5): the multiset of addresses (order does not
 /// matter, as upstream sorts them first), hostname (nil == ""), targetRef namespace and name.
 template <class F>
 [[nodiscard]] std::uint64_t endpoint_identity_hash(const basic_endpoint<F>& e) noexcept {
-  std::uint64_t sum = 0;
-  for (const auto& a : e.addresses) sum += mix64(hash_address(a));
-  std::uint64_t h = mix64(sum + e.addresses.size() * 0xD6E8FEB86659FD93ULL);
-  h = mix64(h ^ hash_bytes(e.hostname ? std::string_view(*e.hostname) : std::string_view(), 1));
-  h = mix64(h ^ hash_bytes(target_ref_namespace(e.target_ref), 2));
-  h = mix64(h ^ hash_bytes(target_ref_name(e.target_ref), 3));
-  return h;
+  std::uint64_t h = 0;
+  if (e.addresses.size() == 1) {
+    h = hash_address(e.addresses[0]);
+  } else {
+    std::uint64_t sum = 0;
+    for (const auto& a : e.addresses) sum += mix64(hash_address(a));
+    h = sum + e.addresses.size() * 0xD6E8FEB86659FD93ULL;
+  }
+  h = fold_bytes(h, e.hostname ? std::string_view(*e.hostname) : std::string_view());
+  h = fold_bytes(h, target_ref_namespace(e.target_ref));
+  h = fold_bytes(h, target_ref_name(e.target_ref));
+  return mix64(h);
 }
 
 /// Two endpoints have the same identity (full comparison behind endpoint_identity_hash).
@@ -152,7 +174,7 @@ template <class F>
 }
 
 /// An open-addressing index from precomputed 64-bit hashes to 32-bit values. Lookups confirm a
-/// hash match with a caller-supplied full equality test. No erase (callers keep flags instead).
+/// hash match with a caller-supplied full equality test; erase() removes by (hash, value).
 class hash_index {
  public:
   static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
@@ -180,6 +202,27 @@ class hash_index {
       if (values_[i] == npos) return npos;
       if (hashes_[i] == h && eq(values_[i])) return values_[i];
     }
+  }
+
+  /// Remove the entry (h, v) if present (backward-shift deletion, no tombstones).
+  void erase(std::uint64_t h, std::uint32_t v) noexcept {
+    if (values_.empty()) return;
+    std::size_t i = static_cast<std::size_t>(h) & mask_;
+    for (;; i = (i + 1) & mask_) {
+      if (values_[i] == npos) return;
+      if (hashes_[i] == h && values_[i] == v) break;
+    }
+    for (std::size_t j = (i + 1) & mask_; values_[j] != npos; j = (j + 1) & mask_) {
+      const std::size_t home = static_cast<std::size_t>(hashes_[j]) & mask_;
+      // The entry at j may fill the hole at i when its home is not cyclically within (i, j].
+      const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+      if (stays) continue;
+      hashes_[i] = hashes_[j];
+      values_[i] = values_[j];
+      i = j;
+    }
+    values_[i] = npos;
+    --size_;
   }
 
   /// Insert (h, v) unless an equal entry exists; returns the value now stored for that key.
