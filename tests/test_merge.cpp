@@ -792,6 +792,8 @@ void check_events(std::uint32_t seed) {
     INFO("seed " << seed << " event " << ev);
     const auto want = merge_slices<F>(finals);
     REQUIRE(cache.snapshot() == want);
+    for (const char* node : {"n1", "n2", "n9", ""})
+      REQUIRE(cache.local_ready_endpoints(node) == local_ready_endpoints<F>(want, node));
     std::size_t count = 0;
     for (const auto& kv : want) count += kv.second.size();
     REQUIRE(cache.endpoint_count() == count);
@@ -825,6 +827,60 @@ TEST_CASE("merge: property: cache equals a merge from scratch; checkouts rebuild
     check_events<ipv4>(2000u + static_cast<std::uint32_t>(k));
     check_events<ipv6>(7000u + static_cast<std::uint32_t>(k));
   }
+}
+
+TEST_CASE("merge: local ready endpoints count distinct IPs per service (LocalReadyEndpoints)", "[merge]") {
+  // ns1/svc1: 10.0.0.1 on two ports of slice a and again under another port number in slice b
+  // counts once; 10.0.0.3 is serving but terminating and 10.0.0.6 not ready: not counted;
+  // 10.0.0.5 is terminating in slice a but ready in slice c, and the ready copy wins.
+  auto a = slice<ipv4>("ns1", "svc1-a", "svc1", {port("http", 80), port("https", 443)});
+  a.endpoints = {endpoint<ipv4>("10.0.0.1", true, true, false, "host1"),
+                 endpoint<ipv4>("10.0.0.2", true, true, false, "host2"),
+                 endpoint<ipv4>("10.0.0.3", false, true, true, "host1"),
+                 endpoint<ipv4>("10.0.0.4", std::nullopt, std::nullopt, std::nullopt, "host1"),
+                 endpoint<ipv4>("10.0.0.5", false, true, true, "host1"),
+                 endpoint<ipv4>("10.0.0.6", false, false, false, "host1")};
+  auto b = slice<ipv4>("ns1", "svc1-b", "svc1", {port("http", 8080)});
+  b.endpoints = {endpoint<ipv4>("10.0.0.1", true, true, false, "host1")};
+  auto c = slice<ipv4>("ns1", "svc1-c", "svc1", {port("http", 80)});
+  c.endpoints = {endpoint<ipv4>("10.0.0.5", true, true, false, "host1")};
+  auto d = slice<ipv4>("ns1", "svc2-a", "svc2", {port("", 53, std::string("UDP"))});
+  d.endpoints = {endpoint<ipv4>("10.0.1.1", true, true, false, "host2"),
+                 endpoint<ipv4>("10.0.1.2", true, true, false)};  // no node: never local
+  auto e = slice<ipv4>("ns2", "svc1-a", "svc1", {port("http", 80)});
+  e.endpoints = {endpoint<ipv4>("10.0.2.1", true, true, false, "host1")};
+  const std::vector<endpoint_slice_v4> slices = {a, b, c, d, e};
+  const auto merged = merge_slices<ipv4>(slices);
+  endpoint_cache_v4 cache;
+  for (const auto& s : slices) cache.update(s);
+
+  using counts = std::map<service_name, std::size_t>;
+  const counts host1 = {{{"ns1", "svc1"}, 3}, {{"ns2", "svc1"}, 1}};
+  const counts host2 = {{{"ns1", "svc1"}, 1}, {{"ns1", "svc2"}, 1}};
+  CHECK(local_ready_endpoints<ipv4>(merged, "host1") == host1);
+  CHECK(local_ready_endpoints<ipv4>(merged, "host2") == host2);
+  CHECK(local_ready_endpoints<ipv4>(merged, "host3").empty());
+  CHECK(local_ready_endpoints<ipv4>(merged, "").empty());
+  CHECK(cache.local_ready_endpoints("host1") == host1);
+  CHECK(cache.local_ready_endpoints("host2") == host2);
+  CHECK(cache.local_ready_endpoints("host3").empty());
+  CHECK(cache.local_ready_endpoints("").empty());
+
+  // The ready copy of 10.0.0.5 goes away: the terminating one is left and does not count.
+  cache.remove("ns1", "svc1-c");
+  CHECK(cache.local_ready_endpoints("host1") == counts{{{"ns1", "svc1"}, 2}, {{"ns2", "svc1"}, 1}});
+  // A service whose last local endpoint stops being ready disappears from the map.
+  e.endpoints[0].conditions.ready = false;
+  cache.update(e);
+  CHECK(cache.local_ready_endpoints("host1") == counts{{{"ns1", "svc1"}, 2}});
+
+  // IPv6: one address on two ports counts once.
+  auto v6 = slice<ipv6>("ns1", "svc1-v6", "svc1", {port("http", 80), port("https", 443)});
+  v6.endpoints = {endpoint<ipv6>("fd00::1", true, true, false, "host1"),
+                  endpoint<ipv6>("fd00::2", true, true, false, "host1")};
+  endpoint_cache_v6 cache6;
+  cache6.update(v6);
+  CHECK(cache6.local_ready_endpoints("host1") == counts{{{"ns1", "svc1"}, 2}});
 }
 
 TEST_CASE("merge: memory per cached IPv4 endpoint", "[merge]") {

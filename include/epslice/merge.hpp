@@ -36,6 +36,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -129,14 +130,61 @@ struct endpoint_info {
   }
 };
 
+namespace detail {
+
+/// An endpoint key `ip:port` (`[ip]:port`) formatted into a fixed buffer, without allocating;
+/// ordered byte-wise like the text.
+template <std::size_t N>
+struct key_text {
+  std::array<char, N> bytes{};
+  std::size_t size = 0;
+  void append(std::string_view s) noexcept {
+    const std::size_t n = std::min(s.size(), N - size);
+    std::copy_n(s.data(), n, bytes.data() + size);
+    size += n;
+  }
+  friend bool operator<(const key_text& a, const key_text& b) noexcept {
+    return std::string_view(a.bytes.data(), a.size) < std::string_view(b.bytes.data(), b.size);
+  }
+};
+
+/// The key of an endpoint: at most 27 bytes for IPv4, 59 for IPv6 (any 32-bit port).
+inline key_text<32> make_key_text(const ipv4_address& a, std::int32_t port) {
+  key_text<32> k;
+  char buf[16];
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i) buf[n++] = '.';
+    const unsigned v = a.bytes[i];
+    if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+    buf[n++] = static_cast<char>('0' + v % 10);
+  }
+  k.append(std::string_view(buf, n));
+  k.append(":");
+  k.append(std::to_string(port));  // short: kept inline by the small-string optimisation
+  return k;
+}
+inline key_text<64> make_key_text(const ipv6_address& a, std::int32_t port) {
+  key_text<64> k;
+  std::string text;
+  append_endpoint_key(text, a, port);
+  k.append(text);
+  return k;
+}
+
+}  // namespace detail
+
 /// Sort endpoints by their `ip:port` key, byte-wise (`10.0.1.10:80` before `10.0.1.1:80`), as
 /// kube-proxy orders them.
 template <class F>
 void sort_by_key(std::vector<endpoint_info<F>>& endpoints) {
-  std::vector<std::pair<std::string, std::size_t>> keys;
+  using key_type = decltype(detail::make_key_text(endpoints.front().address, 0));
+  std::vector<std::pair<key_type, std::size_t>> keys;
   keys.reserve(endpoints.size());
-  for (std::size_t i = 0; i < endpoints.size(); ++i) keys.emplace_back(endpoints[i].key(), i);
-  std::sort(keys.begin(), keys.end());
+  for (std::size_t i = 0; i < endpoints.size(); ++i)
+    keys.emplace_back(detail::make_key_text(endpoints[i].address, endpoints[i].port), i);
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<endpoint_info<F>> out;
   out.reserve(endpoints.size());
   for (auto& k : keys) out.push_back(std::move(endpoints[k.second]));
@@ -186,6 +234,33 @@ void apply_changes(endpoints_map<F>& state, std::span<const service_port_change<
     list.clear();
     for (auto& kv : by_key) list.push_back(std::move(kv.second));
   }
+}
+
+/// A Service, as kube-proxy names it apart from its ports: (namespace, name).
+struct service_name {
+  std::string namespace_;
+  std::string name;
+  friend auto operator<=>(const service_name&, const service_name&) = default;
+  friend bool operator==(const service_name&, const service_name&) = default;
+};
+
+/// Per Service, the number of distinct IPs among its ready endpoints on `node_name`, over all its
+/// service ports (kube-proxy's LocalReadyEndpoints, the count behind health-check node ports):
+/// 10.0.0.1:80 and 10.0.0.1:443 count once. Serving-but-terminating endpoints do not count.
+/// Services without such endpoints are absent; an empty `node_name` matches no endpoint.
+template <class F>
+[[nodiscard]] std::map<service_name, std::size_t> local_ready_endpoints(const endpoints_map<F>& state,
+                                                                       std::string_view node_name) {
+  std::map<service_name, std::vector<typename F::address>> ips;
+  for (const auto& [port, list] : state)
+    for (const auto& e : list)
+      if (e.ready && e.is_local(node_name)) ips[service_name{port.namespace_, port.service}].push_back(e.address);
+  std::map<service_name, std::size_t> out;
+  for (auto& [svc, v] : ips) {
+    std::sort(v.begin(), v.end());
+    out.emplace(svc, static_cast<std::size_t>(std::unique(v.begin(), v.end()) - v.begin()));
+  }
+  return out;
 }
 
 namespace detail {
@@ -563,6 +638,34 @@ class endpoint_cache {
     return select_endpoints<F>(eps, node_name, node_zone, policy);
   }
 
+  /// Per Service, the number of distinct IPs among its ready endpoints on `node_name` (see the
+  /// free function local_ready_endpoints), computed from the cache without a snapshot. Time
+  /// proportional to the endpoints cached.
+  [[nodiscard]] std::map<service_name, std::size_t> local_ready_endpoints(std::string_view node_name) const {
+    std::map<service_name, std::size_t> out;
+    if (node_name.empty()) return out;
+    const std::uint32_t node = strings_.find(node_name);
+    if (node == decltype(strings_)::npos) return out;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<address_type>> ips;
+    for (const auto& sp : sps_) {
+      if (!sp.in_use || sp.live == 0) continue;
+      std::vector<address_type>* list = nullptr;
+      sp.table.for_each([&](const slot_type& e) {
+        if (!e.has_candidate()) return;
+        const ep_rec& r = slices_[e.slice].endpoints[e.index()];
+        if (!r.ready() || r.node != node) return;
+        if (!list) list = &ips[{sp.key.ns, sp.key.svc}];
+        list->push_back(r.address);
+      });
+    }
+    for (auto& [key, v] : ips) {
+      std::sort(v.begin(), v.end());
+      out.emplace(service_name{strings_[key.first], strings_[key.second]},
+                  static_cast<std::size_t>(std::unique(v.begin(), v.end()) - v.begin()));
+    }
+    return out;
+  }
+
   /// The changes since the previous checkout (since construction for the first one), per service
   /// port with at least one change, sorted by service port. Endpoints that changed and changed
   /// back are not reported. Applying every checkout in turn to an empty map with apply_changes
@@ -573,7 +676,7 @@ class endpoint_cache {
       sp_state& sp = sps_[idx];
       service_port_change<F> change;
       for (const log_rec& r : sp.log) {
-        auto* e = sp.table.find(r.address, r.port);
+        slot_type* e = sp.table.find(r.address, r.port);
         const bool now = e->has_candidate();
         if (now) {
           const ep_rec& cur = slices_[e->slice].endpoints[e->index()];
@@ -582,7 +685,7 @@ class endpoint_cache {
           e->bits &= ~slot_type::touched_bit;
         } else {
           if (r.existed) change.removed.push_back(info_of(r.before, r.port));
-          sp.table.erase(r.address, r.port);
+          sp.table.erase(e);
         }
       }
       if (sp.log.capacity() > 64) std::vector<log_rec>().swap(sp.log);
@@ -592,8 +695,18 @@ class endpoint_cache {
         change.name = name_of(sp);
         sort_by_key(change.added);
         sort_by_key(change.removed);
-        std::sort(change.changed.begin(), change.changed.end(),
-                  [](const auto& a, const auto& b) { return a.current.key() < b.current.key(); });
+        if (change.changed.size() > 1) {
+          using key_type = decltype(detail::make_key_text(address_type{}, 0));
+          std::vector<std::pair<key_type, std::size_t>> keys;
+          keys.reserve(change.changed.size());
+          for (std::size_t i = 0; i < change.changed.size(); ++i)
+            keys.emplace_back(detail::make_key_text(change.changed[i].current.address, change.changed[i].current.port), i);
+          std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+          std::vector<endpoint_update<F>> sorted;
+          sorted.reserve(keys.size());
+          for (auto& k : keys) sorted.push_back(std::move(change.changed[k.second]));
+          change.changed = std::move(sorted);
+        }
         out.push_back(std::move(change));
       }
       maybe_release(idx);
@@ -861,11 +974,12 @@ class endpoint_cache {
     return out;
   }
 
-  // Remember the value of a key before this update (once per checkout); inserts the key.
-  void touch(std::uint32_t spi, const address_type& a, std::int32_t port) {
+  // Remember the value of a key before this update (once per checkout); inserts the key. The
+  // entry returned stays valid until the next insertion into the same table.
+  slot_type& touch(std::uint32_t spi, const address_type& a, std::int32_t port) {
     sp_state& sp = sps_[spi];
     slot_type& e = sp.table.find_or_insert(a, port);
-    if (e.touched()) return;
+    if (e.touched()) return e;
     log_rec r;
     r.address = a;
     r.port = port;
@@ -877,28 +991,29 @@ class endpoint_cache {
       sp.dirty = true;
       dirty_.push_back(spi);
     }
+    return e;
   }
-  void add_candidate(std::uint32_t spi, const address_type& a, std::int32_t port, cand c) {
+  // Add candidate `c` to the entry `e` (just touched) of key (a, port).
+  void add_candidate(std::uint32_t spi, slot_type& e, const address_type& a, std::int32_t port, cand c) {
     sp_state& sp = sps_[spi];
-    slot_type* e = sp.table.find(a, port);  // present: touched first
-    if (!e->has_candidate()) {
-      e->set_candidate(c.slice, c.index);
+    if (!e.has_candidate()) {
+      e.set_candidate(c.slice, c.index);
       ++sp.live;
       return;
     }
     auto& list = sp.dups[ep_key{a, port}];
-    if (!e->dup()) {
-      list.push_back(cand{e->slice, e->index()});
-      e->bits |= slot_type::dup_bit;
+    if (!e.dup()) {
+      list.push_back(cand{e.slice, e.index()});
+      e.bits |= slot_type::dup_bit;
     }
     list.push_back(c);
     recompute_.push_back(touch_ref{spi, a, port});
   }
-  void remove_candidate(std::uint32_t spi, const address_type& a, std::int32_t port, cand c) {
+  // Remove candidate `c` from the entry `e` (just touched) of key (a, port).
+  void remove_candidate(std::uint32_t spi, slot_type& e, const address_type& a, std::int32_t port, cand c) {
     sp_state& sp = sps_[spi];
-    slot_type* e = sp.table.find(a, port);
-    if (!e->dup()) {
-      e->slice = slot_type::no_slice;
+    if (!e.dup()) {
+      e.slice = slot_type::no_slice;
       --sp.live;
       return;
     }
@@ -906,8 +1021,8 @@ class endpoint_cache {
     auto& list = it->second;
     list.erase(std::find(list.begin(), list.end(), c));
     if (list.size() == 1) {
-      e->set_candidate(list[0].slice, list[0].index);
-      e->bits &= ~slot_type::dup_bit;
+      e.set_candidate(list[0].slice, list[0].index);
+      e.bits &= ~slot_type::dup_bit;
       sp.dups.erase(it);
     } else {
       recompute_.push_back(touch_ref{spi, a, port});
@@ -933,53 +1048,63 @@ class endpoint_cache {
   [[nodiscard]] std::string_view name_of_slot(std::uint32_t slot) const noexcept { return slices_[slot].key; }
 
   // Replace the content of a slot (old -> new), touching only keys whose copy changes.
-  //  A. touch every key that will change, while the old content is in place;
-  //  B. install the new content and edit the candidate lists;
+  //  A. one pass over the keys that change, while the old content is still in place: touch each
+  //     key (its first touch logs the value it had before this event) and, with the entry the
+  //     touch returned, edit its candidates (no content is read, so the old content serves);
+  //  B. install the new content;
   //  C. choose the winner of every key that has several copies and was edited.
+  // Before A, the table entries of those keys are prefetched: in a large service port each
+  // lookup would otherwise wait for memory in turn.
   void replace(std::uint32_t slot, std::vector<port_ref> ports, std::vector<ep_rec> eps) {
-    std::vector<port_ref>& old_ports = slices_[slot].ports;
-    std::vector<ep_rec>& old_eps = slices_[slot].endpoints;
+    slice_rec& rec = slices_[slot];
+    const std::vector<port_ref>& old_ports = rec.ports;
+    const std::vector<ep_rec>& old_eps = rec.endpoints;
     const bool same_ports = old_ports == ports;
     const std::size_t common = same_ports ? std::min(old_eps.size(), eps.size()) : 0;
-    // A.
     for (std::size_t i = 0; i < common; ++i) {
       if (old_eps[i] == eps[i]) continue;
       for (const port_ref& p : ports) {
-        touch(p.sp, old_eps[i].address, p.number);
-        if (!(old_eps[i].address == eps[i].address)) touch(p.sp, eps[i].address, p.number);
+        sps_[p.sp].table.prefetch(old_eps[i].address, p.number);
+        if (!(old_eps[i].address == eps[i].address)) sps_[p.sp].table.prefetch(eps[i].address, p.number);
       }
     }
     for (const port_ref& p : old_ports)
-      for (std::size_t i = common; i < old_eps.size(); ++i) touch(p.sp, old_eps[i].address, p.number);
+      for (std::size_t i = common; i < old_eps.size(); ++i) sps_[p.sp].table.prefetch(old_eps[i].address, p.number);
     for (const port_ref& p : ports)
-      for (std::size_t i = common; i < eps.size(); ++i) touch(p.sp, eps[i].address, p.number);
-    // B.
-    std::vector<port_ref> prev_ports = std::move(old_ports);
-    std::vector<ep_rec> prev_eps = std::move(old_eps);
-    slices_[slot].ports = std::move(ports);
-    slices_[slot].endpoints = std::move(eps);
-    const auto& new_ports = slices_[slot].ports;
-    const auto& new_eps = slices_[slot].endpoints;
-    for (const port_ref& p : new_ports) ++sps_[p.sp].refs;
+      for (std::size_t i = common; i < eps.size(); ++i) sps_[p.sp].table.prefetch(eps[i].address, p.number);
+    // At most two log records per endpoint and port: grow each log once, geometrically.
+    for (const port_ref& p : ports) {
+      auto& log = sps_[p.sp].log;
+      const std::size_t need = log.size() + 2 * std::max(old_eps.size(), eps.size());
+      if (log.capacity() < need) log.reserve(std::max(need, 2 * log.capacity()));
+    }
+    // A.
     for (std::size_t i = 0; i < common; ++i) {
-      if (prev_eps[i] == new_eps[i]) continue;
+      if (old_eps[i] == eps[i]) continue;
       const cand c{slot, static_cast<std::uint32_t>(i)};
-      for (const port_ref& p : new_ports) {
-        if (prev_eps[i].address == new_eps[i].address) {
-          const slot_type* e = sps_[p.sp].table.find(new_eps[i].address, p.number);
-          if (e->dup()) recompute_.push_back(touch_ref{p.sp, new_eps[i].address, p.number});
+      for (const port_ref& p : ports) {
+        if (old_eps[i].address == eps[i].address) {
+          // Same key, other attributes: the winner may change only among several copies.
+          if (touch(p.sp, eps[i].address, p.number).dup()) recompute_.push_back(touch_ref{p.sp, eps[i].address, p.number});
         } else {
-          remove_candidate(p.sp, prev_eps[i].address, p.number, c);
-          add_candidate(p.sp, new_eps[i].address, p.number, c);
+          remove_candidate(p.sp, touch(p.sp, old_eps[i].address, p.number), old_eps[i].address, p.number, c);
+          add_candidate(p.sp, touch(p.sp, eps[i].address, p.number), eps[i].address, p.number, c);
         }
       }
     }
-    for (const port_ref& p : prev_ports)
-      for (std::size_t i = common; i < prev_eps.size(); ++i)
-        remove_candidate(p.sp, prev_eps[i].address, p.number, cand{slot, static_cast<std::uint32_t>(i)});
-    for (const port_ref& p : new_ports)
-      for (std::size_t i = common; i < new_eps.size(); ++i)
-        add_candidate(p.sp, new_eps[i].address, p.number, cand{slot, static_cast<std::uint32_t>(i)});
+    for (const port_ref& p : old_ports)
+      for (std::size_t i = common; i < old_eps.size(); ++i)
+        remove_candidate(p.sp, touch(p.sp, old_eps[i].address, p.number), old_eps[i].address, p.number,
+                         cand{slot, static_cast<std::uint32_t>(i)});
+    for (const port_ref& p : ports)
+      for (std::size_t i = common; i < eps.size(); ++i)
+        add_candidate(p.sp, touch(p.sp, eps[i].address, p.number), eps[i].address, p.number,
+                      cand{slot, static_cast<std::uint32_t>(i)});
+    // B.
+    for (const port_ref& p : ports) ++sps_[p.sp].refs;
+    std::vector<port_ref> prev_ports = std::move(rec.ports);
+    rec.ports = std::move(ports);
+    rec.endpoints = std::move(eps);
     // C.
     for (const touch_ref& t : recompute_) recompute(t);
     recompute_.clear();

@@ -170,12 +170,13 @@ class endpoint_table {
     return const_cast<endpoint_table*>(this)->find(a, port);
   }
   /// The entry of the key, inserted (without candidate) when absent.
+  /// One probe sequence: the table grows first when an insertion would pass the load limit.
   [[nodiscard]] slot_type& find_or_insert(const Address& a, std::int32_t port) {
-    if (slot_type* s = find(a, port)) return *s;
     if ((size_ + 1) * 5 > slots_.size() * 4) rehash(slots_.empty() ? 8 : slots_.size() * 2);
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = static_cast<std::size_t>(hash_endpoint_key(a, port)) & mask;
-    while (!slots_[i].is_free()) i = (i + 1) & mask;
+    for (; !slots_[i].is_free(); i = (i + 1) & mask)
+      if (slots_[i].port == port && slots_[i].address == a) return slots_[i];
     slots_[i].address = a;
     slots_[i].port = port;
     slots_[i].slice = slot_type::no_slice;
@@ -183,10 +184,23 @@ class endpoint_table {
     ++size_;
     return slots_[i];
   }
+  /// Hint that the entry of a key will be looked up soon: fetch its home slot into the CPU
+  /// caches, so that several lookups can wait for memory at the same time.
+  void prefetch(const Address& a, std::int32_t port) const noexcept {
+    if (slots_.empty()) return;
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(&slots_[static_cast<std::size_t>(hash_endpoint_key(a, port)) & (slots_.size() - 1)]);
+#else
+    (void)a;
+    (void)port;
+#endif
+  }
   /// Remove the entry of a key if present.
   void erase(const Address& a, std::int32_t port) noexcept {
-    slot_type* s = find(a, port);
-    if (!s) return;
+    if (slot_type* s = find(a, port)) erase(s);
+  }
+  /// Remove an entry (precondition: `s` points into this table, as returned by find).
+  void erase(slot_type* s) noexcept {
     const std::size_t mask = slots_.size() - 1;
     std::size_t hole = static_cast<std::size_t>(s - slots_.data());
     for (std::size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+// Speed and memory of merge.hpp: slice events into a large endpoint cache, merges from scratch.
+//
+// The cluster: 10,000 slices, each of 100 ready endpoints with one port (`http`, 8080), a node
+// name out of 1,000, a zone out of 3 and a zone hint for that zone, as the EndpointSlice
+// controller writes them. Addresses are unique. Two layouts: 100 services of 100 slices (10,000
+// endpoints per service port), or one service of 10,000 slices (a large service port: 1,000,000
+// endpoints, where every table lookup misses the CPU caches).
+//  - BM_cache_update/<mode>/<layout>: one 100-endpoint slice event in that cache. Mode 0
+//    (`typical`): one pod replaced (new address at the same position) and another one turning
+//    not ready; mode 1 (`replace_all`): every address of the slice replaced (a slice reused for
+//    other pods). Events rotate over 256 slices, each alternating between its two versions, so
+//    every event is a change and the tables are not cache-hot. BM_cache_update times the event
+//    alone (each event meets a cache without pending changes: the checkout runs with the timer
+//    paused); BM_cache_update_checkout adds the checkout that follows it (kube-proxy checks out
+//    once per sync, usually after several events). Counter bytes_per_endpoint: memory of the
+//    cache (memory_bytes) over the endpoints it holds, after a checkout.
+//  - BM_cache_from_scratch: a new cache fed 1,000 slices (100,000 endpoints), then one checkout
+//    (every endpoint reported as added); BM_merge_slices: the reference merge_slices over the same.
+#include <epslice/merge.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace epslice;
+
+constexpr int endpoints_per_slice = 100;
+
+std::string zone_of(int node) { return "zone-" + std::string(1, static_cast<char>('a' + node % 3)); }
+
+// Slice `n` of the cluster: service n / slices_per_service, endpoints of global indices 100 n .. 100 n + 99 at
+// `base + index` (addresses 10.0.0.0 on for base 0x0a000000).
+endpoint_slice_v4 make_slice(int n, int slices_per_service, std::uint32_t base = 0x0a000000U) {
+  endpoint_slice_v4 s;
+  const std::string svc = "svc-" + std::to_string(n / slices_per_service);
+  s.metadata.namespace_ = "default";
+  s.metadata.name = svc + "-" + std::to_string(n % slices_per_service);
+  s.metadata.labels.emplace(std::string(well_known::service_name_label), svc);
+  endpoint_port p;
+  p.name = "http";
+  p.protocol = "TCP";
+  p.port = 8080;
+  s.ports.push_back(p);
+  s.endpoints.reserve(endpoints_per_slice);
+  for (int i = 0; i < endpoints_per_slice; ++i) {
+    const int g = n * endpoints_per_slice + i;
+    const int node = g % 1000;
+    endpoint_v4 e;
+    e.addresses.push_back(ipv4_address::from_uint(base + static_cast<std::uint32_t>(g)));
+    e.conditions = endpoint_conditions{true, true, false};
+    e.node_name = "node-" + std::to_string(node);
+    e.zone = zone_of(node);
+    endpoint_hints h;
+    h.for_zones.push_back(for_zone{*e.zone});
+    e.hints = std::move(h);
+    s.endpoints.push_back(std::move(e));
+  }
+  return s;
+}
+
+constexpr int targets = 256;  // slices the events rotate over, so that tables are not cache-hot
+
+// A cache of `slices` slices (built once), with two more versions of each of its first
+// `targets` slices.
+struct world {
+  endpoint_cache_v4 cache;
+  std::vector<endpoint_slice_v4> base;
+  std::vector<endpoint_slice_v4> typical;
+  std::vector<endpoint_slice_v4> replace_all;
+
+  world(int slices, int slices_per_service) {
+    for (int n = 0; n < slices; ++n) (void)cache.update(make_slice(n, slices_per_service));
+    (void)cache.checkout();
+    for (int n = 0; n < targets; ++n) {
+      base.push_back(make_slice(n, slices_per_service));
+      typical.push_back(base.back());
+      // Pod 7 replaced by a new pod (new address, same node), pod 42 no longer ready.
+      const std::uint32_t first = static_cast<std::uint32_t>(n * endpoints_per_slice);
+      typical.back().endpoints[7].addresses[0] = ipv4_address::from_uint(0x0b000000U + first + 7);
+      typical.back().endpoints[42].conditions = endpoint_conditions{false, true, true};
+      replace_all.push_back(make_slice(n, slices_per_service, 0x0b000000U));
+    }
+  }
+};
+
+// Layout 0: 100 services of 100 slices; layout 1: one service of 10,000 slices.
+world& large_world(std::int64_t layout) {
+  static std::unique_ptr<world> worlds[2];
+  auto& w = worlds[layout == 0 ? 0 : 1];
+  if (!w) w = std::make_unique<world>(10000, layout == 0 ? 100 : 10000);
+  return *w;
+}
+
+// Events rotate over the target slices; each target alternates between its base version and
+// the other one. `timed_checkout`: the checkout after each event is measured too; otherwise it
+// runs with the timer paused, so that each event meets a cache without pending changes.
+void run_update(benchmark::State& state, bool timed_checkout) {
+  world& w = large_world(state.range(1));
+  const auto& other = state.range(0) == 0 ? w.typical : w.replace_all;
+  std::vector<bool> at_base(targets, true);
+  std::size_t k = 0;
+  for (auto _ : state) {
+    const std::size_t t = k++ % targets;
+    benchmark::DoNotOptimize(w.cache.update(at_base[t] ? other[t] : w.base[t]));
+    at_base[t] = !at_base[t];
+    if (timed_checkout) {
+      benchmark::DoNotOptimize(w.cache.checkout());
+    } else {
+      state.PauseTiming();
+      benchmark::DoNotOptimize(w.cache.checkout());
+      state.ResumeTiming();
+    }
+  }
+  for (std::size_t t = 0; t < targets; ++t) (void)w.cache.update(w.base[t]);
+  (void)w.cache.checkout();
+  state.SetLabel(std::string(state.range(0) == 0 ? "typical" : "replace_all") +
+                 (state.range(1) == 0 ? ", 10k per port" : ", 1M per port"));
+  state.counters["endpoints"] = static_cast<double>(w.cache.endpoint_count());
+  state.counters["bytes_per_endpoint"] =
+      static_cast<double>(w.cache.memory_bytes()) / static_cast<double>(w.cache.endpoint_count());
+}
+
+void BM_cache_update(benchmark::State& state) { run_update(state, false); }
+void BM_cache_update_checkout(benchmark::State& state) { run_update(state, true); }
+BENCHMARK(BM_cache_update)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cache_update_checkout)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
+
+const std::vector<endpoint_slice_v4>& scratch_slices() {
+  static const std::vector<endpoint_slice_v4> slices = [] {
+    std::vector<endpoint_slice_v4> out;
+    for (int n = 0; n < 1000; ++n) out.push_back(make_slice(n, 100));
+    return out;
+  }();
+  return slices;
+}
+
+void BM_cache_from_scratch(benchmark::State& state) {
+  const auto& slices = scratch_slices();
+  double bytes = 0, count = 0;
+  for (auto _ : state) {
+    endpoint_cache_v4 cache;
+    for (const auto& s : slices) benchmark::DoNotOptimize(cache.update(s));
+    benchmark::DoNotOptimize(cache.checkout());
+    bytes = static_cast<double>(cache.memory_bytes());
+    count = static_cast<double>(cache.endpoint_count());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 100000);
+  state.counters["endpoints"] = count;
+  state.counters["bytes_per_endpoint"] = bytes / count;
+}
+BENCHMARK(BM_cache_from_scratch)->Unit(benchmark::kMillisecond);
+
+void BM_merge_slices(benchmark::State& state) {
+  const auto& slices = scratch_slices();
+  for (auto _ : state) benchmark::DoNotOptimize(merge_slices<ipv4>(slices));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 100000);
+}
+BENCHMARK(BM_merge_slices)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
