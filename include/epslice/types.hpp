@@ -216,7 +216,7 @@ struct basic_endpoint_slice {
   std::string kind = "EndpointSlice";
   object_meta metadata;
   /// For typed families an empty tag (the family is the address type); for raw slices the
-  /// `addressType` text as given, or nullopt when absent.
+  /// `addressType` text as given, or nullopt when absent or empty (Go does not tell them apart).
   [[no_unique_address]] typename detail::slice_address_type_field<F>::type address_type{};
   nullable_vector<endpoint_type> endpoints;
   nullable_vector<endpoint_port> ports;
@@ -254,6 +254,31 @@ template <class F>
   return std::visit([](const auto& x) -> const object_meta& { return x.metadata; }, s);
 }
 
+/// Copy everything of a slice but its endpoints: apiVersion, kind, metadata, ports (nil or empty
+/// as they are), unknown fields, and the address type when both slices are of one family.
+template <class To, class From>
+void copy_slice_header(const basic_endpoint_slice<From>& from, basic_endpoint_slice<To>& to) {
+  to.api_version = from.api_version;
+  to.kind = from.kind;
+  to.metadata = from.metadata;
+  to.ports = from.ports;
+  to.extra = from.extra;
+  if constexpr (std::is_same_v<To, From>) to.address_type = from.address_type;
+}
+
+/// Copy every field of an endpoint but its addresses (which differ in type across families).
+template <class To, class From>
+void copy_endpoint_fields(const basic_endpoint<From>& from, basic_endpoint<To>& to) {
+  to.conditions = from.conditions;
+  to.hostname = from.hostname;
+  to.target_ref = from.target_ref;
+  to.deprecated_topology = from.deprecated_topology;
+  to.node_name = from.node_name;
+  to.zone = from.zone;
+  to.hints = from.hints;
+  to.extra = from.extra;
+}
+
 /// The raw form of a slice: same content, addresses and address type as text.
 template <class F>
 [[nodiscard]] endpoint_slice_raw to_raw(const basic_endpoint_slice<F>& s) {
@@ -261,14 +286,9 @@ template <class F>
     return s;
   } else {
     endpoint_slice_raw out;
-    out.api_version = s.api_version;
-    out.kind = s.kind;
-    out.metadata = s.metadata;
+    copy_slice_header(s, out);
     out.address_type = std::string(F::name);
     if (s.endpoints.is_nil()) out.endpoints.set_nil(); else out.endpoints.set_empty_not_nil();
-    if (s.ports.is_nil()) out.ports.set_nil(); else out.ports.set_empty_not_nil();
-    out.ports.assign(s.ports.begin(), s.ports.end());
-    out.extra = s.extra;
     out.endpoints.reserve(s.endpoints.size());
     for (const auto& e : s.endpoints) {
       endpoint_raw r;
@@ -279,14 +299,7 @@ template <class F>
         F::format(text, a);
         r.addresses.push_back(std::move(text));
       }
-      r.conditions = e.conditions;
-      r.hostname = e.hostname;
-      r.target_ref = e.target_ref;
-      r.deprecated_topology = e.deprecated_topology;
-      r.node_name = e.node_name;
-      r.zone = e.zone;
-      r.hints = e.hints;
-      r.extra = e.extra;
+      copy_endpoint_fields(e, r);
       out.endpoints.push_back(std::move(r));
     }
     return out;
@@ -300,13 +313,8 @@ template <class F>
   static_assert(is_typed_family_v<F>);
   if (!s.address_type || *s.address_type != F::name) return std::nullopt;
   basic_endpoint_slice<F> out;
-  out.api_version = s.api_version;
-  out.kind = s.kind;
-  out.metadata = s.metadata;
+  copy_slice_header(s, out);
   if (s.endpoints.is_nil()) out.endpoints.set_nil(); else out.endpoints.set_empty_not_nil();
-  if (s.ports.is_nil()) out.ports.set_nil(); else out.ports.set_empty_not_nil();
-  out.ports.assign(s.ports.begin(), s.ports.end());
-  out.extra = s.extra;
   out.endpoints.reserve(s.endpoints.size());
   for (const auto& r : s.endpoints) {
     basic_endpoint<F> e;
@@ -317,14 +325,7 @@ template <class F>
       if (!a) return std::nullopt;
       e.addresses.push_back(std::move(*a));
     }
-    e.conditions = r.conditions;
-    e.hostname = r.hostname;
-    e.target_ref = r.target_ref;
-    e.deprecated_topology = r.deprecated_topology;
-    e.node_name = r.node_name;
-    e.zone = r.zone;
-    e.hints = r.hints;
-    e.extra = r.extra;
+    copy_endpoint_fields(r, e);
     out.endpoints.push_back(std::move(e));
   }
   return out;
