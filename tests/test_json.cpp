@@ -320,6 +320,17 @@ TEST_CASE("json: service and node views: defaults and errors", "[json]") {
     CHECK(std::string(e.what()) ==
           "status.allocatable.cpu: Invalid value: \"lots\": must be a quantity such as 4, 3500m or 1.5");
   }
+  // Unsigned numbers past int32 are refused, not wrapped to negative values.
+  try {
+    (void)decode_service(nlohmann::json::parse(
+        R"({"spec":{"ports":[{"port":18446744073709551615,"targetPort":2147483648,"nodePort":2147483647}]}})"));
+    FAIL("no exception");
+  } catch (const epslice::error& e) {
+    CHECK(messages(e.errors()) == std::vector<std::string>{
+                                     "spec.ports[0].port: Invalid value: 18446744073709551615: must be a 32-bit integer",
+                                     "spec.ports[0].targetPort: Invalid value: 2147483648: must be an integer or a string",
+                                 });
+  }
   CHECK_THROWS_AS(decode_service(nlohmann::json::parse("[1]")), epslice::error);
   CHECK_THROWS_AS(decode_node(nlohmann::json::parse("\"x\"")), epslice::error);
   // A raw object built by hand with text that is not JSON: our exception, not nlohmann's.

@@ -971,3 +971,24 @@ TEST_CASE("validation: FQDN rule agrees with is_fully_qualified_domain_name", "[
     CHECK(got.empty() == is_fully_qualified_domain_name(n));
   }
 }
+
+TEST_CASE("validation: options can lift the endpoint limit for desired sets", "[validation]") {
+  endpoint_slice_v4 s;
+  s.metadata.name = "hello";
+  s.metadata.namespace_ = "world";
+  s.ports.set_empty_not_nil();
+  for (std::uint32_t i = 0; i < 1001; ++i) {
+    endpoint_v4 e;
+    e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + i + 1));
+    s.endpoints.push_back(e);
+  }
+  s.endpoints[1000].hostname = "--bad";
+  const auto limited = validate(s);
+  REQUIRE(limited.size() == 1);
+  CHECK(limited[0].message() == "endpoints: Too many: 1001: must have at most 1000 items");
+  // Without the limit every endpoint is looked at, and the last one's problem shows.
+  const auto unlimited = validate(s, validation_options{.limit_endpoints = false});
+  REQUIRE(unlimited.size() == 1);
+  CHECK(unlimited[0].path == "endpoints[1000].hostname");
+  CHECK(validate(any_endpoint_slice{s}, validation_options{.limit_endpoints = false}) == unlimited);
+}

@@ -4,6 +4,7 @@
 
 #include <epslice/epslice.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -173,6 +174,39 @@ inline loaded_file load(const std::string& name) {
       f.code = exit_invalid;
     }
   return f;
+}
+
+/// Print validation problems of object `o` read from `file`, one line each, as `epslice validate`
+/// prints them. Returns true when there were none.
+inline bool report_errors(const std::string& file, const epslice::decoded_object& o,
+                          const epslice::field_errors& errors) {
+  for (const auto& e : errors) std::cerr << file << ": " << describe(o) << ": " << e.message() << "\n";
+  return errors.empty();
+}
+
+/// The EndpointSlices of `file`, in input order, each checked with epslice::validate. Problems are
+/// printed as `epslice validate` prints them; objects of other kinds are invalid here. Returns the
+/// exit code so far (exit_usage when the file is unreadable or not JSON).
+inline int load_valid_slices(const std::string& file, std::vector<epslice::any_endpoint_slice>& out,
+                             std::string_view option = "--slices") {
+  const loaded_file f = load(file);
+  if (f.code == exit_usage) return f.code;
+  int code = f.code;
+  for (const auto& o : f.doc.objects) {
+    const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
+    if (!s) {
+      std::cerr << f.name << ": " << describe(o) << ": " << option << " takes EndpointSlice objects\n";
+      code = std::max(code, exit_invalid);
+      continue;
+    }
+    if (!o.problems.empty()) continue;  // reported by load()
+    if (!report_errors(f.name, o, epslice::validate(*s))) {
+      code = std::max(code, exit_invalid);
+      continue;
+    }
+    out.push_back(*s);
+  }
+  return code;
 }
 
 /// The inputs named on the command line (standard input when there are none).

@@ -41,10 +41,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
         continue;
       }
       if (!o.problems.empty()) continue;  // already reported by load()
-      for (const auto& e : validate_object(o)) {
-        std::cerr << name << ": " << describe(o) << ": " << e.message() << "\n";
-        code = std::max(code, exit_invalid);
-      }
+      if (!report_errors(name, o, validate_object(o))) code = std::max(code, exit_invalid);
     }
   }
   return code;

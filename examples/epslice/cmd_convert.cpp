@@ -50,10 +50,9 @@ std::map<object_key, epslice::service> read_services(const std::vector<located>&
 // Validation problems of an object the conversion reads, printed as `epslice validate` prints them.
 template <class T>
 bool report_invalid(const std::string& file, const epslice::decoded_object& o, const T& value, int& code) {
-  const auto errors = epslice::validate(value);
-  for (const auto& e : errors) std::cerr << file << ": " << describe(o) << ": " << e.message() << "\n";
-  if (!errors.empty()) code = std::max(code, exit_invalid);
-  return errors.empty();
+  const bool ok = report_errors(file, o, epslice::validate(value));
+  if (!ok) code = std::max(code, exit_invalid);
+  return ok;
 }
 
 std::string not_mirrored_reason(epslice::mirror_decision d, const object_key& k) {

@@ -192,11 +192,7 @@ int cmd_hints(const std::vector<std::string>& argv) {
       code = exit_invalid;
       continue;
     }
-    bool ok = true;
-    for (const auto& e : epslice::validate(*s)) {
-      std::cerr << files[1].name << ": " << describe(o) << ": " << e.message() << "\n";
-      ok = false;
-    }
+    bool ok = report_errors(files[1].name, o, epslice::validate(*s));
     const std::string key = owner_key(epslice::metadata_of(*s));
     if (!owner) owner = key;
     if (*owner != key) {

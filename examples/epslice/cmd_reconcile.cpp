@@ -2,8 +2,6 @@
 // epslice reconcile: desired endpoints (slices, or pods + service + nodes) + existing slices -> plan.
 #include "cli.hpp"
 
-// Until json.hpp includes it, the pod decoder is included here.
-#include <epslice/detail/json_pod.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -171,57 +169,10 @@ std::string normalize_trigger_time(const std::string& t) {
 
 // ---- validation ------------------------------------------------------------------------------
 
-// The rank of a field error in validate()'s order: metadata and addressType, endpoints, ports.
-int validation_rank(const std::string& path) {
-  if (path.rfind("endpoints", 0) == 0) return 1;
-  if (path.rfind("ports", 0) == 0) return 2;
-  return 0;
-}
-
-// `endpoints[i]...` with i moved by `offset`.
-std::string shift_endpoint_index(const std::string& path, std::size_t offset) {
-  constexpr std::string_view prefix = "endpoints[";
-  const std::size_t close = path.find(']');
-  if (path.rfind(prefix, 0) != 0 || close == std::string::npos) return path;
-  const std::size_t index = std::stoul(path.substr(prefix.size(), close - prefix.size()));
-  return std::string(prefix) + std::to_string(index + offset) + path.substr(close);
-}
-
 // validate() for a desired slice: every rule except the limit of 1000 endpoints (a desired slice
-// describes a set, not a slice to write). Messages and order are those of validate().
-template <class F>
-field_errors validate_desired(const epslice::basic_endpoint_slice<F>& s) {
-  constexpr std::size_t chunk = epslice::validation_limits::max_endpoints;
-  if (s.endpoints.size() <= chunk) return epslice::validate(s);
-  field_errors all;
-  epslice::basic_endpoint_slice<F> part;
-  part.api_version = s.api_version;
-  part.kind = s.kind;
-  part.metadata = s.metadata;
-  part.address_type = s.address_type;
-  part.ports = s.ports;
-  part.extra = s.extra;
-  for (std::size_t start = 0; start < s.endpoints.size(); start += chunk) {
-    const std::size_t end = std::min(s.endpoints.size(), start + chunk);
-    part.endpoints.assign(s.endpoints.begin() + static_cast<std::ptrdiff_t>(start),
-                          s.endpoints.begin() + static_cast<std::ptrdiff_t>(end));
-    for (auto& e : epslice::validate(part)) {
-      if (start == 0) {
-        all.push_back(std::move(e));
-      } else if (validation_rank(e.path) == 1) {
-        e.path = shift_endpoint_index(e.path, start);
-        all.push_back(std::move(e));
-      }
-    }
-  }
-  std::stable_sort(all.begin(), all.end(), [](const field_error& a, const field_error& b) {
-    return validation_rank(a.path) < validation_rank(b.path);
-  });
-  return all;
-}
-
+// describes a set, not a slice to write).
 field_errors validate_desired(const any_endpoint_slice& s) {
-  return std::visit([](const auto& x) { return validate_desired(x); }, s);
+  return epslice::validate(s, epslice::validation_options{.limit_endpoints = false});
 }
 
 // validate() for an existing slice. The legacy `IP` address type (v1beta1) is accepted: upstream's

@@ -16,35 +16,6 @@ namespace cli {
 
 namespace {
 
-// The EndpointSlices of --slices, in input order, each checked with epslice::validate. Problems
-// are printed as `epslice validate` prints them; the result is that command's exit code (objects
-// of other kinds are invalid here).
-int load_valid_slices(const std::string& file, std::vector<epslice::any_endpoint_slice>& out) {
-  const loaded_file f = load(file);
-  if (f.code == exit_usage) return f.code;
-  int code = f.code;
-  for (const auto& o : f.doc.objects) {
-    const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
-    if (!s) {
-      std::cerr << f.name << ": " << describe(o) << ": --slices takes EndpointSlice objects\n";
-      code = std::max(code, exit_invalid);
-      continue;
-    }
-    if (!o.problems.empty()) continue;  // reported by load()
-    bool ok = true;
-    for (const auto& e : epslice::validate(*s)) {
-      std::cerr << f.name << ": " << describe(o) << ": " << e.message() << "\n";
-      ok = false;
-    }
-    if (!ok) {
-      code = std::max(code, exit_invalid);
-      continue;
-    }
-    out.push_back(*s);
-  }
-  return code;
-}
-
 // `Cluster` -> false, `Local` -> true; anything else is a usage error.
 bool local_policy(const args& a, const std::string& option) {
   const auto v = a.value(option);

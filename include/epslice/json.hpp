@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "detail/json_dom.hpp"
+#include "detail/json_pod.hpp"
 #include "detail/json_reader.hpp"
 #include "detail/json_writer.hpp"
 #include "error.hpp"
@@ -325,89 +327,6 @@ template <class Json>
 // Service and Node views, decoded from their JSON (the fields the algorithms need; everything
 // else is accepted and ignored).
 
-namespace detail {
-
-class dom_reader {
- public:
-  field_errors errors;
-
-  const nlohmann::json* child(const nlohmann::json& j, std::string_view key) {
-    if (!j.is_object()) return nullptr;
-    auto it = j.find(std::string(key));
-    if (it == j.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-  void wrong(const std::string& path, const nlohmann::json& v, std::string_view expected) {
-    // dump() with `replace`: a value built in C++ may hold invalid UTF-8, which must not throw.
-    errors.push_back(field_error{path, error_type::invalid,
-                                 v.is_string() ? quote_value(v.get<std::string>())
-                                               : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                                 "must be " + std::string(expected)});
-  }
-  void str(const nlohmann::json& j, std::string_view key, const std::string& path, std::string& out) {
-    if (const auto* v = child(j, key)) {
-      if (v->is_string()) out = v->get<std::string>();
-      else wrong(join(path, key), *v, "a string");
-    }
-  }
-  void opt_str(const nlohmann::json& j, std::string_view key, const std::string& path, std::optional<std::string>& out) {
-    if (const auto* v = child(j, key)) {
-      if (v->is_string()) out = v->get<std::string>();
-      else wrong(join(path, key), *v, "a string");
-    }
-  }
-  void boolean(const nlohmann::json& j, std::string_view key, const std::string& path, bool& out) {
-    if (const auto* v = child(j, key)) {
-      if (v->is_boolean()) out = v->get<bool>();
-      else wrong(join(path, key), *v, "a boolean");
-    }
-  }
-  void int32(const nlohmann::json& j, std::string_view key, const std::string& path, std::int32_t& out) {
-    if (const auto* v = child(j, key)) {
-      if (v->is_number_integer() && v->get<std::int64_t>() >= INT32_MIN && v->get<std::int64_t>() <= INT32_MAX)
-        out = static_cast<std::int32_t>(v->get<std::int64_t>());
-      else wrong(join(path, key), *v, "a 32-bit integer");
-    }
-  }
-  void strings(const nlohmann::json& j, std::string_view key, const std::string& path, std::vector<std::string>& out) {
-    if (const auto* v = child(j, key)) {
-      if (!v->is_array()) return wrong(join(path, key), *v, "an array of strings");
-      for (std::size_t i = 0; i < v->size(); ++i) {
-        if ((*v)[i].is_string()) out.push_back((*v)[i].get<std::string>());
-        else wrong(join(path, key) + "[" + std::to_string(i) + "]", (*v)[i], "a string");
-      }
-    }
-  }
-  void map(const nlohmann::json& j, std::string_view key, const std::string& path, string_map& out) {
-    if (const auto* v = child(j, key)) {
-      if (!v->is_object()) return wrong(join(path, key), *v, "an object of strings");
-      for (const auto& [k, x] : v->items()) {
-        if (x.is_string()) out.insert_or_assign(k, x.get<std::string>());
-        else wrong(join(path, key) + "." + k, x, "a string");
-      }
-    }
-  }
-  void meta(const nlohmann::json& j, object_meta& m) {
-    const auto* md = child(j, "metadata");
-    if (!md) return;
-    if (!md->is_object()) return wrong("metadata", *md, "an object");
-    str(*md, "name", "metadata", m.name);
-    str(*md, "generateName", "metadata", m.generate_name);
-    str(*md, "namespace", "metadata", m.namespace_);
-    str(*md, "uid", "metadata", m.uid);
-    str(*md, "resourceVersion", "metadata", m.resource_version);
-    opt_str(*md, "deletionTimestamp", "metadata", m.deletion_timestamp);
-    opt_str(*md, "creationTimestamp", "metadata", m.creation_timestamp);
-    map(*md, "labels", "metadata", m.labels);
-    map(*md, "annotations", "metadata", m.annotations);
-  }
-  static std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-  }
-};
-
-}  // namespace detail
-
 /// Decode the Service view from a Service object. Throws epslice::error listing every problem.
 [[nodiscard]] inline service decode_service(const nlohmann::json& j) {
   detail::dom_reader r;
@@ -452,8 +371,7 @@ class dom_reader {
           r.opt_str(pj, "appProtocol", path, p.app_protocol);
           if (const auto* tp = r.child(pj, "targetPort")) {
             if (tp->is_string()) p.target_port = tp->get<std::string>();
-            else if (tp->is_number_integer() && tp->get<std::int64_t>() >= INT32_MIN && tp->get<std::int64_t>() <= INT32_MAX)
-              p.target_port = static_cast<std::int32_t>(tp->get<std::int64_t>());
+            else if (std::int32_t number = 0; detail::dom_reader::as_int32(*tp, number)) p.target_port = number;
             else r.wrong(path + ".targetPort", *tp, "an integer or a string");
           }
           s.ports.push_back(std::move(p));

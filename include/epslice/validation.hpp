@@ -46,6 +46,13 @@ inline constexpr std::size_t qualified_name_max = 63;     ///< name part of a qu
 inline constexpr std::size_t label_value_max = 63;        ///< label value length
 }  // namespace validation_limits
 
+/// Switches for rules that do not apply to every use of a slice.
+struct validation_options {
+  /// Apply the limit of 1000 endpoints per slice. Off for slices that describe a desired set of
+  /// endpoints rather than an object to write (they may hold any number).
+  bool limit_endpoints = true;
+};
+
 namespace detail {
 
 constexpr bool is_alnum_any_case(char c) noexcept {
@@ -476,8 +483,8 @@ inline void check_hints(field_errors& out, const std::string& path, const endpoi
 }
 
 template <class F>
-void validate_slice_endpoints(field_errors& out, const basic_endpoint_slice<F>& s) {
-  if (s.endpoints.size() > validation_limits::max_endpoints) {
+void validate_slice_endpoints(field_errors& out, const basic_endpoint_slice<F>& s, bool limit_endpoints = true) {
+  if (limit_endpoints && s.endpoints.size() > validation_limits::max_endpoints) {
     // Upstream stops here: no endpoint of an oversized list is looked at.
     add_too_many(out, "endpoints", s.endpoints.size(), validation_limits::max_endpoints);
     return;
@@ -604,17 +611,28 @@ inline void validate_endpoints_port(field_errors& out, const std::string& path, 
 ///    counts as ""), protocol present and TCP/UDP/SCTP, appProtocol a qualified name.
 template <class F>
 [[nodiscard]] field_errors validate(const basic_endpoint_slice<F>& slice) {
-  field_errors out;
-  detail::validate_object_meta(out, slice.metadata);
-  detail::validate_address_type(out, slice);
-  detail::validate_slice_endpoints(out, slice);
-  detail::validate_slice_ports(out, slice.ports);
-  return out;
+  return validate(slice, validation_options{});
 }
 
 /// Validate a slice of any family (see the template overload).
 [[nodiscard]] inline field_errors validate(const any_endpoint_slice& slice) {
   return std::visit([](const auto& s) { return validate(s); }, slice);
+}
+
+/// Validate a slice with options: every rule of validate(slice), less those the options turn off.
+template <class F>
+[[nodiscard]] field_errors validate(const basic_endpoint_slice<F>& slice, const validation_options& options) {
+  field_errors out;
+  detail::validate_object_meta(out, slice.metadata);
+  detail::validate_address_type(out, slice);
+  detail::validate_slice_endpoints(out, slice, options.limit_endpoints);
+  detail::validate_slice_ports(out, slice.ports);
+  return out;
+}
+
+/// Validate a slice of any family with options.
+[[nodiscard]] inline field_errors validate(const any_endpoint_slice& slice, const validation_options& options) {
+  return std::visit([&](const auto& s) { return validate(s, options); }, slice);
 }
 
 /// Validate an update of a slice: the create rules applied to `new_slice`, plus the immutability
