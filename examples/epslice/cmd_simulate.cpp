@@ -255,7 +255,7 @@ struct variant {
   bool truncate;
 };
 
-std::vector<variant> all_variants(bool by_zone_available) {
+std::vector<variant> all_variants() {
   using epslice::reconcile_strategy;
   using epslice::simulation_layout;
   std::vector<variant> v = {
@@ -265,9 +265,8 @@ std::vector<variant> all_variants(bool by_zone_available) {
     for (auto s : {reconcile_strategy::kubernetes, reconcile_strategy::minimal})
       v.push_back({"slices max " + std::to_string(m) + " " + std::string(epslice::to_string(s)), simulation_layout::slices, m, s,
                    false});
-  if (by_zone_available)
-    for (auto s : {reconcile_strategy::kubernetes, reconcile_strategy::minimal})
-      v.push_back({"by-zone max 100 " + std::string(epslice::to_string(s)), simulation_layout::by_zone, 100, s, false});
+  for (auto s : {reconcile_strategy::kubernetes, reconcile_strategy::minimal})
+    v.push_back({"by-zone max 100 " + std::string(epslice::to_string(s)), simulation_layout::by_zone, 100, s, false});
   return v;
 }
 
@@ -395,15 +394,12 @@ epslice::simulation_options with_variant(epslice::simulation_options o, const va
 }
 
 int run_compare(const args& a, const epslice::simulation_options& base) {
-  epslice::reconcile_options probe;
-  const bool by_zone = epslice::detail::set_by_zone_layout(probe);
   std::cout << "scenario " << scenario_name(base.scenario) << ", " << thousands(base.endpoints) << " endpoints in "
-            << base.zones << " zones, " << thousands(base.watchers) << " watchers"
-            << (by_zone ? "" : " (by-zone layout not available in this build)") << "\n\n";
+            << base.zones << " zones, " << thousands(base.watchers) << " watchers\n\n";
   std::cout << pad("layout", 28, false) << pad("writes", 9) << pad("events", 13) << pad("JSON/change", 13)
             << pad("proto/change", 13) << pad("JSON total", 11) << pad("proto total", 12) << pad("slices", 8)
             << pad("fullness", 10) << pad("max object", 12) << pad("CPU s", 8) << "\n";
-  for (const auto& v : all_variants(by_zone)) {
+  for (const auto& v : all_variants()) {
     auto o = with_variant(base, v);
     o.clock = cpu_seconds;
     o.progress = progress_bar{v.name};
@@ -427,7 +423,7 @@ int run_compare(const args& a, const epslice::simulation_options& base) {
   // Plot 1: bytes delivered by one single-endpoint replacement, against service size.
   std::vector<plot_series> per_change;
   const std::vector<std::size_t> sizes = {10, 30, 100, 300, 1000, 3000, 10000, 30000};
-  for (const auto& v : all_variants(by_zone)) {
+  for (const auto& v : all_variants()) {
     if (v.strategy == epslice::reconcile_strategy::minimal) continue;  // same as kubernetes for one change
     plot_series s{v.name, {}};
     if (s.name.size() > 11 && s.name.compare(s.name.size() - 11, 11, " kubernetes") == 0) s.name.resize(s.name.size() - 11);

@@ -181,17 +181,6 @@ struct splitmix64 {
 
 namespace detail {
 
-/// Sets `o.layout` to `by_zone` when the reconciler offers a zone-partitioned layout.
-template <class O>
-[[nodiscard]] bool set_by_zone_layout(O& o) {
-  if constexpr (requires { o.layout = decltype(o.layout)::by_zone; }) {
-    o.layout = decltype(o.layout)::by_zone;
-    return true;
-  } else {
-    return false;
-  }
-}
-
 /// The legacy Endpoints object projected from live endpoints (slices_to_endpoints: one subset,
 /// addresses in IP text order, truncated to max_endpoints_capacity when asked), with its sizes kept
 /// up to date as endpoints come and go, in time proportional to the change (plus the kept 1000
@@ -353,16 +342,14 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
 ///    or in the by_zone layout the watchers of the slice's zone (a slice that changes zone reaches
 ///    the old zone's watchers as a DELETED event).
 ///
-/// Throws epslice::error for invalid reconcile options, zones outside 1..100, or the by_zone layout
-/// when the reconciler has no zone-partitioned layout.
+/// Throws epslice::error for invalid reconcile options or zones outside 1..100.
 [[nodiscard]] inline simulation_result simulate(const simulation_options& o) {
   const std::size_t n = o.endpoints;
   const std::size_t m = o.reconcile.max_endpoints_per_slice;
   if (o.zones < 1 || o.zones > 100)
     detail::throw_error("zones", "invalid value \"" + std::to_string(o.zones) + "\": must be between 1 and 100");
   reconcile_options ropt = o.reconcile;
-  if (o.layout == simulation_layout::by_zone && !detail::set_by_zone_layout(ropt))
-    detail::throw_error("layout", "the by-zone layout needs reconcile_options::layout, which this build lacks");
+  if (o.layout == simulation_layout::by_zone) ropt.layout = slice_layout::by_zone;
   detail::check_options(ropt);
   std::size_t batch = o.batch;
   if (batch == 0) batch = o.scenario == scenario_kind::rolling_update ? 1 : 10;
