@@ -5,6 +5,7 @@
 #include <epslice/simulate.hpp>
 #include <epslice/sizes.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -124,12 +125,21 @@ std::string_view scenario_name(epslice::scenario_kind k) {
 
 double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
-// Progress: a bar when stderr is a terminal, nothing otherwise (the counters go to stdout).
+// Progress on stderr for long runs (the counters go to stdout): a bar when stderr is a terminal,
+// otherwise, once a run has taken more than two seconds, one line per tenth of its steps.
 struct progress_bar {
   std::string label;
   bool tty = isatty(2) != 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   void operator()(std::size_t done, std::size_t total) const {
-    if (!tty || total < 50) return;
+    if (total < 50) return;
+    if (!tty) {
+      const std::size_t group = (total + 9) / 10;
+      if ((done == total || done % group == 0) &&
+          std::chrono::steady_clock::now() - start > std::chrono::seconds(2))
+        std::cerr << label << ": " << done << "/" << total << " steps\n";
+      return;
+    }
     if (done != total && done % std::max<std::size_t>(1, total / 50) != 0) return;
     const std::size_t width = 30, filled = total ? done * width / total : width;
     std::cerr << "\r" << label << " [" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << done
