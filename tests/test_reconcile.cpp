@@ -977,6 +977,126 @@ TEST_CASE("reconcile: a handed-over desired state gives the same plan; bytes_wri
   }
 }
 
+// Text that exercises every branch of the JSON string writer: plain ASCII, characters escaped
+// short or as \u00XX, HTML characters, multi-byte UTF-8, U+2028, invalid UTF-8.
+std::string tricky_text(splitmix64& rng) {
+  static const char* const pieces[] = {"a", "pod-7", "\"", "\\", "\n", "\t", "\x01", "<", ">", "&", "\xc3\xa9",
+                                       "\xe2\x80\xa8", "\xe2\x80\xa9", "\xf0\x9f\x98\x80", "\xff", "\xc3", " ", "z9"};
+  std::string out;
+  const auto n = rng.below(6);
+  for (std::uint64_t k = 0; k < n; ++k) out += pieces[rng.below(rng.below(4) == 0 ? std::size(pieces) : 2)];
+  return out;
+}
+
+template <class F>
+basic_endpoint<F> tricky_endpoint(unsigned id, splitmix64& rng) {
+  basic_endpoint<F> e;
+  const auto text = [&]() -> std::optional<std::string> {
+    if (rng.below(3) == 0) return std::nullopt;
+    return tricky_text(rng);
+  };
+  if (rng.below(8) == 0) {
+    e.addresses.set_nil();
+  } else {
+    e.addresses.set_empty_not_nil();
+    const auto count = rng.below(4);
+    for (unsigned k = 0; k < count; ++k) {
+      if constexpr (std::is_same_v<F, fqdn>)
+        e.addresses.push_back("h" + std::to_string(id) + tricky_text(rng));
+      else
+        e.addresses.push_back(property_address<F>(static_cast<unsigned>(rng.below(70000)) * 4099u + id));
+    }
+  }
+  if (rng.below(2)) e.conditions.ready = rng.below(2) == 0;
+  if (rng.below(2)) e.conditions.serving = rng.below(2) == 0;
+  if (rng.below(2)) e.conditions.terminating = rng.below(2) == 0;
+  e.hostname = text();
+  if (rng.below(4)) {
+    object_reference r;
+    for (std::string* f : {&r.kind, &r.namespace_, &r.name, &r.uid, &r.api_version, &r.resource_version, &r.field_path})
+      if (rng.below(2)) *f = tricky_text(rng);
+    if (rng.below(6) == 0) r.extra.push_back({"x" + tricky_text(rng), "[1,2]"});
+    e.target_ref = std::move(r);
+  }
+  e.node_name = text();
+  e.zone = text();
+  if (rng.below(6) == 0) e.deprecated_topology[tricky_text(rng)] = tricky_text(rng);
+  if (rng.below(6) == 0) {
+    e.hints.emplace();
+    e.hints->for_zones.push_back({tricky_text(rng)});
+  }
+  if (rng.below(6) == 0) e.extra.push_back({"future", "{\"a\":true}"});
+  return e;
+}
+
+template <class F>
+void check_endpoint_sizes(std::uint64_t seed) {
+  splitmix64 rng{seed};
+  std::string buffer, text;
+  for (unsigned i = 0; i < 2000; ++i) {
+    const auto e = tricky_endpoint<F>(i, rng);
+    text.clear();
+    detail::write_endpoint(text, e);
+    INFO(text);
+    REQUIRE(detail::endpoint_json_size(e, buffer) == text.size());
+  }
+}
+
+TEST_CASE("reconcile: an endpoint's measured size is its encoded size, for every field and escape", "[reconcile]") {
+  check_endpoint_sizes<ipv4>(11);
+  check_endpoint_sizes<ipv6>(12);
+  check_endpoint_sizes<fqdn>(13);
+}
+
+TEST_CASE("reconcile: bytes_written is the JSON size with hostile content, kept and recycled slices", "[reconcile]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  const std::uint64_t seeds = 20;
+#else
+  const std::uint64_t seeds = 150;
+#endif
+  for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+    splitmix64 rng{seed * 7919};
+    const auto make = [&](unsigned count) {
+      desired_state<ipv4> d;
+      d.service = fixture_service();
+      d.groups.emplace_back();
+      d.groups[0].ports.push_back(endpoint_port{std::string("http"), std::string("TCP"), 80, std::nullopt, {}});
+      for (unsigned i = 0; i < count; ++i) {
+        auto e = tricky_endpoint<ipv4>(static_cast<unsigned>(rng.below(60)), rng);
+        if (e.addresses.empty()) e.addresses.push_back(property_address<ipv4>(static_cast<unsigned>(rng.below(60))));
+        d.groups[0].endpoints.push_back(std::move(e));
+      }
+      return d;
+    };
+    const auto old = make(static_cast<unsigned>(rng.below(40)));
+    auto now = old;
+    for (unsigned k = static_cast<unsigned>(rng.below(12)); k > 0; --k) {
+      auto more = make(1);
+      now.groups[0].endpoints.push_back(std::move(more.groups[0].endpoints[0]));
+    }
+    if (!now.groups[0].endpoints.empty() && rng.below(2)) now.groups[0].endpoints.erase(now.groups[0].endpoints.begin());
+    if (rng.below(3) == 0) now.service.labels["team"] = tricky_text(rng);
+    const std::vector<endpoint_slice_v4> none;
+    for (auto strategy : both_strategies) {
+      reconcile_options o;
+      o.max_endpoints_per_slice = 1 + rng.below(12);
+      o.strategy = strategy;
+      if (rng.below(2)) o.trigger_time = "2024-01-01T00:00:00Z";
+      auto existing = epslice::apply(reconcile(old, none, o), none);
+      if (!existing.empty() && rng.below(3) == 0) existing[0].extra.push_back({"future", "\"<x>\""});
+      const auto plan = reconcile(now, existing, o);
+      std::size_t bytes = 0;
+      for (const auto* list : {&plan.create, &plan.update})
+        for (const auto& s : *list) {
+          std::string text;
+          detail::write_endpoint_slice(text, s);
+          bytes += text.size();
+        }
+      REQUIRE(plan.stats.bytes_written == bytes);
+    }
+  }
+}
+
 TEST_CASE("reconcile: by_zone layout labels each slice with its zone; no-zone endpoints have their own slices", "[reconcile]") {
   desired_state<ipv4> d;
   d.service = fixture_service();
@@ -1087,6 +1207,47 @@ TEST_CASE("reconcile: slice_planner plans exactly as reconcile over random chang
       case 1: run_planner_sequence<ipv6>(seed, strategy); break;
       default: run_planner_sequence<fqdn>(seed, strategy); break;
     }
+  }
+}
+
+TEST_CASE("reconcile: slice_planner decisions held together, moved or dropped stay correct", "[reconcile][planner]") {
+  for (auto strategy : both_strategies) {
+    splitmix64 rng{99};
+    reconcile_options o;
+    o.strategy = strategy;
+    o.max_endpoints_per_slice = 4;
+    desired_state<ipv4> d;
+    d.service = fixture_service();
+    d.groups.emplace_back();
+    auto ports = property_ports(0);
+    d.groups[0].ports.assign(ports.begin(), ports.end());
+    for (unsigned i = 0; i < 21; ++i) d.groups[0].endpoints.push_back(property_endpoint<ipv4>(i, rng));
+    const std::vector<endpoint_slice_v4> none;
+    const auto slices = epslice::apply(reconcile(d, none, o), none);
+    const slice_planner<ipv4> planner(d, slices, o);
+    endpoint_change<ipv4> c1, c2;
+    c1.removed.push_back(d.groups[0].endpoints[3]);
+    c1.removed.push_back(d.groups[0].endpoints[9]);
+    for (unsigned i = 100; i < 106; ++i) c2.added.push_back(property_endpoint<ipv4>(i, rng));
+    auto d1 = d, d2 = d;
+    d1.groups[0].endpoints.erase(d1.groups[0].endpoints.begin() + 9);
+    d1.groups[0].endpoints.erase(d1.groups[0].endpoints.begin() + 3);
+    for (const auto& e : c2.added) d2.groups[0].endpoints.push_back(e);
+    const auto want1 = reconcile(d1, slices, o), want2 = reconcile(d2, slices, o);
+    const auto same = [](const slice_plan<ipv4>& a, const slice_plan<ipv4>& b) {
+      return a.create == b.create && a.update == b.update && a.remove == b.remove && a.stats == b.stats;
+    };
+    auto first = planner.decide(c1);
+    auto second = planner.decide(c2);  // made while the first is alive
+    auto moved = std::move(first);
+    { const auto dropped = planner.decide(c2); }  // its memory goes back to the planner
+    const auto reused = planner.decide(c1);       // and is used again here
+    CHECK(same(planner.build(moved), want1));
+    CHECK(same(planner.build(second), want2));
+    CHECK(same(planner.build(reused), want1));
+    CHECK(same(planner.plan(c2), want2));
+    second = planner.decide(c1);  // move assignment gives the old decision's memory back
+    CHECK(same(planner.build(second), want1));
   }
 }
 

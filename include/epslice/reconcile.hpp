@@ -84,8 +84,9 @@ struct reconcile_options {
   compaction_settings compaction;
   /// Zone partitioning of the slices (both strategies plan within each partition).
   slice_layout layout = slice_layout::packed;
-  /// Compute plan_stats::bytes_written (encodes every written slice once; costs about as much as
-  /// building the plan). The `minimal` strategy's last tie-break uses the sizes either way.
+  /// Compute plan_stats::bytes_written (each written slice's header is encoded, its endpoints'
+  /// sizes are counted once per endpoint). The `minimal` strategy's last tie-break uses the sizes
+  /// either way.
   bool measure_bytes = true;
 };
 
@@ -342,6 +343,94 @@ template <class F>
   return buffer.size();
 }
 
+/// The size of `s` as write_json_string() writes it: its length and the quotes when no byte needs
+/// escaping, else the length of the encoded text (exact either way).
+[[nodiscard]] inline std::size_t json_string_size(std::string_view s, std::string& buffer) {
+  for (const char ch : s)
+    if (json_escapes.cls[static_cast<unsigned char>(ch)] != 0) {
+      buffer.clear();
+      write_json_string(buffer, s);
+      return buffer.size();
+    }
+  return s.size() + 2;
+}
+
+/// The size of `"key":` after `first` members (a comma before every member but the first).
+[[nodiscard]] constexpr std::size_t json_key_size(std::string_view key, bool first) noexcept {
+  return key.size() + 3 + (first ? 0 : 1);
+}
+
+/// The decimal length of an octet.
+[[nodiscard]] constexpr std::size_t octet_digits(std::uint8_t v) noexcept { return v >= 100 ? 3 : v >= 10 ? 2 : 1; }
+
+/// The exact compact JSON size of one endpoint as write_endpoint() encodes it, computed without
+/// writing for the usual fields; an endpoint with hints, deprecated topology or unknown fields is
+/// encoded into `buffer` instead.
+template <class F>
+[[nodiscard]] std::size_t endpoint_json_size(const basic_endpoint<F>& e, std::string& buffer) {
+  if (e.hints || !e.deprecated_topology.empty() || !e.extra.empty() || (e.target_ref && !e.target_ref->extra.empty())) {
+    buffer.clear();
+    write_endpoint(buffer, e);
+    return buffer.size();
+  }
+  std::size_t n = 2 + json_key_size("addresses", true);
+  if (e.addresses.is_nil()) {
+    n += 4;
+  } else {
+    n += 2 + (e.addresses.empty() ? 0 : e.addresses.size() - 1);
+    for (const auto& a : e.addresses) {
+      if constexpr (std::is_same_v<F, ipv4>) {
+        n += 5 + octet_digits(a.bytes[0]) + octet_digits(a.bytes[1]) + octet_digits(a.bytes[2]) + octet_digits(a.bytes[3]);
+      } else if constexpr (std::is_same_v<F, ipv6>) {
+        buffer.clear();
+        F::format(buffer, a);
+        n += buffer.size() + 2;
+      } else {
+        n += json_string_size(a, buffer);
+      }
+    }
+  }
+  n += json_key_size("conditions", false) + 2;
+  {
+    bool first = true;
+    const auto cond = [&](std::string_view k, const std::optional<bool>& v) {
+      if (!v) return;
+      n += json_key_size(k, first) + (*v ? 4 : 5);
+      first = false;
+    };
+    cond("ready", e.conditions.ready);
+    cond("serving", e.conditions.serving);
+    cond("terminating", e.conditions.terminating);
+  }
+  if (e.hostname) n += json_key_size("hostname", false) + json_string_size(*e.hostname, buffer);
+  if (e.target_ref) {
+    const object_reference& r = *e.target_ref;
+    n += json_key_size("targetRef", false) + 2;
+    bool first = true;
+    const auto field = [&](std::string_view k, const std::string& v) {
+      if (v.empty()) return;
+      n += json_key_size(k, first) + json_string_size(v, buffer);
+      first = false;
+    };
+    field("kind", r.kind);
+    field("namespace", r.namespace_);
+    field("name", r.name);
+    field("uid", r.uid);
+    field("apiVersion", r.api_version);
+    field("resourceVersion", r.resource_version);
+    field("fieldPath", r.field_path);
+  }
+  if (e.node_name) n += json_key_size("nodeName", false) + json_string_size(*e.node_name, buffer);
+  if (e.zone) n += json_key_size("zone", false) + json_string_size(*e.zone, buffer);
+  return n;
+}
+
+/// The compact JSON size of a slice whose endpoint list is not nil, given the size of the slice
+/// with an empty list (`header`) and the sizes of its `count` endpoints (`endpoint_bytes`).
+[[nodiscard]] constexpr std::size_t slice_json_size(std::size_t header, std::size_t count, std::size_t endpoint_bytes) noexcept {
+  return header + endpoint_bytes + (count > 0 ? count - 1 : 0);
+}
+
 template <class F>
 class family_reconciler;
 }  // namespace detail
@@ -462,7 +551,21 @@ class family_reconciler {
       // The port-set group exists even with no endpoint (upstream creates it first).
       std::uint32_t gi = group_of(dg.ports, key, {}, !by_zone_, expected);
       std::string_view last_zone;
-      for (const auto& e : dg.endpoints) {
+      // Packed: the hashes are computed `ahead` endpoints early and their index slots prefetched,
+      // so that large groups do not wait on a cache miss per endpoint.
+      constexpr std::size_t ahead = 8;
+      std::uint64_t upcoming[ahead] = {};
+      const std::size_t count = dg.endpoints.size();
+      const auto look_ahead = [&](std::size_t i) {
+        if (by_zone_ || i >= count) return;
+        upcoming[i % ahead] = endpoint_identity_hash(dg.endpoints[i]);
+        groups_[gi].index.prefetch(upcoming[i % ahead]);
+      };
+      for (std::size_t i = 0; i < ahead; ++i) look_ahead(i);
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto& e = dg.endpoints[i];
+        const std::uint64_t early = upcoming[i % ahead];
+        look_ahead(i + ahead);
         ++seq;
         if (e.addresses.empty()) continue;
         if (by_zone_ && (gi == placeholder_group || zone_partition(e) != last_zone)) {
@@ -470,7 +573,7 @@ class family_reconciler {
           gi = group_of(dg.ports, key, last_zone, true, expected);
         }
         group& g = groups_[gi];
-        const std::uint64_t h = endpoint_identity_hash(e);
+        const std::uint64_t h = by_zone_ ? endpoint_identity_hash(e) : early;
         const auto idx = static_cast<std::uint32_t>(g.eps.size());
         const std::uint32_t at = g.index.insert(h, idx, [&](std::uint32_t v) { return same_endpoint_identity(*g.eps[v], e); });
         if (at == idx)
@@ -975,13 +1078,58 @@ class family_reconciler {
     return a.deletes == b.deletes && same(a.creates, b.creates) && same(a.updates, b.updates);
   }
 
-  // The JSON bytes a draft writes (built one object at a time, never moving desired endpoints).
+  // The JSON bytes a draft writes: each object's header (the slice without endpoints) encoded,
+  // plus the cached sizes of its endpoints (never building the endpoint lists).
   [[nodiscard]] std::size_t draft_bytes(const draft& d) const {
-    std::string buffer;
     std::size_t total = 0;
-    for (const out& o : d.creates) total += json_size(make_created(o, false), buffer);
-    for (const out& o : d.updates) total += json_size(make_updated(o, false), buffer);
+    const auto add = [&](const out& o) {
+      const std::size_t kept = o.src >= 0 && o.keep_existing ? existing_size(static_cast<std::uint32_t>(o.src)) : 0;
+      std::size_t bytes = kept ? existing_endpoint_bytes(static_cast<std::uint32_t>(o.src)) : 0;
+      for (std::uint32_t e : o.eps) bytes += desired_endpoint_bytes(o.group, e, nullptr);
+      total += slice_json_size(json_size(make_header(o), size_buffer_), kept + o.eps.size(), bytes);
+    };
+    for (const out& o : d.creates) add(o);
+    for (const out& o : d.updates) add(o);
     return total;
+  }
+
+  // ---- sizes of endpoints, measured once -----------------------------------------------------------
+
+  // The JSON size of desired endpoint `e` of group `gi`, measured on `value` (an equal endpoint,
+  // e.g. the copy written into a slice) or on the desired endpoint itself, once.
+  [[nodiscard]] std::size_t desired_endpoint_bytes(std::uint32_t gi, std::uint32_t e, const endpoint_type* value) const {
+    if (gi == placeholder_group) return 0;
+    if (desired_bytes_.size() < groups_.size()) desired_bytes_.resize(groups_.size());
+    auto& sizes = desired_bytes_[gi];
+    if (sizes.size() < groups_[gi].eps.size()) sizes.resize(groups_[gi].eps.size(), 0);
+    if (sizes[e] == 0) sizes[e] = static_cast<std::uint32_t>(endpoint_json_size(value ? *value : *groups_[gi].eps[e], size_buffer_));
+    return sizes[e];
+  }
+
+  // The JSON size of the endpoints of existing slice `s` (without separators), once.
+  [[nodiscard]] std::size_t existing_endpoint_bytes(std::uint32_t s) const {
+    if (existing_bytes_.size() < existing_.size()) existing_bytes_.resize(existing_.size(), unmeasured);
+    if (existing_bytes_[s] == unmeasured) {
+      std::size_t n = 0;
+      for (const auto& e : existing_[s]->endpoints) n += endpoint_json_size(e, size_buffer_);
+      existing_bytes_[s] = n;
+    }
+    return existing_bytes_[s];
+  }
+
+  // The JSON size of slice `s` built for `o`: its header encoded (the endpoints set aside for a
+  // moment), its endpoints' cached sizes.
+  [[nodiscard]] std::size_t written_bytes(slice_type& s, const out& o) const {
+    if (s.endpoints.is_nil()) return json_size(s, size_buffer_);
+    nullable_vector<endpoint_type> eps = std::move(s.endpoints);
+    s.endpoints = nullable_vector<endpoint_type>();
+    s.endpoints.set_empty_not_nil();
+    const std::size_t header = json_size(s, size_buffer_);
+    s.endpoints = std::move(eps);
+    const std::size_t kept = s.endpoints.size() - o.eps.size();
+    std::size_t bytes = kept ? existing_endpoint_bytes(static_cast<std::uint32_t>(o.src)) : 0;
+    for (std::size_t i = 0; i < o.eps.size(); ++i) bytes += desired_endpoint_bytes(o.group, o.eps[i], &s.endpoints[kept + i]);
+    return slice_json_size(header, s.endpoints.size(), bytes);
   }
 
   // ---- building the objects ----------------------------------------------------------------------
@@ -1019,49 +1167,45 @@ class family_reconciler {
     }
   }
 
-  [[nodiscard]] slice_type make_created(const out& o, bool move) const {
-    slice_type s = new_slice(o);
-    append_endpoints(s, o, move);
+  // The object written for `o` without its endpoints (an empty, non-nil list).
+  [[nodiscard]] slice_type make_header(const out& o) const {
+    slice_type s;
+    if (o.src < 0) {  // a new slice, or a create recycled onto a slice being deleted
+      s = new_slice(o);
+      if (o.target >= 0) s.metadata.name = existing_[static_cast<std::size_t>(o.target)]->metadata.name;
+    } else {
+      copy_slice_header(*existing_[static_cast<std::size_t>(o.src)], s);
+      s.endpoints.set_empty_not_nil();
+      if (o.relabel) s.metadata.labels = labels_for(o.group);
+    }
     set_trigger_time(s.metadata, opt_);
     return s;
   }
 
-  [[nodiscard]] slice_type make_updated(const out& o, bool move) const {
-    slice_type s;
-    if (o.src < 0) {  // a create recycled onto a slice being deleted
-      s = new_slice(o);
-      s.metadata.name = existing_[static_cast<std::size_t>(o.target)]->metadata.name;
-    } else {
-      const slice_type& src = *existing_[static_cast<std::size_t>(o.src)];
-      s.api_version = src.api_version;
-      s.kind = src.kind;
-      s.metadata = src.metadata;
-      s.address_type = src.address_type;
-      s.ports = src.ports;
-      s.extra = src.extra;
-      if (o.keep_existing) s.endpoints = src.endpoints;
-      s.endpoints.set_empty_not_nil();
-      if (o.relabel) s.metadata.labels = labels_for(o.group);
+  [[nodiscard]] slice_type make_slice(const out& o, bool move) const {
+    slice_type s = make_header(o);
+    if (o.src >= 0 && o.keep_existing) {
+      const auto& kept = existing_[static_cast<std::size_t>(o.src)]->endpoints;
+      s.endpoints.reserve(kept.size() + o.eps.size());
+      s.endpoints.insert(s.endpoints.end(), kept.begin(), kept.end());
     }
     append_endpoints(s, o, move);
-    set_trigger_time(s.metadata, opt_);
     return s;
   }
 
   [[nodiscard]] slice_plan<F> build(const draft& d) const {
     slice_plan<F> plan;
-    std::string buffer;
     plan.create.reserve(d.creates.size());
     for (const out& o : d.creates) {
-      plan.create.push_back(make_created(o, movable_));
+      plan.create.push_back(make_slice(o, movable_));
       plan.stats.endpoints_written += plan.create.back().endpoints.size();
-      if (opt_.measure_bytes) plan.stats.bytes_written += json_size(plan.create.back(), buffer);
+      if (opt_.measure_bytes) plan.stats.bytes_written += written_bytes(plan.create.back(), o);
     }
     plan.update.reserve(d.updates.size());
     for (const out& o : d.updates) {
-      plan.update.push_back(make_updated(o, movable_));
+      plan.update.push_back(make_slice(o, movable_));
       plan.stats.endpoints_written += plan.update.back().endpoints.size();
-      if (opt_.measure_bytes) plan.stats.bytes_written += json_size(plan.update.back(), buffer);
+      if (opt_.measure_bytes) plan.stats.bytes_written += written_bytes(plan.update.back(), o);
     }
     plan.remove.reserve(d.deletes.size());
     for (std::uint32_t s : d.deletes) plan.remove.push_back(*existing_[s]);
@@ -1075,6 +1219,41 @@ class family_reconciler {
     plan.stats.endpoints_moved = d.moved;
     plan.stats.compaction_writes = d.compaction_writes;
     return plan;
+  }
+
+  // slice_planner: make a used prepared form ready for another decision, keeping its memory.
+  void reuse(std::size_t total_slices) {
+    total_slices_ = total_slices;
+    existing_.clear();
+    by_name_.clear();
+    rank_.clear();
+    owned_.clear();
+    unowned_.clear();
+    dead_groups_.clear();
+    loses_.clear();
+    added_ = changed_ = removed_entries_ = 0;
+    desired_bytes_.clear();
+    existing_bytes_.clear();
+    for (auto& st : states_)
+      for (auto& x : st) spare_states_.push_back(std::move(x));
+    states_.clear();
+    if (groups_.size() > 1) groups_.resize(1);
+    for (group& g : groups_) {
+      g.eps.clear();
+      g.origin.clear();
+      g.slices.clear();
+      g.remaining.clear();
+    }
+  }
+
+  // slice_planner: a slice state whose `kept` keeps the memory of an earlier decision.
+  [[nodiscard]] slice_state take_state() {
+    if (spare_states_.empty()) return {};
+    slice_state st = std::move(spare_states_.back());
+    spare_states_.pop_back();
+    st.kept.clear();
+    st.eps_changed = st.labels_changed = false;
+    return st;
   }
 
   // Members for the prepared form used by slice_planner (no front end).
@@ -1104,7 +1283,24 @@ class family_reconciler {
   std::vector<const nullable_vector<endpoint_port>*> live_port_sets_;  // by_zone: served port sets
   std::vector<std::uint32_t> loses_;  // by_zone: slices holding endpoints that change partition
   std::size_t added_ = 0, changed_ = 0, removed_entries_ = 0;
+  static constexpr std::size_t unmeasured = static_cast<std::size_t>(-1);
+  mutable std::vector<std::vector<std::uint32_t>> desired_bytes_;  // per group and endpoint; 0: not yet
+  mutable std::vector<std::size_t> existing_bytes_;                // per existing slice; unmeasured: not yet
+  mutable std::string size_buffer_;
+  std::vector<slice_state> spare_states_;  // slice_planner: states of earlier decisions, for reuse
 };
+
+/// Both reconcile() overloads: `movable` when the caller handed the desired state over.
+template <class F>
+[[nodiscard]] slice_plan<F> reconcile_family(const desired_state<F>& desired, std::span<const basic_endpoint_slice<F>> existing,
+                                             const reconcile_options& options, bool movable) {
+  static_assert(is_typed_family_v<F>, "reconcile plans typed families only");
+  check_options(options);
+  std::vector<const basic_endpoint_slice<F>*> ptrs;
+  ptrs.reserve(existing.size());
+  for (const auto& s : existing) ptrs.push_back(&s);
+  return family_reconciler<F>(desired, std::move(ptrs), options, movable).run();
+}
 
 }  // namespace detail
 
@@ -1125,12 +1321,7 @@ template <class F>
 [[nodiscard]] slice_plan<F> reconcile(const desired_state<F>& desired,
                                       std::type_identity_t<std::span<const basic_endpoint_slice<F>>> existing,
                                       const reconcile_options& options = {}) {
-  static_assert(is_typed_family_v<F>, "reconcile plans typed families only");
-  detail::check_options(options);
-  std::vector<const basic_endpoint_slice<F>*> ptrs;
-  ptrs.reserve(existing.size());
-  for (const auto& s : existing) ptrs.push_back(&s);
-  return detail::family_reconciler<F>(desired, std::move(ptrs), options).run();
+  return detail::reconcile_family(desired, existing, options, false);
 }
 
 /// reconcile() for a desired state the caller hands over: the desired endpoints are moved into the
@@ -1139,12 +1330,7 @@ template <class F>
 [[nodiscard]] slice_plan<F> reconcile(desired_state<F>&& desired,
                                       std::type_identity_t<std::span<const basic_endpoint_slice<F>>> existing,
                                       const reconcile_options& options = {}) {
-  static_assert(is_typed_family_v<F>, "reconcile plans typed families only");
-  detail::check_options(options);
-  std::vector<const basic_endpoint_slice<F>*> ptrs;
-  ptrs.reserve(existing.size());
-  for (const auto& s : existing) ptrs.push_back(&s);
-  return detail::family_reconciler<F>(desired, std::move(ptrs), options, true).run();
+  return detail::reconcile_family(desired, existing, options, true);
 }
 
 /// The desired state of a Service over its address families: a family without a state is not
@@ -1308,10 +1494,30 @@ struct endpoint_change {
 
 /// The planner's decision for one change: which endpoints go to which slice. Cheap to compute (in
 /// time proportional to the change); slice_planner::build() turns it into the slice objects.
-/// Refers to the planner and to the change it was made for: both must outlive it, unchanged.
+/// Refers to the planner and to the change it was made for: both must outlive it, unchanged. When
+/// destroyed, it gives its scratch memory back to the planner for the next decision.
 template <class F>
 class planner_decision {
  public:
+  planner_decision() = default;
+  planner_decision(const planner_decision&) = delete;
+  planner_decision& operator=(const planner_decision&) = delete;
+  /// Moves the decision; the source is left empty.
+  planner_decision(planner_decision&& o) noexcept
+      : rec_(std::move(o.rec_)), draft_(std::move(o.draft_)), pool_(std::exchange(o.pool_, nullptr)) {}
+  /// Moves the decision; the source is left empty.
+  planner_decision& operator=(planner_decision&& o) noexcept {
+    if (this != &o) {
+      give_back();
+      rec_ = std::move(o.rec_);
+      draft_ = std::move(o.draft_);
+      pool_ = std::exchange(o.pool_, nullptr);
+    }
+    return *this;
+  }
+  /// Gives the decision's scratch memory back to the planner that made it.
+  ~planner_decision() { give_back(); }
+
   /// Writes the plan will make (creates + updates + deletes).
   [[nodiscard]] std::size_t writes() const noexcept {
     return draft_.creates.size() + draft_.updates.size() + draft_.deletes.size();
@@ -1322,6 +1528,12 @@ class planner_decision {
   using reconciler = detail::family_reconciler<F>;
   std::unique_ptr<reconciler> rec_;
   decltype(std::declval<reconciler&>().decide()) draft_;
+  std::unique_ptr<reconciler>* pool_ = nullptr;  // the planner's spare slot
+
+  void give_back() noexcept {
+    if (pool_ && rec_ && !*pool_) *pool_ = std::move(rec_);
+    pool_ = nullptr;
+  }
 };
 
 /// The incremental planner: holds a settled layout (the desired endpoints, the slices, an index
@@ -1393,26 +1605,37 @@ class slice_planner {
     return n;
   }
 
-  /// Decide the plan for a change (see the class comment).
+  /// Decide the plan for a change (see the class comment). It reuses the planner's scratch memory:
+  /// do not call it from two threads at once on one planner.
   [[nodiscard]] planner_decision<F> decide(const endpoint_change<F>& change) const {
     using rec_t = detail::family_reconciler<F>;
     planner_decision<F> out;
-    out.rec_.reset(new rec_t(svc_, opt_, live_slices_, labels_));
+    // The reconciler of the last decision, when it was given back, is reused: its vectors keep
+    // their memory, so a decision allocates little.
+    if (spare_) {
+      out.rec_ = std::move(spare_);
+      out.rec_->reuse(live_slices_);
+    } else {
+      out.rec_.reset(new rec_t(svc_, opt_, live_slices_, labels_));
+    }
+    out.pool_ = &spare_;
     rec_t& r = *out.rec_;
+    scratch& sc = scratch_;
+    sc.clear();
     if (change.group >= groups_.size()) detail::throw_error("group", "slice_planner: no such group");
     const pgroup& pg = groups_[change.group];
-    r.groups_.emplace_back();
-    auto& g = r.groups_.back();
+    if (r.groups_.empty()) r.groups_.emplace_back();
+    auto& g = r.groups_.front();
     g.ports = &pg.ports;
     g.key = pg.key;
     // Dirty slices and what they lose or change.
-    std::vector<std::uint32_t> dirty;                  // planner slice ids
-    std::vector<std::pair<std::uint32_t, int>> marks;  // record -> 1 removed, 2 changed
+    auto& dirty = sc.dirty;
+    auto& marks = sc.marks;
     const auto mark_dirty = [&](std::uint32_t sid) {
       if (std::find(dirty.begin(), dirty.end(), sid) == dirty.end()) dirty.push_back(sid);
     };
-    std::vector<const endpoint_type*> fresh;  // endpoints not desired before, in order
-    std::vector<std::pair<std::uint32_t, const endpoint_type*>> replaced;
+    auto& fresh = sc.fresh;
+    auto& replaced = sc.replaced;
     for (const auto& e : change.removed) {
       const std::uint32_t rec = find(pg, e);
       if (rec == detail::hash_index::npos) continue;
@@ -1446,7 +1669,8 @@ class slice_planner {
       if (n > lost && n - lost < opt_.max_endpoints_per_slice) room += opt_.max_endpoints_per_slice - (n - lost);
     }
     const std::size_t max = opt_.max_endpoints_per_slice;
-    std::vector<std::uint32_t> involved = dirty;
+    auto& involved = sc.involved;
+    involved.assign(dirty.begin(), dirty.end());
     const auto is_dirty = [&](std::uint32_t sid) { return std::find(dirty.begin(), dirty.end(), sid) != dirty.end(); };
     if (fresh.size() > room) {
       const std::size_t last = (fresh.size() - room) % max;
@@ -1504,7 +1728,7 @@ class slice_planner {
         continue;
       }
       g.slices.push_back(k);
-      typename rec_t::slice_state st;
+      typename rec_t::slice_state st = r.take_state();
       st.existing = k;
       const bool is_d = is_dirty(sid);
       st.kept.reserve(slices_[sid].recs.size());
@@ -1701,6 +1925,23 @@ class slice_planner {
   std::vector<std::uint32_t> free_slices_, dead_;
   std::map<std::string, std::uint32_t, std::less<>> names_;
   std::size_t live_slices_ = 0;
+  // Scratch memory of decide(), kept between calls (decide() is const, but not for concurrent use).
+  struct scratch {
+    std::vector<std::uint32_t> dirty;                                     // planner slice ids
+    std::vector<std::pair<std::uint32_t, int>> marks;                     // record -> 1 removed, 2 changed
+    std::vector<const endpoint_type*> fresh;                              // endpoints not desired before
+    std::vector<std::pair<std::uint32_t, const endpoint_type*>> replaced;  // record -> new value
+    std::vector<std::uint32_t> involved;                                  // slices of the small problem
+    void clear() noexcept {
+      dirty.clear();
+      marks.clear();
+      fresh.clear();
+      replaced.clear();
+      involved.clear();
+    }
+  };
+  mutable scratch scratch_;
+  mutable std::unique_ptr<detail::family_reconciler<F>> spare_;  // given back by the last decision
 };
 
 }  // namespace epslice

@@ -225,6 +225,19 @@ class hash_index {
     --size_;
   }
 
+  /// Hint that an entry with hash `h` is looked up or inserted soon (loads its slot into the cache
+  /// ahead of time; no effect on the contents).
+  void prefetch(std::uint64_t h) const noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    if (values_.empty()) return;
+    const std::size_t i = static_cast<std::size_t>(h) & mask_;
+    __builtin_prefetch(hashes_.data() + i);
+    __builtin_prefetch(values_.data() + i);
+#else
+    (void)h;
+#endif
+  }
+
   /// Insert (h, v) unless an equal entry exists; returns the value now stored for that key.
   template <class Eq>
   std::uint32_t insert(std::uint64_t h, std::uint32_t v, Eq&& eq) {
