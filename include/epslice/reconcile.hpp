@@ -47,18 +47,6 @@ enum class reconcile_strategy : std::uint8_t {
   return s == reconcile_strategy::minimal ? "minimal" : "kubernetes";
 }
 
-/// Compaction of the `minimal` strategy: extra writes spent to merge underfull clean slices into
-/// slices that are written anyway. Compaction only runs when the fullness of the port-set group
-/// (endpoints / (slices x max)) after the plan is below `min_fullness`, and spends at most
-/// `max_extra_writes` writes per reconcile (each one deletes a clean slice). Every such write is
-/// reported in `plan_stats::compaction_writes`. The defaults spend nothing, so that `minimal` never
-/// writes more than `kubernetes` on the same input.
-struct compaction_settings {
-  double min_fullness = 0.0;
-  std::size_t max_extra_writes = 0;
-  friend bool operator==(const compaction_settings&, const compaction_settings&) = default;
-};
-
 /// How endpoints are spread over slices.
 enum class slice_layout : std::uint8_t {
   packed,   ///< any endpoints of a port set share slices (upstream's layout)
@@ -81,7 +69,6 @@ struct reconcile_options {
   /// Value of the trigger-time annotation set on every created and updated slice; when absent the
   /// annotation is removed from written slices (upstream's zero trigger time).
   std::optional<std::string> trigger_time;
-  compaction_settings compaction;
   /// Zone partitioning of the slices (both strategies plan within each partition).
   slice_layout layout = slice_layout::packed;
   /// Compute plan_stats::bytes_written (each written slice's header is encoded, its endpoints'
@@ -100,8 +87,6 @@ struct reconcile_options {
                       "must not be more than 1000"});
   if (o.controller_name.empty())
     errors.push_back({"controller_name", error_type::required, {}, "must not be empty"});
-  if (!(o.compaction.min_fullness >= 0.0 && o.compaction.min_fullness <= 1.0))
-    errors.push_back({"compaction.min_fullness", error_type::invalid, {}, "must be between 0 and 1"});
   return errors;
 }
 
@@ -154,8 +139,6 @@ struct plan_stats {
   std::size_t endpoints_moved = 0;
   /// Endpoints of every created or updated slice.
   std::size_t endpoints_written = 0;
-  /// Writes spent by compaction (included in `writes`).
-  std::size_t compaction_writes = 0;
   /// Exact size of the compact JSON of every created and updated slice (as json.hpp encodes it);
   /// 0 when reconcile_options::measure_bytes is off.
   std::size_t bytes_written = 0;
@@ -170,7 +153,6 @@ struct plan_stats {
     endpoints_changed += o.endpoints_changed;
     endpoints_moved += o.endpoints_moved;
     endpoints_written += o.endpoints_written;
-    compaction_writes += o.compaction_writes;
     bytes_written += o.bytes_written;
     return *this;
   }
@@ -475,15 +457,14 @@ class family_reconciler {
     finish(m);
     // `minimal` is never worse than `kubernetes` under its objective (writes, then slices, then
     // endpoints moved, then bytes written). On a tie the kubernetes plan is taken, so that the
-    // two strategies keep the same layout as long as repacking gains nothing. Compaction writes
-    // are spent on purpose and not compared.
+    // two strategies keep the same layout as long as repacking gains nothing.
     const auto key = [&](const draft& d) {
-      return std::tuple(d.creates.size() + d.updates.size() + d.deletes.size() - d.compaction_writes,
+      return std::tuple(d.creates.size() + d.updates.size() + d.deletes.size(),
                         total_slices_ + d.creates.size() - d.deletes.size(), d.moved);
     };
     const auto a = key(k), b = key(m);
     if (a < b) return k;
-    if (b < a || m.compaction_writes > 0) return m;
+    if (b < a) return m;
     if (k.written == m.written && same_shape(k, m)) return k;
     return draft_bytes(k) <= draft_bytes(m) ? k : m;
   }
@@ -522,7 +503,6 @@ class family_reconciler {
     std::vector<std::uint32_t> deletes;  // existing slices
     std::size_t moved = 0;
     std::size_t written = 0;
-    std::size_t compaction_writes = 0;
   };
 
   // ---- front end ---------------------------------------------------------------------------------
@@ -1217,7 +1197,6 @@ class family_reconciler {
     plan.stats.endpoints_changed = changed_;
     plan.stats.endpoints_removed = removed_entries_;
     plan.stats.endpoints_moved = d.moved;
-    plan.stats.compaction_writes = d.compaction_writes;
     return plan;
   }
 
