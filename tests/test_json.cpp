@@ -539,6 +539,36 @@ TEST_CASE("json: strings are escaped as Go's encoding/json escapes them", "[json
         "\"x\":[\"\\u003c\\\"\\u0007\"]}");
 }
 
+TEST_CASE("json: the word-at-a-time scan finds the first byte that needs care at every position", "[json]") {
+  // Every byte value at every position of strings up to 40 bytes long, over plain text of each
+  // kind (letters, digits and the punctuation next to the flagged characters).
+  const std::string fillers[] = {"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN", "0123456789-./:;=?@[]^_`{|}~!#$%'()*+,-./0",
+                                 "!#$%'()*+,-./0123456789:;=?@ABCDEFGHIJKLMN"};
+  std::size_t checked = 0;
+  for (const auto& filler : fillers)
+    for (std::size_t len = 1; len <= filler.size(); len += len < 17 ? 1 : 3)
+      for (std::size_t pos = 0; pos < len; ++pos)
+        for (int b = 0; b < 256; ++b) {
+          std::string text = filler.substr(0, len);
+          text[pos] = static_cast<char>(b);
+          std::size_t want = 0;
+          while (want < text.size() && detail::json_escapes.cls[static_cast<unsigned char>(text[want])] == 0) ++want;
+          REQUIRE(detail::plain_json_prefix(text) == want);
+          REQUIRE((detail::json_care_bits(text) != 0) == (want != text.size()));
+          ++checked;
+        }
+  CHECK(checked > 100000);
+  // Escapes deep inside long strings come out where they belong.
+  const std::string body(37, 'x');
+  for (std::size_t pos = 0; pos <= body.size(); ++pos) {
+    std::string text = body;
+    text.insert(pos, "<\"\xc3\xa9");
+    std::string out;
+    detail::write_json_string(out, text);
+    CHECK(out == "\"" + body.substr(0, pos) + "\\u003c\\\"\xc3\xa9" + body.substr(pos) + "\"");
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Address families
 

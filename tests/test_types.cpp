@@ -628,3 +628,51 @@ TEST_CASE("types: quantities with binary suffixes, long fractions and large expo
   INFO(mismatches << " random quantities differ, the first: \"" << first << "\"");
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("types: heap_optional behaves as std::optional with its value on the heap", "[types]") {
+  heap_optional<object_reference> a;
+  CHECK_FALSE(a.has_value());
+  CHECK_FALSE(static_cast<bool>(a));
+  CHECK(a == std::nullopt);
+  CHECK_THROWS_AS(a.value(), std::bad_optional_access);
+  object_reference r;
+  r.kind = "Pod";
+  r.name = "web-0";
+  a = r;
+  REQUIRE(a.has_value());
+  CHECK(a->name == "web-0");
+  CHECK(a == r);
+  CHECK_FALSE(a == std::nullopt);
+  // Copies are deep: changing the copy leaves the original alone.
+  heap_optional<object_reference> b = a;
+  b->name = "web-1";
+  CHECK(a->name == "web-0");
+  CHECK_FALSE(a == b);
+  b = a;
+  CHECK(a == b);
+  // Moves take the value and leave the source empty.
+  heap_optional<object_reference> c = std::move(b);
+  CHECK(c == a);
+  CHECK_FALSE(b.has_value());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  // Conversions to and from std::optional, and comparisons with it.
+  const std::optional<object_reference> o = c;
+  REQUIRE(o.has_value());
+  CHECK(o->name == "web-0");
+  CHECK(c == o);
+  heap_optional<object_reference> d = std::optional<object_reference>{};
+  CHECK_FALSE(d.has_value());
+  CHECK(d == std::optional<object_reference>{});
+  CHECK_FALSE(c == std::optional<object_reference>{});
+  d.emplace().uid = "u";
+  CHECK(d->uid == "u");
+  CHECK(d.value_or(object_reference{}).uid == "u");
+  d.reset();
+  CHECK(d.value_or(r).name == "web-0");
+  // Self-assignment keeps the value.
+  auto& alias = c;
+  c = alias;
+  CHECK(c->name == "web-0");
+  // The point of it: a small endpoint.
+  CHECK(sizeof(heap_optional<object_reference>) == sizeof(void*));
+  CHECK(sizeof(endpoint_v4) < sizeof(std::optional<object_reference>) + sizeof(std::optional<endpoint_hints>));
+}

@@ -325,18 +325,6 @@ template <class F>
   return buffer.size();
 }
 
-/// The size of `s` as write_json_string() writes it: its length and the quotes when no byte needs
-/// escaping, else the length of the encoded text (exact either way).
-[[nodiscard]] inline std::size_t json_string_size(std::string_view s, std::string& buffer) {
-  for (const char ch : s)
-    if (json_escapes.cls[static_cast<unsigned char>(ch)] != 0) {
-      buffer.clear();
-      write_json_string(buffer, s);
-      return buffer.size();
-    }
-  return s.size() + 2;
-}
-
 /// The size of `"key":` after `first` members (a comma before every member but the first).
 [[nodiscard]] constexpr std::size_t json_key_size(std::string_view key, bool first) noexcept {
   return key.size() + 3 + (first ? 0 : 1);
@@ -346,15 +334,22 @@ template <class F>
 [[nodiscard]] constexpr std::size_t octet_digits(std::uint8_t v) noexcept { return v >= 100 ? 3 : v >= 10 ? 2 : 1; }
 
 /// The exact compact JSON size of one endpoint as write_endpoint() encodes it, computed without
-/// writing for the usual fields; an endpoint with hints, deprecated topology or unknown fields is
-/// encoded into `buffer` instead.
+/// writing when no string needs an escape and the endpoint has no hints, deprecated topology or
+/// unknown fields; otherwise the endpoint is encoded into `buffer`.
 template <class F>
 [[nodiscard]] std::size_t endpoint_json_size(const basic_endpoint<F>& e, std::string& buffer) {
-  if (e.hints || !e.deprecated_topology.empty() || !e.extra.empty() || (e.target_ref && !e.target_ref->extra.empty())) {
+  const auto encoded = [&] {
     buffer.clear();
     write_endpoint(buffer, e);
     return buffer.size();
-  }
+  };
+  if (e.hints || !e.deprecated_topology.empty() || !e.extra.empty() || (e.target_ref && !e.target_ref->extra.empty()))
+    return encoded();
+  std::uint64_t care = 0;  // non-zero when some string needs an escape: then encode instead
+  const auto text = [&care](std::string_view v) {
+    care |= json_care_bits(v);
+    return v.size() + 2;
+  };
   std::size_t n = 2 + json_key_size("addresses", true);
   if (e.addresses.is_nil()) {
     n += 4;
@@ -368,7 +363,7 @@ template <class F>
         F::format(buffer, a);
         n += buffer.size() + 2;
       } else {
-        n += json_string_size(a, buffer);
+        n += text(a);
       }
     }
   }
@@ -384,14 +379,14 @@ template <class F>
     cond("serving", e.conditions.serving);
     cond("terminating", e.conditions.terminating);
   }
-  if (e.hostname) n += json_key_size("hostname", false) + json_string_size(*e.hostname, buffer);
+  if (e.hostname) n += json_key_size("hostname", false) + text(*e.hostname);
   if (e.target_ref) {
     const object_reference& r = *e.target_ref;
     n += json_key_size("targetRef", false) + 2;
     bool first = true;
     const auto field = [&](std::string_view k, const std::string& v) {
       if (v.empty()) return;
-      n += json_key_size(k, first) + json_string_size(v, buffer);
+      n += json_key_size(k, first) + text(v);
       first = false;
     };
     field("kind", r.kind);
@@ -402,9 +397,9 @@ template <class F>
     field("resourceVersion", r.resource_version);
     field("fieldPath", r.field_path);
   }
-  if (e.node_name) n += json_key_size("nodeName", false) + json_string_size(*e.node_name, buffer);
-  if (e.zone) n += json_key_size("zone", false) + json_string_size(*e.zone, buffer);
-  return n;
+  if (e.node_name) n += json_key_size("nodeName", false) + text(*e.node_name);
+  if (e.zone) n += json_key_size("zone", false) + text(*e.zone);
+  return care == 0 ? n : encoded();
 }
 
 /// The compact JSON size of a slice whose endpoint list is not nil, given the size of the slice

@@ -1163,7 +1163,7 @@ template <class F>
   plan.update = std::move(set.to_update);
 
   // Step 5.
-  std::map<detail::endpoint_identity<F>, const std::optional<endpoint_hints>*> before;
+  std::map<detail::endpoint_identity<F>, const heap_optional<endpoint_hints>*> before;
   for (const auto& s : existing)
     for (const auto& e : s.endpoints) before.emplace(detail::identity_of(e), &e.hints);
   for (const auto* list : {&plan.create, &plan.update})

@@ -2,8 +2,9 @@
 // The typed model: EndpointSlice (discovery.k8s.io/v1), legacy Endpoints, Service and Node views.
 //
 // This header does not depend on any JSON library (json.hpp adds the encoding). Field names mirror
-// the Kubernetes API in snake_case; a field Kubernetes keeps as a pointer is a std::optional, so
-// that absent and empty stay apart where Kubernetes keeps them apart.
+// the Kubernetes API in snake_case; a field Kubernetes keeps as a pointer is a std::optional (or,
+// for an endpoint's large and rare fields, a heap_optional), so that absent and empty stay apart
+// where Kubernetes keeps them apart.
 #pragma once
 
 #include <algorithm>
@@ -51,6 +52,103 @@ struct unknown_field {
   friend bool operator==(const unknown_field&, const unknown_field&) = default;
 };
 using unknown_fields = std::vector<unknown_field>;
+
+/// An optional value kept on the heap: the size of one pointer whether empty or not, with value
+/// semantics (copies are deep, moves steal the box) and the interface of std::optional that the
+/// model uses (has_value, bool, *, ->, value, value_or, emplace, reset, comparisons with nullopt,
+/// T and another heap_optional). It holds fields that most objects lack or that are large, so that
+/// an endpoint stays small: moving one copies a few words instead of a few hundred bytes.
+template <class T>
+class heap_optional {
+ public:
+  using value_type = T;
+  constexpr heap_optional() noexcept = default;
+  constexpr heap_optional(std::nullopt_t) noexcept {}
+  heap_optional(const T& v) : p_(new T(v)) {}             // NOLINT: implicit, as std::optional
+  heap_optional(T&& v) : p_(new T(std::move(v))) {}       // NOLINT: implicit, as std::optional
+  heap_optional(const std::optional<T>& v) : p_(v ? new T(*v) : nullptr) {}  // NOLINT
+  heap_optional(std::optional<T>&& v) : p_(v ? new T(std::move(*v)) : nullptr) {}  // NOLINT
+  heap_optional(const heap_optional& o) : p_(o.p_ ? new T(*o.p_) : nullptr) {}
+  heap_optional(heap_optional&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  ~heap_optional() { delete p_; }
+
+  heap_optional& operator=(const heap_optional& o) {
+    if (this == &o) return *this;
+    if (!o.p_) reset();
+    else if (p_) *p_ = *o.p_;
+    else p_ = new T(*o.p_);
+    return *this;
+  }
+  heap_optional& operator=(heap_optional&& o) noexcept {
+    if (this != &o) {
+      delete p_;
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  heap_optional& operator=(std::nullopt_t) noexcept {
+    reset();
+    return *this;
+  }
+  heap_optional& operator=(const T& v) {
+    if (p_) *p_ = v; else p_ = new T(v);
+    return *this;
+  }
+  heap_optional& operator=(T&& v) {
+    if (p_) *p_ = std::move(v); else p_ = new T(std::move(v));
+    return *this;
+  }
+
+  /// Replace the value with one built from `args`; returns it.
+  template <class... Args>
+  T& emplace(Args&&... args) {
+    T* n = new T(std::forward<Args>(args)...);
+    delete p_;
+    p_ = n;
+    return *p_;
+  }
+  void reset() noexcept {
+    delete p_;
+    p_ = nullptr;
+  }
+
+  [[nodiscard]] bool has_value() const noexcept { return p_ != nullptr; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  T& operator*() noexcept { return *p_; }
+  const T& operator*() const noexcept { return *p_; }
+  T* operator->() noexcept { return p_; }
+  const T* operator->() const noexcept { return p_; }
+  /// The value; throws std::bad_optional_access when empty.
+  T& value() {
+    if (!p_) throw std::bad_optional_access();
+    return *p_;
+  }
+  [[nodiscard]] const T& value() const {
+    if (!p_) throw std::bad_optional_access();
+    return *p_;
+  }
+  template <class U>
+  [[nodiscard]] T value_or(U&& fallback) const {
+    return p_ ? *p_ : static_cast<T>(std::forward<U>(fallback));
+  }
+  /// A std::optional copy of the value (implicit, so that either kind assigns to the other).
+  operator std::optional<T>() const { return p_ ? std::optional<T>(*p_) : std::nullopt; }  // NOLINT
+
+  friend void swap(heap_optional& a, heap_optional& b) noexcept { std::swap(a.p_, b.p_); }
+  friend bool operator==(const heap_optional& a, const heap_optional& b) {
+    if (!a.p_ || !b.p_) return a.p_ == b.p_;
+    return *a.p_ == *b.p_;
+  }
+  friend bool operator==(const heap_optional& a, std::nullopt_t) noexcept { return !a.p_; }
+  friend bool operator==(const heap_optional& a, const T& v) { return a.p_ && *a.p_ == v; }
+  friend bool operator==(const heap_optional& a, const std::optional<T>& b) {
+    if (!a.p_ || !b) return !a.p_ && !b;
+    return *a.p_ == *b;
+  }
+
+ private:
+  T* p_ = nullptr;
+};
 
 /// A JSON list that Kubernetes writes even when nil (no `omitempty`): a std::vector that also
 /// remembers whether an empty list was `null` (nil) or `[]` (empty). The flag only matters while
@@ -182,11 +280,11 @@ struct basic_endpoint {
   nullable_vector<address_type> addresses;
   endpoint_conditions conditions;
   std::optional<std::string> hostname;
-  std::optional<object_reference> target_ref;
+  heap_optional<object_reference> target_ref;  ///< on the heap: the reference is large
   string_map deprecated_topology;
   std::optional<std::string> node_name;
   std::optional<std::string> zone;
-  std::optional<endpoint_hints> hints;
+  heap_optional<endpoint_hints> hints;  ///< on the heap: most endpoints have none
   unknown_fields extra;
   friend bool operator==(const basic_endpoint&, const basic_endpoint&) = default;
 };

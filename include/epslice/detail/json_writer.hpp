@@ -2,8 +2,10 @@
 // Writes Kubernetes JSON straight from the typed model: Go's field order, omitempty and escaping.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -61,17 +63,81 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
   return 0;
 }
 
+/// Word-at-a-time tests of Go's escape classes: a byte is flagged when it is >= 0x80, < 0x20 or
+/// one of `"` `&` `<` `>` `\`. The zero-byte tests can also flag a byte just above a true match,
+/// never one below it, and never flag a word without a match: so a word's flags are non-zero
+/// exactly when it holds a byte that needs care, and its lowest flagged byte is the first such.
+[[nodiscard]] constexpr std::uint64_t json_care_flags(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  return (w & highs) | ((w - ones * 0x20) & ~w & highs) | zero_byte(w ^ (ones * '"')) | zero_byte(w ^ (ones * '&')) |
+         zero_byte(w ^ (ones * '<')) | zero_byte(w ^ (ones * '>')) | zero_byte(w ^ (ones * '\\'));
+}
+
+/// Non-zero exactly when some byte of `s` is not copied as it is by Go's encoder (class 0 above).
+/// Branch-light: short strings are padded with a plain byte, long ones end with an overlapping
+/// word, so that sizes of many strings can be summed and checked once.
+[[nodiscard]] inline std::uint64_t json_care_bits(std::string_view s) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    const std::size_t n = s.size();
+    const auto byte = [&s](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(s[i])); };
+    if (n < 8) {
+      if (n >= 4) {  // two overlapping 4-byte loads cover the string
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, s.data(), 4);
+        std::memcpy(&hi, s.data() + n - 4, 4);
+        return json_care_flags(lo | (static_cast<std::uint64_t>(hi) << 32));
+      }
+      if (n == 0) return 0;
+      // 1 to 3 bytes: the first, middle and last, the other five bytes an 'A' (plain).
+      return json_care_flags(byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16 | 0x4141414141000000ULL);
+    }
+    std::uint64_t w;
+    std::uint64_t flags = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::memcpy(&w, s.data() + i, 8);
+      flags |= json_care_flags(w);
+    }
+    if (i < s.size()) {
+      std::memcpy(&w, s.data() + s.size() - 8, 8);
+      flags |= json_care_flags(w);
+    }
+    return flags;
+  } else {
+    for (const char ch : s)
+      if (json_escapes.cls[static_cast<unsigned char>(ch)] != 0) return 1;
+    return 0;
+  }
+}
+
+/// The number of bytes at the start of `s` that Go's encoder copies as they are (class 0 above).
+[[nodiscard]] inline std::size_t plain_json_prefix(std::string_view s) noexcept {
+  std::size_t i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (const std::uint64_t flagged = json_care_flags(w); flagged != 0)
+        return i + static_cast<std::size_t>(std::countr_zero(flagged)) / 8;
+    }
+  }
+  while (i < s.size() && json_escapes.cls[static_cast<unsigned char>(s[i])] == 0) ++i;
+  return i;
+}
+
 /// Append `s` as a JSON string the way Go's encoding/json writes it: `"` `\` and control
 /// characters escaped (\n \r \t \b \f short, others \u00XX), `<` `>` `&` as \u003c \u003e \u0026,
 /// U+2028/U+2029 escaped, invalid UTF-8 replaced by \ufffd.
 inline void write_json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size();) {
+  for (std::size_t i = plain_json_prefix(s); i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     const std::uint8_t k = json_escapes.cls[c];
     if (k == 0) {
-      ++i;
+      i += 1 + plain_json_prefix(s.substr(i + 1));
       continue;
     }
     if (k == 2) {

@@ -45,10 +45,10 @@ template <class Address>
   }
 }
 
-[[nodiscard]] inline std::string_view target_ref_namespace(const std::optional<object_reference>& r) noexcept {
+[[nodiscard]] inline std::string_view target_ref_namespace(const heap_optional<object_reference>& r) noexcept {
   return r ? std::string_view(r->namespace_) : std::string_view();
 }
-[[nodiscard]] inline std::string_view target_ref_name(const std::optional<object_reference>& r) noexcept {
+[[nodiscard]] inline std::string_view target_ref_name(const heap_optional<object_reference>& r) noexcept {
   return r ? std::string_view(r->name) : std::string_view();
 }
 
@@ -115,8 +115,8 @@ template <class F>
 }
 
 /// Object references equal in every field but resourceVersion (nil equals only nil).
-[[nodiscard]] inline bool target_refs_equal_ignoring_version(const std::optional<object_reference>& a,
-                                                             const std::optional<object_reference>& b) {
+[[nodiscard]] inline bool target_refs_equal_ignoring_version(const heap_optional<object_reference>& a,
+                                                             const heap_optional<object_reference>& b) {
   if (a.has_value() != b.has_value()) return false;
   if (!a) return true;
   return a->kind == b->kind && a->namespace_ == b->namespace_ && a->name == b->name && a->uid == b->uid &&
