@@ -558,8 +558,10 @@ class endpoint_cache {
     if (!svc) return remove(m.namespace_, m.name);
     set_key(m.namespace_, m.name);
     const auto it = slot_by_key_.find(key_);
-    std::vector<port_ref> ports;
-    std::vector<ep_rec> eps;
+    std::vector<port_ref>& ports = ports_scratch_;
+    std::vector<ep_rec>& eps = eps_scratch_;
+    ports.clear();
+    eps.clear();
     build(slice, *svc, ports, eps, it == slot_by_key_.end() ? nullptr : &slices_[it->second]);
     std::uint32_t slot;
     if (it != slot_by_key_.end()) {
@@ -576,7 +578,7 @@ class endpoint_cache {
       slices_[slot].key = key_;
       slot_by_key_.emplace(key_, slot);
     }
-    replace(slot, std::move(ports), std::move(eps));
+    replace(slot, ports, eps);
     return true;
   }
 
@@ -595,7 +597,9 @@ class endpoint_cache {
     if (it == slot_by_key_.end()) return false;
     const std::uint32_t slot = it->second;
     slot_by_key_.erase(it);
-    replace(slot, {}, {});
+    ports_scratch_.clear();
+    eps_scratch_.clear();
+    replace(slot, ports_scratch_, eps_scratch_);
     slice_rec& rec = slices_[slot];
     rec.key.clear();
     rec.key.shrink_to_fit();
@@ -746,7 +750,9 @@ class endpoint_cache {
     }
     n += dirty_.capacity() * sizeof(std::uint32_t) + free_slots_.capacity() * sizeof(std::uint32_t) +
          free_sps_.capacity() * sizeof(std::uint32_t) + recompute_.capacity() * sizeof(touch_ref) +
-         hint_scratch_.capacity() * sizeof(std::uint32_t) + key_.capacity();
+         hint_scratch_.capacity() * sizeof(std::uint32_t) + key_.capacity() +
+         (ports_scratch_.capacity() + prev_ports_.capacity()) * sizeof(port_ref) +
+         eps_scratch_.capacity() * sizeof(ep_rec) + ops_.capacity() * sizeof(key_op);
     n += strings_.memory_bytes() + hint_sets_.memory_bytes();
     return n;
   }
@@ -764,7 +770,10 @@ class endpoint_cache {
     std::uint32_t node = 0;         // interned node name, 0 = ""
     std::uint32_t zone = 0;         // interned zone, 0 = ""
     std::uint32_t hints_flags = 0;  // condition bits | interned hint set (0 = no hints)
-    friend bool operator==(const ep_rec&, const ep_rec&) = default;
+    friend bool operator==(const ep_rec& a, const ep_rec& b) noexcept {
+      return detail::same_address(a.address, b.address) && a.node == b.node && a.zone == b.zone &&
+             a.hints_flags == b.hints_flags;
+    }
     [[nodiscard]] bool ready() const noexcept { return (hints_flags & ready_bit) != 0; }
     [[nodiscard]] bool terminating() const noexcept { return (hints_flags & terminating_bit) != 0; }
   };
@@ -825,6 +834,16 @@ class endpoint_cache {
     std::uint32_t sp = 0;
     address_type address{};
     std::int32_t port = 0;
+  };
+  // One key edit of an update (see replace).
+  enum class key_op_kind : std::uint32_t { recheck, remove, add };
+  struct key_op {
+    std::uint64_t hash = 0;  // hash_endpoint_key(address, port)
+    address_type address{};
+    std::int32_t port = 0;
+    std::uint32_t sp = 0;
+    std::uint32_t index = 0;  // position of the endpoint in the slice
+    key_op_kind kind = key_op_kind::recheck;
   };
 
   void set_key(std::string_view ns, std::string_view name) {
@@ -976,9 +995,9 @@ class endpoint_cache {
 
   // Remember the value of a key before this update (once per checkout); inserts the key. The
   // entry returned stays valid until the next insertion into the same table.
-  slot_type& touch(std::uint32_t spi, const address_type& a, std::int32_t port) {
+  slot_type& touch(std::uint32_t spi, const address_type& a, std::int32_t port, std::uint64_t hash) {
     sp_state& sp = sps_[spi];
-    slot_type& e = sp.table.find_or_insert(a, port);
+    slot_type& e = sp.table.find_or_insert(a, port, hash);
     if (e.touched()) return e;
     log_rec r;
     r.address = a;
@@ -1048,70 +1067,88 @@ class endpoint_cache {
   [[nodiscard]] std::string_view name_of_slot(std::uint32_t slot) const noexcept { return slices_[slot].key; }
 
   // Replace the content of a slot (old -> new), touching only keys whose copy changes.
-  //  A. one pass over the keys that change, while the old content is still in place: touch each
-  //     key (its first touch logs the value it had before this event) and, with the entry the
-  //     touch returned, edit its candidates (no content is read, so the old content serves);
-  //  B. install the new content;
-  //  C. choose the winner of every key that has several copies and was edited.
-  // Before A, the table entries of those keys are prefetched: in a large service port each
-  // lookup would otherwise wait for memory in turn.
-  void replace(std::uint32_t slot, std::vector<port_ref> ports, std::vector<ep_rec> eps) {
+  //  A. list the key edits (remove the slot's copy of a key, add one, or re-check the winner of
+  //     a key whose copy changed attributes), with the hash of each key;
+  //  B. perform them in order, while the old content is still in place: touch each key (its
+  //     first touch logs the value it had before this event) and, with the entry the touch
+  //     returned, edit its candidates (no content is read, so the old content serves);
+  //  C. install the new content;
+  //  D. choose the winner of every key that has several copies and was edited.
+  // During B the table entry of the edit `lookahead` places ahead is prefetched: in a large
+  // service port each lookup would otherwise wait for memory in turn.
+  void replace(std::uint32_t slot, const std::vector<port_ref>& ports, const std::vector<ep_rec>& eps) {
     slice_rec& rec = slices_[slot];
     const std::vector<port_ref>& old_ports = rec.ports;
     const std::vector<ep_rec>& old_eps = rec.endpoints;
     const bool same_ports = old_ports == ports;
     const std::size_t common = same_ports ? std::min(old_eps.size(), eps.size()) : 0;
+    // A.
+    ops_.clear();
+    const auto add_op = [&](key_op_kind kind, const port_ref& p, const address_type& a, std::size_t i) {
+      ops_.push_back(key_op{detail::hash_endpoint_key(a, p.number), a, p.number, p.sp, static_cast<std::uint32_t>(i), kind});
+    };
     for (std::size_t i = 0; i < common; ++i) {
       if (old_eps[i] == eps[i]) continue;
       for (const port_ref& p : ports) {
-        sps_[p.sp].table.prefetch(old_eps[i].address, p.number);
-        if (!(old_eps[i].address == eps[i].address)) sps_[p.sp].table.prefetch(eps[i].address, p.number);
+        if (detail::same_address(old_eps[i].address, eps[i].address)) {
+          // Same key, other attributes: the winner may change only among several copies.
+          add_op(key_op_kind::recheck, p, eps[i].address, i);
+        } else {
+          add_op(key_op_kind::remove, p, old_eps[i].address, i);
+          add_op(key_op_kind::add, p, eps[i].address, i);
+        }
       }
     }
     for (const port_ref& p : old_ports)
-      for (std::size_t i = common; i < old_eps.size(); ++i) sps_[p.sp].table.prefetch(old_eps[i].address, p.number);
+      for (std::size_t i = common; i < old_eps.size(); ++i) add_op(key_op_kind::remove, p, old_eps[i].address, i);
     for (const port_ref& p : ports)
-      for (std::size_t i = common; i < eps.size(); ++i) sps_[p.sp].table.prefetch(eps[i].address, p.number);
+      for (std::size_t i = common; i < eps.size(); ++i) add_op(key_op_kind::add, p, eps[i].address, i);
     // At most two log records per endpoint and port: grow each log once, geometrically.
     for (const port_ref& p : ports) {
       auto& log = sps_[p.sp].log;
       const std::size_t need = log.size() + 2 * std::max(old_eps.size(), eps.size());
       if (log.capacity() < need) log.reserve(std::max(need, 2 * log.capacity()));
     }
-    // A.
-    for (std::size_t i = 0; i < common; ++i) {
-      if (old_eps[i] == eps[i]) continue;
-      const cand c{slot, static_cast<std::uint32_t>(i)};
-      for (const port_ref& p : ports) {
-        if (old_eps[i].address == eps[i].address) {
-          // Same key, other attributes: the winner may change only among several copies.
-          if (touch(p.sp, eps[i].address, p.number).dup()) recompute_.push_back(touch_ref{p.sp, eps[i].address, p.number});
-        } else {
-          remove_candidate(p.sp, touch(p.sp, old_eps[i].address, p.number), old_eps[i].address, p.number, c);
-          add_candidate(p.sp, touch(p.sp, eps[i].address, p.number), eps[i].address, p.number, c);
-        }
+    // B.
+    constexpr std::size_t lookahead = 16;
+    const std::size_t n = ops_.size();
+    for (std::size_t j = 0; j < std::min(n, lookahead); ++j) sps_[ops_[j].sp].table.prefetch(ops_[j].hash);
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j + lookahead < n) sps_[ops_[j + lookahead].sp].table.prefetch(ops_[j + lookahead].hash);
+      const key_op& o = ops_[j];
+      slot_type& e = touch(o.sp, o.address, o.port, o.hash);
+      switch (o.kind) {
+        case key_op_kind::recheck:
+          if (e.dup()) recompute_.push_back(touch_ref{o.sp, o.address, o.port});
+          break;
+        case key_op_kind::remove:
+          remove_candidate(o.sp, e, o.address, o.port, cand{slot, o.index});
+          break;
+        case key_op_kind::add:
+          add_candidate(o.sp, e, o.address, o.port, cand{slot, o.index});
+          break;
       }
     }
-    for (const port_ref& p : old_ports)
-      for (std::size_t i = common; i < old_eps.size(); ++i)
-        remove_candidate(p.sp, touch(p.sp, old_eps[i].address, p.number), old_eps[i].address, p.number,
-                         cand{slot, static_cast<std::uint32_t>(i)});
-    for (const port_ref& p : ports)
-      for (std::size_t i = common; i < eps.size(); ++i)
-        add_candidate(p.sp, touch(p.sp, eps[i].address, p.number), eps[i].address, p.number,
-                      cand{slot, static_cast<std::uint32_t>(i)});
-    // B.
+    // C. The new content is copied into the slot's own vectors, which keep their memory when
+    // the size stays (nearly) the same.
     for (const port_ref& p : ports) ++sps_[p.sp].refs;
-    std::vector<port_ref> prev_ports = std::move(rec.ports);
-    rec.ports = std::move(ports);
-    rec.endpoints = std::move(eps);
-    // C.
+    prev_ports_.assign(rec.ports.begin(), rec.ports.end());
+    assign_exact(rec.ports, ports);
+    assign_exact(rec.endpoints, eps);
+    // D.
     for (const touch_ref& t : recompute_) recompute(t);
     recompute_.clear();
-    for (const port_ref& p : prev_ports) {
+    for (const port_ref& p : prev_ports_) {
       --sps_[p.sp].refs;
       maybe_release(p.sp);
     }
+  }
+  // dst = src, reusing dst's memory when it fits without wasting more than an eighth.
+  template <class T>
+  static void assign_exact(std::vector<T>& dst, const std::vector<T>& src) {
+    const std::size_t n = src.size();
+    if (dst.capacity() >= n && dst.capacity() - n <= n / 8) dst.assign(src.begin(), src.end());
+    else dst = std::vector<T>(src.begin(), src.end());
   }
 
   std::vector<slice_rec> slices_;
@@ -1127,6 +1164,9 @@ class endpoint_cache {
   std::string key_;
   std::vector<touch_ref> recompute_;
   std::vector<std::uint32_t> hint_scratch_;
+  std::vector<port_ref> ports_scratch_, prev_ports_;
+  std::vector<ep_rec> eps_scratch_;
+  std::vector<key_op> ops_;
 };
 
 /// The IPv4 and IPv6 caches.

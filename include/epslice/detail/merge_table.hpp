@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
@@ -112,6 +113,21 @@ class interner {
   std::vector<std::uint32_t> slots_;  // open addressing over ids; npos = free
 };
 
+/// Address equality as whole words (the defaulted comparison of the byte arrays may become a
+/// call to memcmp on the hottest paths).
+[[nodiscard]] inline bool same_address(const ipv4_address& a, const ipv4_address& b) noexcept {
+  std::uint32_t x = 0, y = 0;
+  std::memcpy(&x, a.bytes.data(), sizeof x);
+  std::memcpy(&y, b.bytes.data(), sizeof y);
+  return x == y;
+}
+[[nodiscard]] inline bool same_address(const ipv6_address& a, const ipv6_address& b) noexcept {
+  std::uint64_t x[2] = {}, y[2] = {};
+  std::memcpy(x, a.bytes.data(), sizeof x);
+  std::memcpy(y, b.bytes.data(), sizeof y);
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 /// Hash of an endpoint key (address, port number) without formatting it.
 [[nodiscard]] inline std::uint64_t hash_endpoint_key(const ipv4_address& a, std::int32_t port) noexcept {
   return mix64((std::uint64_t{a.to_uint()} << 32) | static_cast<std::uint32_t>(port));
@@ -158,12 +174,16 @@ class endpoint_table {
   using slot_type = endpoint_slot<Address>;
 
   [[nodiscard]] slot_type* find(const Address& a, std::int32_t port) noexcept {
+    return find(a, port, hash_endpoint_key(a, port));
+  }
+  /// find, given the key's hash (hash_endpoint_key).
+  [[nodiscard]] slot_type* find(const Address& a, std::int32_t port, std::uint64_t hash) noexcept {
     if (slots_.empty()) return nullptr;
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = static_cast<std::size_t>(hash_endpoint_key(a, port)) & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
       slot_type& s = slots_[i];
       if (s.is_free()) return nullptr;
-      if (s.port == port && s.address == a) return &s;
+      if (s.port == port && same_address(s.address, a)) return &s;
     }
   }
   [[nodiscard]] const slot_type* find(const Address& a, std::int32_t port) const noexcept {
@@ -172,11 +192,15 @@ class endpoint_table {
   /// The entry of the key, inserted (without candidate) when absent.
   /// One probe sequence: the table grows first when an insertion would pass the load limit.
   [[nodiscard]] slot_type& find_or_insert(const Address& a, std::int32_t port) {
+    return find_or_insert(a, port, hash_endpoint_key(a, port));
+  }
+  /// find_or_insert, given the key's hash (hash_endpoint_key).
+  [[nodiscard]] slot_type& find_or_insert(const Address& a, std::int32_t port, std::uint64_t hash) {
     if ((size_ + 1) * 5 > slots_.size() * 4) rehash(slots_.empty() ? 8 : slots_.size() * 2);
     const std::size_t mask = slots_.size() - 1;
-    std::size_t i = static_cast<std::size_t>(hash_endpoint_key(a, port)) & mask;
+    std::size_t i = static_cast<std::size_t>(hash) & mask;
     for (; !slots_[i].is_free(); i = (i + 1) & mask)
-      if (slots_[i].port == port && slots_[i].address == a) return slots_[i];
+      if (slots_[i].port == port && same_address(slots_[i].address, a)) return slots_[i];
     slots_[i].address = a;
     slots_[i].port = port;
     slots_[i].slice = slot_type::no_slice;
@@ -186,13 +210,15 @@ class endpoint_table {
   }
   /// Hint that the entry of a key will be looked up soon: fetch its home slot into the CPU
   /// caches, so that several lookups can wait for memory at the same time.
-  void prefetch(const Address& a, std::int32_t port) const noexcept {
+  void prefetch(const Address& a, std::int32_t port) const noexcept { prefetch(hash_endpoint_key(a, port)); }
+  /// prefetch, given the key's hash (hash_endpoint_key). For writing: the entry is about to be
+  /// edited.
+  void prefetch(std::uint64_t hash) const noexcept {
     if (slots_.empty()) return;
 #if defined(__GNUC__) || defined(__clang__)
-    __builtin_prefetch(&slots_[static_cast<std::size_t>(hash_endpoint_key(a, port)) & (slots_.size() - 1)]);
+    __builtin_prefetch(&slots_[static_cast<std::size_t>(hash) & (slots_.size() - 1)], 1);
 #else
-    (void)a;
-    (void)port;
+    (void)hash;
 #endif
   }
   /// Remove the entry of a key if present.
