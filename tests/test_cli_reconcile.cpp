@@ -515,6 +515,40 @@ TEST_CASE("cli_reconcile: strategies differ where minimal saves a slice", "[cli_
   CHECK(names(m, "delete") == std::vector<std::string>{"svc-b"});
 }
 
+TEST_CASE("cli_reconcile: compaction merges underfull slices within its budget", "[cli_reconcile]") {
+  scratch files;
+  // Four slices of 5 (max 10, 50% full) that neither strategy would touch.
+  json existing = json::array();
+  for (int k = 0; k < 4; ++k) existing.push_back(slice("svc-" + std::to_string(k), "IPv4", v4_endpoints(5 * k, 5 * k + 5), managed_labels));
+  const std::string desired = files.write("compact-desired.json", slice("want", "IPv4", v4_endpoints(0, 20), managed_labels).dump());
+  const std::string args = "--desired " + desired + " --max-endpoints-per-slice 10";
+  CHECK(check_settles(files, args, existing, "compact-off") == json::parse(empty_plan_compact));
+  // Full: svc-0 is emptied into svc-1, svc-2 into svc-3 (two updates, two deletes).
+  for (const char* strategy : {"kubernetes", "minimal"}) {
+    INFO(strategy);
+    const json plan = check_settles(files, args + " --strategy " + strategy + " --compact-below 1 --compaction-budget 4", existing,
+                                    std::string("compact-") + strategy);
+    CHECK(names(plan, "update") == std::vector<std::string>{"svc-1", "svc-3"});
+    CHECK(sizes(plan, "update") == std::vector<std::size_t>{10, 10});
+    CHECK(names(plan, "delete") == std::vector<std::string>{"svc-0", "svc-2"});
+  }
+  // A budget of two writes: one merge.
+  const std::string existing_file = files.write("compact-existing.json", list_of(existing).dump());
+  const auto two = run("reconcile " + args + " --existing " + existing_file + " --compact-below 1 --compaction-budget 2 --compact");
+  REQUIRE(two.code == 0);
+  const json plan = json::parse(two.out);
+  CHECK(plan["update"].size() + plan["delete"].size() == 2);
+  // Bad values and a setting without the other are usage errors.
+  for (const char* bad : {"--compact-below 1.5 --compaction-budget 2", "--compact-below x --compaction-budget 2",
+                          "--compact-below 0.5 --compaction-budget -1", "--compact-below 0.5"}) {
+    INFO(bad);
+    const auto r = run("reconcile " + args + " --existing " + existing_file + " " + bad);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("--compact"));
+  }
+}
+
 TEST_CASE("cli_reconcile: a desired slice may hold more than 1000 endpoints", "[cli_reconcile]") {
   scratch files;
   const std::string desired = files.write("big-desired.json", slice("want", "IPv4", v4_endpoints(0, 1200), managed_labels).dump());

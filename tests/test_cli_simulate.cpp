@@ -70,6 +70,21 @@ TEST_CASE("cli simulate: the fixed-order figures of scenarios.md", "[cli_simulat
   CHECK(s4["bytes_delivered_protobuf"].get<std::uint64_t>() < s4["bytes_delivered_json"].get<std::uint64_t>());
 }
 
+TEST_CASE("cli simulate: compaction options reach the reconciler", "[cli_simulate]") {
+  const auto plain = run_json("--scenario scale-down --endpoints 1000 --batch 10 --steps 90");
+  CHECK(plain["compact_below"].get<double>() == 0.0);
+  CHECK(plain["compaction_budget"] == 0);
+  const auto compacted = run_json("--scenario scale-down --endpoints 1000 --batch 10 --steps 90 --compact-below 0.8 --compaction-budget 1");
+  CHECK(compacted["compact_below"].get<double>() == Approx(0.8));
+  CHECK(compacted["compaction_budget"] == 1);
+  CHECK(compacted["final_slices"] == 1);
+  CHECK(compacted["final_endpoints"] == 100);
+  CHECK(compacted["writes"].get<std::uint64_t>() < plain["writes"].get<std::uint64_t>());
+  const auto bad = run("simulate --scenario scale-down --endpoints 1000 --compaction-budget 1");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("go together"));
+}
+
 TEST_CASE("cli simulate: layouts, watchers and the table", "[cli_simulate]") {
   const auto ep = run_json("--scenario create --endpoints 100 --layout endpoints --watchers 5");
   CHECK(ep["layout"] == "endpoints");

@@ -821,6 +821,48 @@ void run_property_case(std::uint64_t seed, property_totals& totals) {
       }
     }
   }
+  // Compaction: still safe and exact; spends at most its budget; with a large budget every group
+  // ends at the threshold or with the fewest slices that hold it, and a second reconcile does nothing.
+  {
+    const double thresholds[] = {0.3, 0.6, 1.0};
+    const std::size_t budgets[] = {1, 3, 1000};
+    reconcile_options c = o;
+    c.compaction.min_fullness = thresholds[rng.below(3)];
+    c.compaction.max_extra_writes = budgets[rng.below(3)];
+    for (auto layout : {slice_layout::packed, slice_layout::by_zone})
+      for (auto strategy : both_strategies) {
+        c.layout = o.layout = layout;
+        c.strategy = o.strategy = strategy;
+        INFO("compaction " << c.compaction.min_fullness << "/" << c.compaction.max_extra_writes << ", " << to_string(layout)
+                           << ", " << to_string(strategy) << ", max " << max);
+        const auto base = reconcile(now, existing, o);
+        const auto plan = reconcile(now, existing, c);
+        check_plan_safety(now, existing, plan, max);
+        REQUIRE(plan.stats.compaction_writes <= c.compaction.max_extra_writes);
+        REQUIRE(plan.stats.writes <= base.stats.writes + plan.stats.compaction_writes);
+        // by_zone: breaking a cycle of endpoints that swap zones creates slices after compaction
+        // (make-before-break needs them), so the end state is checked for the packed layout.
+        if (c.compaction.max_extra_writes < 1000 || layout != slice_layout::packed) continue;
+        const auto after = epslice::apply(plan, existing);
+        std::map<std::string, std::pair<std::size_t, std::size_t>> groups;  // slices, endpoints
+        for (const auto& sl : after) {
+          std::string key;
+          std::vector<endpoint_port> ports(sl.ports.begin(), sl.ports.end());
+          key = property_key(ports, basic_endpoint<F>{});
+          const auto z = sl.metadata.labels.find(std::string(well_known::zone_label));
+          if (z != sl.metadata.labels.end()) key += "@" + z->second;
+          ++groups[key].first;
+          groups[key].second += sl.endpoints.size();
+        }
+        for (const auto& [key, g] : groups) {
+          INFO("group " << key << ": " << g.first << " slices, " << g.second << " endpoints, max " << max);
+          const bool full_enough = static_cast<double>(g.second) >= c.compaction.min_fullness * static_cast<double>(g.first * max);
+          const bool fewest = g.first <= 1 || g.second > (g.first - 1) * max;
+          REQUIRE((full_enough || fewest));
+        }
+        REQUIRE(reconcile(now, after, c).empty());
+      }
+  }
   ++totals.cases;
   if (writes[1] < writes[0]) ++totals.minimal_fewer_writes;
   if (writes[1] == writes[0] && slices[1] < slices[0]) ++totals.minimal_fewer_slices;
@@ -844,17 +886,95 @@ TEST_CASE("reconcile: random plans are safe, exact, idempotent; minimal never wo
   CHECK(totals.minimal_fewer_writes + totals.minimal_fewer_slices > 0);
 }
 
+TEST_CASE("reconcile: compaction merges underfull slices within its budget", "[reconcile]") {
+  // Ten slices of ten endpoints (10% full) that nothing else would touch.
+  std::vector<endpoint_slice_v4> existing;
+  for (unsigned k = 0; k < 10; ++k) existing.push_back(fixture_slice("foo-" + std::to_string(k), range(k * 10, k * 10 + 10)));
+  const auto desired = fixture_desired(range(0, 100));
+  for (auto strategy : both_strategies) {
+    INFO(to_string(strategy));
+    reconcile_options o = with_strategy(strategy);
+    REQUIRE(reconcile(desired, existing, o).empty());
+    // Off unless both settings are set.
+    o.compaction.min_fullness = 0.5;
+    REQUIRE(reconcile(desired, existing, o).empty());
+    // Half full at least: slices are emptied into one receiver (an update) and deleted until two
+    // slices hold the hundred endpoints (100 / (2 x 100) = 0.5): one update, eight deletes.
+    o.compaction.max_extra_writes = 100;
+    auto plan = reconcile(desired, existing, o);
+    CHECK(plan.stats.updates == 1);
+    CHECK(plan.stats.deletes == 8);
+    CHECK(plan.stats.creates == 0);
+    CHECK(plan.stats.writes == 9);
+    CHECK(plan.stats.compaction_writes == 9);
+    CHECK(plan.stats.slices_compacted == 8);
+    CHECK(plan.stats.endpoints_moved == 80);
+    auto after = epslice::apply(plan, existing);
+    CHECK(sizes(after) == std::multiset<std::size_t>{10, 90});
+    CHECK(reconcile(desired, after, o).empty());
+    // Full: down to the one slice that holds them all.
+    o.compaction.min_fullness = 1.0;
+    plan = reconcile(desired, existing, o);
+    CHECK(plan.stats.writes == 10);
+    after = epslice::apply(plan, existing);
+    CHECK(sizes(after) == std::multiset<std::size_t>{100});
+    CHECK(reconcile(desired, after, o).empty());
+    // A budget of three writes: one receiver and two deletes; the next reconcile goes on.
+    o.compaction.max_extra_writes = 3;
+    plan = reconcile(desired, existing, o);
+    CHECK(plan.stats.writes == 3);
+    CHECK(plan.stats.compaction_writes == 3);
+    after = epslice::apply(plan, existing);
+    CHECK(sizes(after) == std::multiset<std::size_t>{10, 10, 10, 10, 10, 10, 10, 30});
+    plan = reconcile(desired, after, o);
+    CHECK(plan.stats.writes == 3);
+    CHECK(sizes(epslice::apply(plan, after)) == std::multiset<std::size_t>{10, 10, 10, 10, 10, 50});
+  }
+}
+
+TEST_CASE("reconcile: compaction rides on slices written anyway", "[reconcile]") {
+  // Five slices of 20; 10 new endpoints arrive, so the strategy writes one slice anyway. Emptying the
+  // other slices into it costs their deletes only.
+  std::vector<endpoint_slice_v4> existing;
+  for (unsigned k = 0; k < 5; ++k) existing.push_back(fixture_slice("foo-" + std::to_string(k), range(k * 20, k * 20 + 20)));
+  const auto desired = fixture_desired(range(0, 110));
+  reconcile_options o = with_strategy(reconcile_strategy::minimal);
+  const auto base = reconcile(desired, existing, o);
+  REQUIRE(base.stats.writes == 1);
+  o.compaction = {0.9, 10};
+  const auto plan = reconcile(desired, existing, o);
+  check_plan_safety(desired, existing, plan, 100);
+  // 110 endpoints need two slices: three unchanged slices are emptied into the one written anyway
+  // (three deletes, no extra update).
+  CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{20, 90});
+  CHECK(plan.stats.compaction_writes == 3);
+  CHECK(plan.stats.slices_compacted == 3);
+  CHECK(plan.stats.writes == base.stats.writes + plan.stats.compaction_writes);
+}
+
+TEST_CASE("reconcile: compaction options are checked; the planner refuses them", "[reconcile]") {
+  reconcile_options o;
+  o.compaction.min_fullness = 1.5;
+  const auto errors = validate(o);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].path == "compaction.min_fullness");
+  CHECK_THROWS_AS(reconcile(fixture_desired({1}), std::vector<endpoint_slice_v4>{}, o), error);
+  o.compaction = {0.5, 4};
+  CHECK_THROWS_WITH(slice_planner<ipv4>(fixture_desired({}), {}, o), Catch::Contains("compaction"));
+}
+
 // ---- scenarios.md ------------------------------------------------------------------------------------
 
 namespace {
 simulation_result run_scenario(scenario_kind kind, std::size_t n, std::size_t batch, std::optional<std::size_t> steps,
-                               reconcile_strategy strategy) {
+                               reconcile_strategy strategy, compaction_options compaction = {}) {
   simulation_options o;
   o.scenario = kind;
   o.endpoints = n;
   o.batch = batch;
   o.steps = steps;
   o.reconcile.strategy = strategy;
+  o.reconcile.compaction = compaction;
   return simulate(o);
 }
 }  // namespace
@@ -938,7 +1058,18 @@ TEST_CASE("simulate: minimal meets the churn targets and never writes more than 
     CHECK(a.writes <= b.writes);
     CHECK(a.final_endpoints == b.final_endpoints);
     if (a.writes == b.writes) CHECK(a.final_slices <= b.final_slices);
+    // Slices that stay full leave compaction nothing to do.
+    const auto c = run_scenario(r.kind, r.n, r.batch, r.steps, m, compaction_options::recommended());
+    CHECK(c.writes == a.writes);
+    CHECK(c.final_slices == a.final_slices);
   }
+  // S4 with the recommended compaction: fewer writes for both strategies, and one slice at the end.
+  const auto s4_mc = run_scenario(scenario_kind::scale_down, 1000, 10, 90, m, compaction_options::recommended());
+  const auto s4_kc = run_scenario(scenario_kind::scale_down, 1000, 10, 90, k, compaction_options::recommended());
+  CHECK(s4_mc.writes < s4_m.writes);
+  CHECK(s4_mc.final_slices == 1);
+  CHECK(s4_kc.writes < s4_k.writes);
+  CHECK(s4_kc.final_slices == 1);
 }
 
 // ---- speed paths, bytes written, the incremental planner -------------------------------------------

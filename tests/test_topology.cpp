@@ -1107,6 +1107,7 @@ TEST_CASE("topology: hint_plan, TestReconcileTopology end to end (A23)", "[topol
     CHECK(st.per_zone == r.want);
     CHECK(st.cross_zone == r.cross);
     CHECK(h.hint_changes == r.hint_changes);
+    CHECK(h.plan.stats.hint_changes == r.hint_changes);
     for (const auto& u : h.plan.update)
       CHECK(u.metadata.annotations.at(std::string(well_known::trigger_time_annotation)) ==
             "2024-01-01T00:00:00Z");
@@ -1247,6 +1248,7 @@ TEST_CASE("topology: hint_plan, TestReconcile_TrafficDistribution end to end (A2
     CHECK(st.per_zone == r.zones);
     CHECK(st.cross_zone == r.cross);
     CHECK(h.hint_changes == r.hint_changes);
+    CHECK(h.plan.stats.hint_changes == r.hint_changes);
     std::map<std::string, int> node_hints;
     for (const auto& e : h.plan.create[0].endpoints)
       if (e.hints)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -305,6 +306,75 @@ struct registrar {
 };
 
 /// True when the arguments ask for the command's help.
+/// Help lines of the compaction options shared by `reconcile` and `simulate`: `prefix` before each
+/// option, descriptions from column `column`, wrapped before column 96.
+inline std::string compaction_help(std::string_view prefix, std::size_t column) {
+  const std::pair<std::string_view, std::string_view> items[] = {
+      {"--compact-below F",
+       "compaction (beyond upstream): while a port set's slices are less than F full (0 to 1) and "
+       "one slice fewer holds them, empty the cheapest slice into the others; needs"},
+      {"--compaction-budget N",
+       "the extra writes one reconcile may spend on it (0 to 1000000); 0.8 and 1 are the "
+       "recommended pair"}};
+  std::string out;
+  for (const auto& [option, text] : items) {
+    std::string line = std::string(prefix) + std::string(option);
+    if (line.size() >= column) {
+      out += line + "\n";
+      line.clear();
+    }
+    line.resize(column, ' ');
+    std::size_t pos = 0;
+    bool empty = true;
+    while (pos < text.size()) {
+      std::size_t next = text.find(' ', pos);
+      if (next == std::string_view::npos) next = text.size();
+      const std::string_view word = text.substr(pos, next - pos);
+      if (!empty && line.size() + 1 + word.size() > 96) {
+        out += line + "\n";
+        line.assign(column, ' ');
+        empty = true;
+      }
+      if (!empty) line += ' ';
+      line += word;
+      empty = false;
+      pos = next + 1;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+/// The compaction settings of `--compact-below F --compaction-budget N` (both or neither; off
+/// when neither is given). Throws usage_error for bad values.
+inline epslice::compaction_options compaction_of(const args& a) {
+  epslice::compaction_options c;
+  const auto below = a.value("compact-below");
+  const auto budget = a.value("compaction-budget");
+  if (below.has_value() != budget.has_value())
+    throw usage_error{"--compact-below and --compaction-budget go together"};
+  if (!below) return c;
+  const std::string fullness_message = "--compact-below " + *below + ": must be a number from 0 to 1";
+  const bool plain_number = !below->empty() && std::all_of(below->begin(), below->end(), [](char ch) {
+    return (ch >= '0' && ch <= '9') || ch == '.';
+  });
+  if (!plain_number) throw usage_error{fullness_message};
+  std::size_t used = 0;
+  try {
+    c.min_fullness = std::stod(*below, &used);
+  } catch (const std::exception&) {
+    throw usage_error{fullness_message};
+  }
+  if (used != below->size() || !(c.min_fullness >= 0.0 && c.min_fullness <= 1.0)) throw usage_error{fullness_message};
+  const std::string budget_message = "--compaction-budget " + *budget + ": must be an integer from 0 to 1000000";
+  if (budget->empty() || budget->size() > 7 ||
+      !std::all_of(budget->begin(), budget->end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    throw usage_error{budget_message};
+  c.max_extra_writes = std::stoul(*budget);
+  if (c.max_extra_writes > 1000000) throw usage_error{budget_message};
+  return c;
+}
+
 inline bool wants_help(const std::vector<std::string>& argv) {
   for (const auto& a : argv)
     if (a == "--help" || a == "-h") return true;

@@ -53,6 +53,8 @@ constexpr const char* reconcile_help =
     "  --controller-name NAME          default endpointslice-controller.k8s.io\n"
     "  --trigger-time RFC3339          set endpoints.kubernetes.io/last-change-trigger-time on every\n"
     "                                  written slice (in UTC); without it the annotation is removed\n"
+    ;
+constexpr const char* reconcile_help_tail =
     "  --compact                       one line instead of kubectl's 4-space indentation\n\n"
     "Exit 0: plan printed; 1: invalid input objects (messages as `epslice validate`); 2: usage\n"
     "errors and unreadable input.\n";
@@ -398,12 +400,12 @@ std::string plan_json(const epslice::any_slice_plan& plan) {
 
 int cmd_reconcile(const std::vector<std::string>& argv) {
   if (wants_help(argv)) {
-    std::cout << reconcile_help;
+    std::cout << reconcile_help << compaction_help("  ", 34) << reconcile_help_tail;
     return exit_ok;
   }
   const args a(argv,
                {"desired", "existing", "service", "pods", "nodes", "max-endpoints-per-slice", "strategy",
-                "controller-name", "trigger-time"},
+                "controller-name", "trigger-time", "compact-below", "compaction-budget"},
                {"compact"});
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
   const auto desired_file = a.value("desired");
@@ -426,6 +428,7 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
     options.controller_name = *v;
   }
   if (auto v = a.value("trigger-time")) options.trigger_time = normalize_trigger_time(*v);
+  options.compaction = compaction_of(a);
 
   std::vector<std::string> files;
   for (const auto* f : {&desired_file, &pods_file, &service_file, &nodes_file, &existing_file})

@@ -29,6 +29,7 @@ constexpr const char* simulate_help =
     "                        [--layout endpoints|slices|by-zone] [--max-endpoints-per-slice M]\n"
     "                        [--strategy kubernetes|minimal] [--batch B] [--steps S] [--churn-percent P]\n"
     "                        [--zones Z] [--watchers W] [--truncate] [--seed S] [--format table|json]\n"
+    "                        [--compact-below F --compaction-budget N]\n"
     "       epslice simulate --compare [scenario options] [--svg DIR]\n"
     "       epslice simulate --published\n\n"
     "Runs a churn scenario of scenarios.md (Service default/svc, pods on 100 nodes) and reports the\n"
@@ -51,7 +52,10 @@ constexpr const char* simulate_help =
     "--trace           with --format json, add the per-step slice count, fullness and bytes\n"
     "--compare         run the scenario through every layout and both strategies; one table\n"
     "--svg DIR         with --compare: write bytes-per-change.svg and churn-slices.svg to DIR\n"
-    "--published       the KEP-0752 and 2020 blog figures beside ours\n\n"
+    "--published       the KEP-0752 and 2020 blog figures beside ours\n"
+    ;
+constexpr const char* simulate_help_tail =
+    "\n"
     "Bytes: JSON is compact Kubernetes JSON; protobuf is what the API server sends protobuf clients\n"
     "(`k8s\\0` + runtime.Unknown). A create or update writes its object; every watcher that sees it\n"
     "receives a watch event (a delete carries the last state). Objects are as the controller writes\n"
@@ -60,7 +64,8 @@ constexpr const char* simulate_help =
 
 const std::vector<std::string> value_options = {"scenario", "endpoints", "layout", "max-endpoints-per-slice",
                                                 "strategy", "batch", "steps", "churn-percent", "zones",
-                                                "watchers", "seed", "format", "svg"};
+                                                "watchers", "seed", "format", "svg", "compact-below",
+                                                "compaction-budget"};
 const std::vector<std::string> flag_options = {"truncate", "compare", "published", "trace"};
 
 std::uint64_t parse_count(const args& a, const std::string& name, std::uint64_t fallback, std::uint64_t min,
@@ -177,6 +182,7 @@ epslice::simulation_options parse_options(const args& a) {
   o.truncate = a.flag("truncate");
   o.reconcile.max_endpoints_per_slice = parse_count(a, "max-endpoints-per-slice", 100, 1, 1000);
   o.reconcile.trigger_time = "2024-01-01T00:00:00Z";
+  o.reconcile.compaction = compaction_of(a);
   if (const auto s = a.value("strategy")) {
     if (*s == "kubernetes") o.reconcile.strategy = epslice::reconcile_strategy::kubernetes;
     else if (*s == "minimal") o.reconcile.strategy = epslice::reconcile_strategy::minimal;
@@ -195,7 +201,9 @@ void print_json(const epslice::simulation_options& o, const epslice::simulation_
   std::ostringstream out;
   out << "{\"scenario\":\"" << scenario_name(o.scenario) << "\",\"layout\":\"" << epslice::to_string(o.layout)
       << "\",\"strategy\":\"" << epslice::to_string(o.reconcile.strategy) << "\",\"endpoints\":" << o.endpoints
-      << ",\"max_endpoints_per_slice\":" << o.reconcile.max_endpoints_per_slice << ",\"truncate\":"
+      << ",\"max_endpoints_per_slice\":" << o.reconcile.max_endpoints_per_slice << ",\"compact_below\":"
+      << o.reconcile.compaction.min_fullness << ",\"compaction_budget\":" << o.reconcile.compaction.max_extra_writes
+      << ",\"truncate\":"
       << (o.truncate ? "true" : "false") << ",\"zones\":" << o.zones << ",\"watchers\":" << o.watchers
       << ",\"seed\":" << o.seed << ",\"reconciles\":" << r.reconciles << ",\"creates\":" << r.creates
       << ",\"updates\":" << r.updates << ",\"deletes\":" << r.deletes << ",\"writes\":" << r.writes
@@ -607,7 +615,7 @@ int run_published() {
 
 int cmd_simulate(const std::vector<std::string>& argv) {
   if (wants_help(argv)) {
-    std::cout << simulate_help;
+    std::cout << simulate_help << compaction_help("", 18) << simulate_help_tail;
     return exit_ok;
   }
   const args a(argv, value_options, flag_options);

@@ -1173,6 +1173,7 @@ template <class F>
         const bool had = it != before.end() && it->second->has_value();
         if (had != e.hints.has_value() || (had && !(**it->second == *e.hints))) ++out.hint_changes;
       }
+  plan.stats.hint_changes = out.hint_changes;
   out.plan = std::move(plan);
   return out;
 }
