@@ -829,6 +829,118 @@ TEST_CASE("merge: property: cache equals a merge from scratch; checkouts rebuild
   }
 }
 
+TEST_CASE("merge: many slices: lookup by name survives growth, removal and slot reuse", "[merge]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  constexpr int n = 400;
+#else
+  constexpr int n = 3000;
+#endif
+  // Slice k (namespace ns<k % 7>, name s<k>) holds one endpoint whose address encodes k and the
+  // version, so that every slice and version is told apart in the merged result.
+  const auto make = [](int k, int version) {
+    auto s = slice<ipv4>("ns" + std::to_string(k % 7), "s" + std::to_string(k), std::string("svc"),
+                         {port(std::string("http"), 80)});
+    basic_endpoint<ipv4> e;
+    e.addresses.push_back(ipv4_address::from_uint(0x0a000000U + static_cast<std::uint32_t>(k) * 4U +
+                                                  static_cast<std::uint32_t>(version)));
+    s.endpoints.push_back(e);
+    return s;
+  };
+  endpoint_cache<ipv4> cache;
+  std::vector<endpoint_slice_v4> last(static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) {
+    last[static_cast<std::size_t>(k)] = make(k, 0);
+    REQUIRE(cache.update(last[static_cast<std::size_t>(k)]));
+  }
+  REQUIRE(cache.slice_count() == static_cast<std::size_t>(n));
+  std::vector<int> order(static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) order[static_cast<std::size_t>(k)] = k;
+  std::mt19937 rng(77);
+  std::shuffle(order.begin(), order.end(), rng);
+  // Remove two thirds in random order (the index shrinks); each removal finds its slice once.
+  const std::size_t removed = order.size() * 2 / 3;
+  for (std::size_t i = 0; i < removed; ++i) {
+    const int k = order[i];
+    REQUIRE(cache.remove("ns" + std::to_string(k % 7), "s" + std::to_string(k)));
+    REQUIRE_FALSE(cache.remove("ns" + std::to_string(k % 7), "s" + std::to_string(k)));
+    REQUIRE_FALSE(cache.remove("ns" + std::to_string((k + 1) % 7), "s" + std::to_string(k)));
+  }
+  REQUIRE(cache.slice_count() == order.size() - removed);
+  // The others are still found: a new version is a change, the same version again is not.
+  for (std::size_t i = removed; i < order.size(); ++i) {
+    const int k = order[i];
+    last[static_cast<std::size_t>(k)] = make(k, 1);
+    REQUIRE(cache.update(last[static_cast<std::size_t>(k)]));
+    REQUIRE_FALSE(cache.update(last[static_cast<std::size_t>(k)]));
+  }
+  // The removed ones come back (in reused slots).
+  for (std::size_t i = 0; i < removed; ++i) {
+    const int k = order[i];
+    last[static_cast<std::size_t>(k)] = make(k, 2);
+    REQUIRE(cache.update(last[static_cast<std::size_t>(k)]));
+  }
+  REQUIRE(cache.slice_count() == static_cast<std::size_t>(n));
+  REQUIRE(cache.snapshot() == merge_slices<ipv4>(last));
+}
+
+TEST_CASE("merge: name comparison word by word agrees with string equality", "[merge]") {
+  // Every length up to 21 (whole words, a 4-byte step, single bytes), a difference at each
+  // position, and lengths that differ.
+  const std::string base = "ip-10-0-1-23.internal-zone";
+  for (std::size_t n = 0; n <= 21; ++n) {
+    const std::string a = base.substr(0, n);
+    CHECK(detail::same_text(a, std::string(a)));
+    CHECK_FALSE(detail::same_text(a, base.substr(0, n + 1)));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = static_cast<char>(b[i] ^ 0x20);
+      INFO("length " << n << " position " << i);
+      CHECK_FALSE(detail::same_text(a, b));
+      CHECK_FALSE(detail::same_text(b, a));
+    }
+  }
+}
+
+TEST_CASE("merge: large events: checkouts stay exact while log buffers are reused", "[merge]") {
+  // Slices of 150 endpoints (distinct addresses, random attributes) in two services; each round
+  // replaces every address of some slices and edits others, moves endpoints between slices,
+  // then checks out. Every event touches far more keys than a small log holds.
+  std::mt19937 rng(99);
+  const auto fresh = [&] {
+    auto e = random_endpoint<ipv4>(rng);
+    e.addresses = {ipv4_address::from_uint(0x0a000000U | (static_cast<std::uint32_t>(rng()) & 0x00ffffffU))};
+    return e;
+  };
+  std::vector<endpoint_slice_v4> current;
+  for (int k = 0; k < 4; ++k) {
+    current.push_back(slice<ipv4>("ns", "big" + std::to_string(k), std::string(k == 3 ? "b" : "a"),
+                                  {port(std::string("http"), 80), port(std::string("alt"), 81)}));
+    for (int i = 0; i < 150; ++i) current.back().endpoints.push_back(fresh());
+  }
+  endpoint_cache<ipv4> cache;
+  endpoints_map<ipv4> rebuilt;
+  for (int round = 0; round < 10; ++round) {
+    for (std::size_t k = 0; k < current.size(); ++k) {
+      auto& s = current[k];
+      if ((static_cast<std::size_t>(round) + k) % 3 == 0) {
+        for (auto& e : s.endpoints) e = fresh();
+      } else if ((static_cast<std::size_t>(round) + k) % 3 == 1) {
+        for (std::size_t i = 0; i < s.endpoints.size(); i += 7) s.endpoints[i].conditions.ready = (rng() & 1U) != 0;
+        s.endpoints.push_back(current[(k + 1) % current.size()].endpoints[5]);  // a copy in two slices
+      } else {
+        s.endpoints.erase(s.endpoints.begin(), s.endpoints.begin() + 40);
+        for (int i = 0; i < 60; ++i) s.endpoints.push_back(fresh());
+      }
+      cache.update(s);
+    }
+    INFO("round " << round);
+    apply_changes<ipv4>(rebuilt, cache.checkout());
+    REQUIRE(rebuilt == cache.snapshot());
+    REQUIRE(cache.snapshot() == merge_slices<ipv4>(current));
+    REQUIRE(cache.checkout().empty());
+  }
+}
+
 TEST_CASE("merge: local ready endpoints count distinct IPs per service (LocalReadyEndpoints)", "[merge]") {
   // ns1/svc1: 10.0.0.1 on two ports of slice a and again under another port number in slice b
   // counts once; 10.0.0.3 is serving but terminating and 10.0.0.6 not ready: not counted;

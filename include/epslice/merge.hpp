@@ -557,15 +557,16 @@ class endpoint_cache {
     const auto svc = detail::proxied_service_of(m);
     if (!svc) return remove(m.namespace_, m.name);
     set_key(m.namespace_, m.name);
-    const auto it = slot_by_key_.find(key_);
+    const std::uint64_t key_hash = detail::hash_text(key_);
+    const std::uint32_t found = find_slot(key_hash);
     std::vector<port_ref>& ports = ports_scratch_;
     std::vector<ep_rec>& eps = eps_scratch_;
     ports.clear();
     eps.clear();
-    build(slice, *svc, ports, eps, it == slot_by_key_.end() ? nullptr : &slices_[it->second]);
+    build(slice, *svc, ports, eps, found == detail::name_index::npos ? nullptr : &slices_[found]);
     std::uint32_t slot;
-    if (it != slot_by_key_.end()) {
-      slot = it->second;
+    if (found != detail::name_index::npos) {
+      slot = found;
       if (slices_[slot].ports == ports && slices_[slot].endpoints == eps) return false;
     } else {
       if (free_slots_.empty()) {
@@ -576,7 +577,7 @@ class endpoint_cache {
         free_slots_.pop_back();
       }
       slices_[slot].key = key_;
-      slot_by_key_.emplace(key_, slot);
+      slot_index_.insert(key_hash, slot);
     }
     replace(slot, ports, eps);
     return true;
@@ -593,10 +594,10 @@ class endpoint_cache {
   /// Apply a delete event. Returns false when the slice is not cached (nothing happens).
   bool remove(std::string_view namespace_, std::string_view name) {
     set_key(namespace_, name);
-    const auto it = slot_by_key_.find(key_);
-    if (it == slot_by_key_.end()) return false;
-    const std::uint32_t slot = it->second;
-    slot_by_key_.erase(it);
+    const std::uint64_t key_hash = detail::hash_text(key_);
+    const std::uint32_t slot = find_slot(key_hash);
+    if (slot == detail::name_index::npos) return false;
+    slot_index_.erase(key_hash, slot);
     ports_scratch_.clear();
     eps_scratch_.clear();
     replace(slot, ports_scratch_, eps_scratch_);
@@ -692,8 +693,12 @@ class endpoint_cache {
           sp.table.erase(e);
         }
       }
-      if (sp.log.capacity() > 64) std::vector<log_rec>().swap(sp.log);
-      else sp.log.clear();
+      sp.log.clear();
+      if (sp.log.capacity() > 64) {
+        // Release the memory, but keep one buffer (the largest, up to a limit) for the next event.
+        if (sp.log.capacity() <= spare_log_limit && sp.log.capacity() > spare_log_.capacity()) spare_log_.swap(sp.log);
+        std::vector<log_rec>().swap(sp.log);
+      }
       sp.dirty = false;
       if (!change.added.empty() || !change.removed.empty() || !change.changed.empty()) {
         change.name = name_of(sp);
@@ -721,7 +726,7 @@ class endpoint_cache {
   }
 
   /// Number of slices cached (those with the service-name label).
-  [[nodiscard]] std::size_t slice_count() const noexcept { return slot_by_key_.size(); }
+  [[nodiscard]] std::size_t slice_count() const noexcept { return slot_index_.size(); }
   /// Number of merged endpoints over every service port.
   [[nodiscard]] std::size_t endpoint_count() const noexcept {
     std::size_t n = 0;
@@ -737,9 +742,7 @@ class endpoint_cache {
       n += s.key.capacity() > 15 ? s.key.capacity() + 1 : 0;
       n += s.ports.capacity() * sizeof(port_ref) + s.endpoints.capacity() * sizeof(ep_rec);
     }
-    n += slot_by_key_.bucket_count() * sizeof(void*) +
-         slot_by_key_.size() * (node_overhead + sizeof(std::pair<const std::string, std::uint32_t>));
-    for (const auto& [k, v] : slot_by_key_) n += k.capacity() > 15 ? k.capacity() + 1 : 0;
+    n += slot_index_.memory_bytes();
     n += sp_by_key_.bucket_count() * sizeof(void*) +
          sp_by_key_.size() * (node_overhead + sizeof(std::pair<const sp_key, std::uint32_t>));
     for (const auto& sp : sps_) {
@@ -752,7 +755,8 @@ class endpoint_cache {
          free_sps_.capacity() * sizeof(std::uint32_t) + recompute_.capacity() * sizeof(touch_ref) +
          hint_scratch_.capacity() * sizeof(std::uint32_t) + key_.capacity() +
          (ports_scratch_.capacity() + prev_ports_.capacity()) * sizeof(port_ref) +
-         eps_scratch_.capacity() * sizeof(ep_rec) + ops_.capacity() * sizeof(key_op);
+         eps_scratch_.capacity() * sizeof(ep_rec) + ops_.capacity() * sizeof(key_op) +
+         spare_log_.capacity() * sizeof(log_rec);
     n += strings_.memory_bytes() + hint_sets_.memory_bytes();
     return n;
   }
@@ -852,6 +856,11 @@ class endpoint_cache {
     key_ += name;
   }
 
+  // The slot of the slice named key_ (of hash `h`), or name_index::npos.
+  [[nodiscard]] std::uint32_t find_slot(std::uint64_t h) const {
+    return slot_index_.find(key_, h, [this](std::uint32_t slot) -> const std::string& { return slices_[slot].key; });
+  }
+
   [[nodiscard]] std::optional<std::uint32_t> find_sp(const service_port_name& n) const {
     const sp_key k{strings_.find(n.namespace_), strings_.find(n.service), strings_.find(n.port_name),
                    strings_.find(n.protocol)};
@@ -907,29 +916,55 @@ class endpoint_cache {
   }
 
   // True when the hints are exactly (same names, same order) the interned hint set `id`.
-  [[nodiscard]] bool same_hints(const endpoint_hints& h, std::uint32_t id) const noexcept {
+  [[nodiscard, gnu::always_inline]] bool same_hints(const endpoint_hints& h, std::uint32_t id) const noexcept {
     if (id == 0) return h.for_zones.empty() && h.for_nodes.empty();
     const auto& ids = hint_sets_[id];
     const std::size_t nz = ids[0];
     if (h.for_zones.size() != nz || h.for_nodes.size() != ids.size() - 1 - nz) return false;
     for (std::size_t k = 0; k < nz; ++k)
-      if (strings_[ids[1 + k]] != h.for_zones[k].name) return false;
+      if (!detail::same_text(strings_[ids[1 + k]], h.for_zones[k].name)) return false;
     for (std::size_t k = 0; k < h.for_nodes.size(); ++k)
-      if (strings_[ids[1 + nz + k]] != h.for_nodes[k].name) return false;
+      if (!detail::same_text(strings_[ids[1 + nz + k]], h.for_nodes[k].name)) return false;
     return true;
+  }
+
+  // The id of an optional name ("" when absent): `a` or `b` when it has the same text, else
+  // interned. Inlined: it runs twice per endpoint of every update.
+  [[nodiscard, gnu::always_inline]] std::uint32_t text_id(const std::optional<std::string>& v, std::uint32_t a,
+                                                          std::uint32_t b) {
+    if (!v || v->empty()) return 0;
+    if (a != 0 && detail::same_text(strings_[a], *v)) return a;
+    if (b != 0 && detail::same_text(strings_[b], *v)) return b;
+    return strings_.intern(*v);
   }
 
   // Translate a slice into its compact record. `prev` is the slice's current record, if any:
   // names equal to those at the same position there are reused without hashing.
   void build(const basic_endpoint_slice<F>& s, std::string_view svc, std::vector<port_ref>& ports,
              std::vector<ep_rec>& eps, const slice_rec* prev) {
-    const std::uint32_t ns = strings_.intern(s.metadata.namespace_);
-    const std::uint32_t sv = strings_.intern(svc);
+    // A port names the service port of the previous record's port at the same place when the
+    // four names are the same (the usual case); only otherwise are the names interned.
+    constexpr std::uint32_t unset = 0xffffffffU;
+    std::uint32_t ns = unset, sv = unset;
     for (const auto& p : s.ports) {
       const auto u = detail::usable(p);
       if (!u) continue;
-      const port_ref r{find_or_add_sp(sp_key{ns, sv, strings_.intern(u->name), strings_.intern(u->protocol)}),
-                       u->number};
+      std::uint32_t spi = unset;
+      if (prev && ports.size() < prev->ports.size()) {
+        const std::uint32_t c = prev->ports[ports.size()].sp;
+        const sp_key& k = sps_[c].key;
+        if (detail::same_text(strings_[k.port_name], u->name) && detail::same_text(strings_[k.protocol], u->protocol) &&
+            detail::same_text(strings_[k.svc], svc) && detail::same_text(strings_[k.ns], s.metadata.namespace_))
+          spi = c;
+      }
+      if (spi == unset) {
+        if (ns == unset) {
+          ns = strings_.intern(s.metadata.namespace_);
+          sv = strings_.intern(svc);
+        }
+        spi = find_or_add_sp(sp_key{ns, sv, strings_.intern(u->name), strings_.intern(u->protocol)});
+      }
+      const port_ref r{spi, u->number};
       if (std::find(ports.begin(), ports.end(), r) == ports.end()) ports.push_back(r);
     }
     if (ports.empty()) return;  // endpoints without a usable port contribute nothing
@@ -937,12 +972,6 @@ class endpoint_cache {
     // Most updates change few endpoints, and neighbours share zones and hints: reuse the ids of
     // the endpoint at the same position in the previous record, or of the previous endpoint,
     // when the text is the same, and hash only otherwise.
-    const auto text_id = [&](const std::optional<std::string>& v, std::uint32_t a, std::uint32_t b) {
-      if (!v || v->empty()) return std::uint32_t{0};
-      if (a != 0 && strings_[a] == *v) return a;
-      if (b != 0 && strings_[b] == *v) return b;
-      return strings_.intern(*v);
-    };
     const auto hints_id = [&](const endpoint_hints& h, std::uint32_t a, std::uint32_t b) {
       if (a != 0 && same_hints(h, a)) return a;
       if (b != 0 && same_hints(h, b)) return b;
@@ -958,7 +987,18 @@ class endpoint_cache {
       r.address = e.addresses[0];
       r.node = text_id(e.node_name, same.node, before.node);
       r.zone = text_id(e.zone, same.zone, before.zone);
-      if (e.hints) r.hints_flags = hints_id(*e.hints, same.hints_flags & hints_mask, before.hints_flags & hints_mask);
+      if (e.hints) {
+        const endpoint_hints& h = *e.hints;
+        if (r.zone != 0 && h.for_zones.size() == 1 && h.for_nodes.empty() &&
+            detail::same_text(h.for_zones[0].name, *e.zone)) {
+          // The commonest hints (the EndpointSlice controller's): the endpoint's own zone only.
+          auto& memo = own_zone_hints_[r.zone % own_zone_hints_.size()];
+          if (memo.first != r.zone) memo = {r.zone, intern_hints(h)};
+          r.hints_flags = memo.second;
+        } else {
+          r.hints_flags = hints_id(h, same.hints_flags & hints_mask, before.hints_flags & hints_mask);
+        }
+      }
       if (!e.conditions.ready || *e.conditions.ready) r.hints_flags |= ready_bit;
       if (!e.conditions.serving || *e.conditions.serving) r.hints_flags |= serving_bit;
       if (e.conditions.terminating && *e.conditions.terminating) r.hints_flags |= terminating_bit;
@@ -999,13 +1039,14 @@ class endpoint_cache {
     sp_state& sp = sps_[spi];
     slot_type& e = sp.table.find_or_insert(a, port, hash);
     if (e.touched()) return e;
-    log_rec r;
+    // Written field by field in place: a record assembled on the stack and copied would be read
+    // back with wide loads over narrow stores (a store-forwarding stall per key).
+    log_rec& r = sp.log.emplace_back();
     r.address = a;
     r.port = port;
     r.existed = e.has_candidate();
     if (r.existed) r.before = slices_[e.slice].endpoints[e.index()];
     e.bits |= slot_type::touched_bit;
-    sp.log.push_back(r);
     if (!sp.dirty) {
       sp.dirty = true;
       dirty_.push_back(spi);
@@ -1082,18 +1123,28 @@ class endpoint_cache {
     const std::vector<ep_rec>& old_eps = rec.endpoints;
     const bool same_ports = old_ports == ports;
     const std::size_t common = same_ports ? std::min(old_eps.size(), eps.size()) : 0;
-    // A.
-    ops_.clear();
+    // A. Into ops_, sized once for the most edits this event can list (ops_ keeps its memory).
+    const std::size_t most = ports.size() * (2 * common + (eps.size() - common)) +
+                             old_ports.size() * (old_eps.size() - common);
+    if (ops_.size() < most) ops_.resize(most);
+    key_op* const ops = ops_.data();
+    std::size_t n = 0;
     const auto add_op = [&](key_op_kind kind, const port_ref& p, const address_type& a, std::size_t i) {
-      ops_.push_back(key_op{detail::hash_endpoint_key(a, p.number), a, p.number, p.sp, static_cast<std::uint32_t>(i), kind});
+      key_op& o = ops[n++];
+      o.hash = detail::hash_endpoint_key(a, p.number);
+      o.address = a;
+      o.port = p.number;
+      o.sp = p.sp;
+      o.index = static_cast<std::uint32_t>(i);
+      o.kind = kind;
     };
     for (std::size_t i = 0; i < common; ++i) {
       if (old_eps[i] == eps[i]) continue;
-      for (const port_ref& p : ports) {
-        if (detail::same_address(old_eps[i].address, eps[i].address)) {
-          // Same key, other attributes: the winner may change only among several copies.
-          add_op(key_op_kind::recheck, p, eps[i].address, i);
-        } else {
+      if (detail::same_address(old_eps[i].address, eps[i].address)) {
+        // Same key, other attributes: the winner may change only among several copies.
+        for (const port_ref& p : ports) add_op(key_op_kind::recheck, p, eps[i].address, i);
+      } else {
+        for (const port_ref& p : ports) {
           add_op(key_op_kind::remove, p, old_eps[i].address, i);
           add_op(key_op_kind::add, p, eps[i].address, i);
         }
@@ -1107,15 +1158,16 @@ class endpoint_cache {
     for (const port_ref& p : ports) {
       auto& log = sps_[p.sp].log;
       const std::size_t need = log.size() + 2 * std::max(old_eps.size(), eps.size());
-      if (log.capacity() < need) log.reserve(std::max(need, 2 * log.capacity()));
+      if (log.capacity() >= need) continue;
+      if (log.empty() && spare_log_.capacity() >= need) log.swap(spare_log_);
+      else log.reserve(std::max(need, 2 * log.capacity()));
     }
     // B.
     constexpr std::size_t lookahead = 16;
-    const std::size_t n = ops_.size();
-    for (std::size_t j = 0; j < std::min(n, lookahead); ++j) sps_[ops_[j].sp].table.prefetch(ops_[j].hash);
+    for (std::size_t j = 0; j < std::min(n, lookahead); ++j) sps_[ops[j].sp].table.prefetch(ops[j].hash);
     for (std::size_t j = 0; j < n; ++j) {
-      if (j + lookahead < n) sps_[ops_[j + lookahead].sp].table.prefetch(ops_[j + lookahead].hash);
-      const key_op& o = ops_[j];
+      if (j + lookahead < n) sps_[ops[j + lookahead].sp].table.prefetch(ops[j + lookahead].hash);
+      const key_op& o = ops[j];
       slot_type& e = touch(o.sp, o.address, o.port, o.hash);
       switch (o.kind) {
         case key_op_kind::recheck:
@@ -1153,7 +1205,7 @@ class endpoint_cache {
 
   std::vector<slice_rec> slices_;
   std::vector<std::uint32_t> free_slots_;
-  std::unordered_map<std::string, std::uint32_t> slot_by_key_;
+  detail::name_index slot_index_;  // slice key -> slot
   std::vector<sp_state> sps_;
   std::vector<std::uint32_t> free_sps_;
   std::unordered_map<sp_key, std::uint32_t, sp_key_hash> sp_by_key_;
@@ -1164,9 +1216,14 @@ class endpoint_cache {
   std::string key_;
   std::vector<touch_ref> recompute_;
   std::vector<std::uint32_t> hint_scratch_;
+  // By zone id (direct-mapped): the hint set {that zone}, as (zone id, hint set id); 0 = none.
+  std::array<std::pair<std::uint32_t, std::uint32_t>, 16> own_zone_hints_{};
   std::vector<port_ref> ports_scratch_, prev_ports_;
   std::vector<ep_rec> eps_scratch_;
   std::vector<key_op> ops_;
+  // A log buffer released by checkout, for the next event (at most spare_log_limit records).
+  static constexpr std::size_t spare_log_limit = 4096;
+  std::vector<log_rec> spare_log_;
 };
 
 /// The IPv4 and IPv6 caches.

@@ -29,6 +29,30 @@ namespace epslice::detail {
   return h;
 }
 
+/// Text equality for short names, compared inline a word at a time (a call to memcmp costs
+/// more than the comparison of a node name).
+[[nodiscard, gnu::always_inline]] inline bool same_text(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x = 0, y = 0;
+    std::memcpy(&x, a.data() + i, sizeof x);
+    std::memcpy(&y, b.data() + i, sizeof y);
+    if (x != y) return false;
+  }
+  if (i + 4 <= n) {
+    std::uint32_t x = 0, y = 0;
+    std::memcpy(&x, a.data() + i, sizeof x);
+    std::memcpy(&y, b.data() + i, sizeof y);
+    if (x != y) return false;
+    i += 4;
+  }
+  for (; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 /// Traits of the two interned value kinds: text (node names, zones, port names, ...) and id
 /// sequences (hint sets).
 struct text_traits {
@@ -113,6 +137,75 @@ class interner {
   std::vector<std::uint32_t> slots_;  // open addressing over ids; npos = free
 };
 
+/// Open-addressing index (linear probing, backward-shift deletion, load at most 1/2) from names
+/// to 32-bit ids, for names the caller stores itself: lookups take a function that returns the
+/// name of an id. Each entry is 8 bytes, the low half of the name's hash (hash_text) and the id;
+/// a lookup reads one entry and, when the hash matches, the caller's name.
+class name_index {
+ public:
+  static constexpr std::uint32_t npos = 0xffffffffU;
+
+  /// The id of `name` (of hash `h`, as hash_text), or npos.
+  template <class NameOf>
+  [[nodiscard]] std::uint32_t find(std::string_view name, std::uint64_t h, const NameOf& name_of) const {
+    if (entries_.empty()) return npos;
+    const auto tag = static_cast<std::uint32_t>(h);
+    const std::size_t mask = entries_.size() - 1;
+    for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
+      const entry& e = entries_[i];
+      if (e.id == npos) return npos;
+      if (e.tag == tag && std::string_view(name_of(e.id)) == name) return e.id;
+    }
+  }
+  /// Add an id under a name's hash (precondition: the name is absent).
+  void insert(std::uint64_t h, std::uint32_t id) {
+    if ((size_ + 1) * 2 > entries_.size()) rehash(entries_.empty() ? 16 : entries_.size() * 2);
+    place(entry{static_cast<std::uint32_t>(h), id});
+    ++size_;
+  }
+  /// Remove an id filed under a name's hash (precondition: present).
+  void erase(std::uint64_t h, std::uint32_t id) {
+    const std::size_t mask = entries_.size() - 1;
+    std::size_t hole = static_cast<std::uint32_t>(h) & mask;
+    while (entries_[hole].id != id) hole = (hole + 1) & mask;
+    for (std::size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
+      if (entries_[j].id == npos) break;
+      const std::size_t home = entries_[j].tag & mask;
+      const bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      if (!stays) {
+        entries_[hole] = entries_[j];
+        hole = j;
+      }
+    }
+    entries_[hole] = entry{};
+    --size_;
+    if (entries_.size() > 16 && size_ * 8 < entries_.size()) rehash(entries_.size() / 4 < 16 ? 16 : entries_.size() / 4);
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t memory_bytes() const noexcept { return entries_.capacity() * sizeof(entry); }
+
+ private:
+  struct entry {
+    std::uint32_t tag = 0;
+    std::uint32_t id = npos;
+  };
+  void place(entry e) noexcept {
+    const std::size_t mask = entries_.size() - 1;
+    std::size_t i = e.tag & mask;
+    while (entries_[i].id != npos) i = (i + 1) & mask;
+    entries_[i] = e;
+  }
+  void rehash(std::size_t capacity) {
+    std::vector<entry> old(capacity);
+    old.swap(entries_);
+    for (const entry& e : old)
+      if (e.id != npos) place(e);
+  }
+
+  std::vector<entry> entries_;
+  std::size_t size_ = 0;
+};
+
 /// Address equality as whole words (the defaulted comparison of the byte arrays may become a
 /// call to memcmp on the hottest paths).
 [[nodiscard]] inline bool same_address(const ipv4_address& a, const ipv4_address& b) noexcept {
@@ -129,10 +222,10 @@ class interner {
 }
 
 /// Hash of an endpoint key (address, port number) without formatting it.
-[[nodiscard]] inline std::uint64_t hash_endpoint_key(const ipv4_address& a, std::int32_t port) noexcept {
+[[nodiscard, gnu::always_inline]] inline std::uint64_t hash_endpoint_key(const ipv4_address& a, std::int32_t port) noexcept {
   return mix64((std::uint64_t{a.to_uint()} << 32) | static_cast<std::uint32_t>(port));
 }
-[[nodiscard]] inline std::uint64_t hash_endpoint_key(const ipv6_address& a, std::int32_t port) noexcept {
+[[nodiscard, gnu::always_inline]] inline std::uint64_t hash_endpoint_key(const ipv6_address& a, std::int32_t port) noexcept {
   std::uint64_t hi = 0, lo = 0;
   for (std::size_t k = 0; k < 8; ++k) hi = (hi << 8) | a.bytes[k];
   for (std::size_t k = 8; k < 16; ++k) lo = (lo << 8) | a.bytes[k];
@@ -210,10 +303,14 @@ class endpoint_table {
   }
   /// Hint that the entry of a key will be looked up soon: fetch its home slot into the CPU
   /// caches, so that several lookups can wait for memory at the same time.
-  void prefetch(const Address& a, std::int32_t port) const noexcept { prefetch(hash_endpoint_key(a, port)); }
+  /// Always inlined: GCC takes an out-of-line function whose only effect is a prefetch for a
+  /// pure one and deletes its calls.
+  [[gnu::always_inline]] inline void prefetch(const Address& a, std::int32_t port) const noexcept {
+    prefetch(hash_endpoint_key(a, port));
+  }
   /// prefetch, given the key's hash (hash_endpoint_key). For writing: the entry is about to be
   /// edited.
-  void prefetch(std::uint64_t hash) const noexcept {
+  [[gnu::always_inline]] inline void prefetch(std::uint64_t hash) const noexcept {
     if (slots_.empty()) return;
 #if defined(__GNUC__) || defined(__clang__)
     __builtin_prefetch(&slots_[static_cast<std::size_t>(hash) & (slots_.size() - 1)], 1);
