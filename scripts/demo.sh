@@ -33,4 +33,8 @@ echo
 echo "== 5. One run in detail: the scale-down through upstream's placement (scenarios.md S4)"
 "$tool" simulate --scenario scale-down --endpoints 1000 --batch 10 --steps 90
 echo
+echo "== 6. The same with compaction (beyond upstream): at most one extra write per reconcile while"
+echo "      the slices are less than 80% full"
+"$tool" simulate --scenario scale-down --endpoints 1000 --batch 10 --steps 90 --compact-below 0.8 --compaction-budget 1
+echo
 echo "Plots (SVG): $out_dir/bytes-per-change.svg, $out_dir/churn-slices.svg, $out_dir/churn-fullness.svg"

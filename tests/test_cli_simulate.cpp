@@ -80,6 +80,12 @@ TEST_CASE("cli simulate: compaction options reach the reconciler", "[cli_simulat
   CHECK(compacted["final_slices"] == 1);
   CHECK(compacted["final_endpoints"] == 100);
   CHECK(compacted["writes"].get<std::uint64_t>() < plain["writes"].get<std::uint64_t>());
+  const auto table = run("simulate --scenario scale-down --endpoints 1000 --batch 10 --steps 90 --compact-below 0.8 --compaction-budget 1");
+  REQUIRE(table.code == 0);
+  CHECK_THAT(table.out, Catch::Contains("compaction          below 0.8 full, at most 1 extra write per reconcile"));
+  CHECK_THAT(table.out, Catch::Contains("final slices        1 (ideal 1)"));
+  CHECK_THAT(run("simulate --scenario scale-down --endpoints 1000 --batch 10 --steps 90").out,
+             !Catch::Contains("compaction"));
   const auto bad = run("simulate --scenario scale-down --endpoints 1000 --compaction-budget 1");
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Catch::Contains("go together"));
