@@ -1492,7 +1492,8 @@ template <class F>
 /// 2. Existing slices not owned by the Service are deleted; owned ones are grouped by port set;
 ///    groups no longer desired are deleted.
 /// 3. Per group, the chosen strategy places endpoints (kubernetes: k8s-semantics c.7 steps 1-3;
-///    minimal: free repacking of slices that are written anyway, then the fewest extra writes).
+///    minimal: free repacking of slices that are written anyway, then the fewest extra writes);
+///    with reconcile_options::compaction set, underfull groups are then compacted within its budget.
 /// 4. A family left with no slice gets the empty placeholder slice (c.9); creates are recycled into
 ///    updates of owned slices being deleted (c.10).
 /// 5. Created and updated slices get the labels of c.8 and the trigger-time annotation.
