@@ -733,6 +733,10 @@ class family_reconciler {
           st.eps_changed = true;
           removed_entries_ += sl.endpoints.size() - st.kept.size();
         }
+        // by_zone: an empty slice of a partition where no endpoint is desired can never be filled
+        // again; marking it changed gets it deleted (a family left empty still gets its
+        // placeholder, see finish()).
+        if (by_zone_ && g.eps.empty()) st.eps_changed = true;
         st.labels_changed = labels_changed_for_layout(sl.metadata.labels, svc_.labels, opt_.layout);
         states_[gi].push_back(std::move(st));
       }
@@ -1243,6 +1247,18 @@ class family_reconciler {
         if (!done[u] && --pending[u] == 0) ready.insert(u);
     }
     d.updates = std::move(ordered);
+    // An update that breaking a cycle left with no endpoint would write an empty slice that no
+    // later reconcile removes: delete it instead (the same number of writes, one slice fewer;
+    // deletes come last, so every endpoint it held is already in its new slice).
+    for (std::size_t i = 0; i < d.updates.size();) {
+      const out& o = d.updates[i];
+      if (o.group != placeholder_group && o.target >= 0 && size_of(o) == 0) {
+        d.deletes.push_back(static_cast<std::uint32_t>(o.target));
+        d.updates.erase(d.updates.begin() + static_cast<std::ptrdiff_t>(i));
+      } else {
+        ++i;
+      }
+    }
   }
 
   // Two drafts that write the same objects.
