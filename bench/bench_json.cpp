@@ -8,83 +8,16 @@
 
 #include <benchmark/benchmark.h>
 
+#include "../tests/world_fixture.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
 namespace {
 
-std::string pod_ip(int i) {
-  return "10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255);
-}
-
-epslice::object_reference pod_ref(int i) {
-  char uid[64];
-  std::snprintf(uid, sizeof uid, "00000000-0000-4000-8000-%012x", static_cast<unsigned>(i));
-  epslice::object_reference r;
-  r.kind = "Pod";
-  r.namespace_ = "default";
-  r.name = "pod-" + std::to_string(i);
-  r.uid = uid;
-  return r;
-}
-
-epslice::endpoint_slice_v4 world_slice(int n) {
-  using namespace epslice;
-  endpoint_slice_v4 s;
-  s.metadata.name = "svc-00000";
-  s.metadata.generate_name = "svc-";
-  s.metadata.namespace_ = "default";
-  s.metadata.labels.emplace(std::string(well_known::service_name_label), "svc");
-  s.metadata.labels.emplace(std::string(well_known::managed_by_label), std::string(well_known::endpointslice_controller));
-  s.metadata.annotations.emplace(std::string(well_known::trigger_time_annotation), "2024-01-01T00:00:00Z");
-  owner_reference o;
-  o.api_version = "v1";
-  o.kind = "Service";
-  o.name = "svc";
-  o.uid = "11111111-2222-4333-8444-555555555555";
-  o.controller = true;
-  o.block_owner_deletion = true;
-  s.metadata.owner_references.push_back(o);
-  static constexpr const char* zones[] = {"zone-a", "zone-b", "zone-c"};
-  for (int i = 0; i < n; ++i) {
-    endpoint_v4 e;
-    e.addresses.push_back(*ipv4::parse(pod_ip(i)));
-    e.conditions = endpoint_conditions{true, true, false};
-    e.target_ref = pod_ref(i);
-    e.node_name = "node-" + std::to_string(i % 100);
-    e.zone = zones[(i % 100) % 3];
-    s.endpoints.push_back(std::move(e));
-  }
-  endpoint_port p;
-  p.name = "http";
-  p.protocol = "TCP";
-  p.port = 80;
-  s.ports.push_back(p);
-  return s;
-}
-
-epslice::endpoints world_endpoints(int n) {
-  using namespace epslice;
-  endpoints e;
-  e.metadata.name = "svc";
-  e.metadata.namespace_ = "default";
-  endpoint_subset sub;
-  for (int i = 0; i < n; ++i) {
-    endpoint_address a;
-    a.ip = pod_ip(i);
-    a.node_name = "node-" + std::to_string(i % 100);
-    a.target_ref = pod_ref(i);
-    sub.addresses.push_back(std::move(a));
-  }
-  endpoints_port p;
-  p.name = "http";
-  p.port = 80;
-  p.protocol = "TCP";
-  sub.ports.push_back(p);
-  e.subsets.push_back(std::move(sub));
-  return e;
-}
+using epslice_test::world_endpoints;
+using epslice_test::world_slice;
 
 void set_rates(benchmark::State& state, std::size_t bytes) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(bytes));

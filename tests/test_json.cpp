@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "world_fixture.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -19,6 +21,10 @@
 #endif
 
 using namespace epslice;
+using epslice_test::pod_ip;
+using epslice_test::pod_ref;
+using epslice_test::world_endpoints;
+using epslice_test::world_slice;
 
 namespace {
 
@@ -70,81 +76,6 @@ decoded_object decode_one(std::string_view text) {
 
 // decode + encode of a single clean object.
 std::string reencode(std::string_view text) { return encode_object(decode_one(text)); }
-
-std::string pod_ip(int i) {
-  return "10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255);
-}
-std::string pod_uid(int i) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012x", static_cast<unsigned>(i));
-  return buf;
-}
-object_reference pod_ref(int i) {
-  object_reference r;
-  r.kind = "Pod";
-  r.namespace_ = "default";
-  r.name = "pod-" + std::to_string(i);
-  r.uid = pod_uid(i);
-  return r;
-}
-
-// The slice of pods 0..99 of scenarios.md "The world", as the controller writes it.
-endpoint_slice_v4 world_slice() {
-  endpoint_slice_v4 s;
-  s.metadata.name = "svc-00000";
-  s.metadata.generate_name = "svc-";
-  s.metadata.namespace_ = "default";
-  s.metadata.labels.emplace(std::string(well_known::service_name_label), "svc");
-  s.metadata.labels.emplace(std::string(well_known::managed_by_label), std::string(well_known::endpointslice_controller));
-  s.metadata.annotations.emplace(std::string(well_known::trigger_time_annotation), "2024-01-01T00:00:00Z");
-  owner_reference o;
-  o.api_version = "v1";
-  o.kind = "Service";
-  o.name = "svc";
-  o.uid = "11111111-2222-4333-8444-555555555555";
-  o.controller = true;
-  o.block_owner_deletion = true;
-  s.metadata.owner_references.push_back(o);
-  static constexpr const char* zones[] = {"zone-a", "zone-b", "zone-c"};
-  for (int i = 0; i < 100; ++i) {
-    endpoint_v4 e;
-    e.addresses.push_back(*ipv4::parse(pod_ip(i)));
-    e.conditions = endpoint_conditions{true, true, false};
-    e.target_ref = pod_ref(i);
-    e.node_name = "node-" + std::to_string(i % 100);
-    e.zone = zones[(i % 100) % 3];
-    s.endpoints.push_back(std::move(e));
-  }
-  endpoint_port p;
-  p.name = "http";
-  p.protocol = "TCP";
-  p.port = 80;
-  s.ports.push_back(p);
-  return s;
-}
-
-// The legacy Endpoints object of pods 0..n-1 in one subset. The figures of scenarios.md "Sizes"
-// assume metadata {name, namespace} only; each address has ip, nodeName and targetRef.
-endpoints world_endpoints(int n) {
-  endpoints e;
-  e.metadata.name = "svc";
-  e.metadata.namespace_ = "default";
-  endpoint_subset sub;
-  for (int i = 0; i < n; ++i) {
-    endpoint_address a;
-    a.ip = pod_ip(i);
-    a.node_name = "node-" + std::to_string(i % 100);
-    a.target_ref = pod_ref(i);
-    sub.addresses.push_back(std::move(a));
-  }
-  endpoints_port p;
-  p.name = "http";
-  p.port = 80;
-  p.protocol = "TCP";
-  sub.ports.push_back(p);
-  e.subsets.push_back(std::move(sub));
-  return e;
-}
 
 // Deterministic random numbers (splitmix64) so that fuzz cases are the same on every platform.
 struct splitmix {
