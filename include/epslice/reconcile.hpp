@@ -483,11 +483,18 @@ class family_reconciler {
 
   /// The decision (which endpoints go where) for the configured strategy.
   [[nodiscard]] auto decide() {
+    const bool minimal = opt_.strategy == reconcile_strategy::minimal;
+    draft k = plan_kubernetes();
+    draft m = minimal ? plan_minimal() : draft{};
     const compaction_options& c = opt_.compaction;
-    if (!(c.min_fullness > 0.0) || c.max_extra_writes == 0) return decide_with(false);
-    // With compaction, its cost is counted against the plan the strategy makes without it.
-    const draft base = decide_with(false);
-    draft d = decide_with(true);
+    if (!(c.min_fullness > 0.0) || c.max_extra_writes == 0) return choose(std::move(k), std::move(m), minimal);
+    // With compaction, its cost is counted against the plan the strategy makes without it: the
+    // strategies' drafts are compacted as copies.
+    draft kc = k, mc = m;
+    compact(kc);
+    if (minimal) compact(mc);
+    draft base = choose(std::move(k), std::move(m), minimal);
+    draft d = choose(std::move(kc), std::move(mc), minimal);
     const auto writes = [](const draft& x) { return x.creates.size() + x.updates.size() + x.deletes.size(); };
     d.compaction_writes = writes(d) > writes(base) ? writes(d) - writes(base) : 0;
     // Each step stays within the budget, but in the by_zone layout the slices that break cycles of
@@ -501,13 +508,11 @@ class family_reconciler {
   struct group;
   struct draft;
 
-  [[nodiscard]] draft decide_with(bool compaction) const {
-    draft k = plan_kubernetes();
-    if (compaction) compact(k);
+  // Finishes the strategies' drafts and returns the plan to make: `k` for kubernetes; for minimal
+  // the better of the two under minimal's objective.
+  [[nodiscard]] draft choose(draft k, draft m, bool minimal) const {
     finish(k);
-    if (opt_.strategy == reconcile_strategy::kubernetes) return k;
-    draft m = plan_minimal();
-    if (compaction) compact(m);
+    if (!minimal) return k;
     finish(m);
     // `minimal` is never worse than `kubernetes` under its objective (writes, then slices, then
     // endpoints moved, then bytes written). On a tie the kubernetes plan is taken, so that the
@@ -1009,7 +1014,7 @@ class family_reconciler {
       // The receivers of a donor and the writes its emptying adds: slices written anyway first,
       // fullest first (free); then, when one unchanged slice can take the rest, the fullest such
       // (one extra update); else unchanged slices with the most room first (one update each).
-      std::vector<std::size_t> written_bins, clean_bins, picked;
+      std::vector<std::size_t> written_bins, clean_bins, picked, receivers;
       const auto pick = [&](std::size_t donor, std::vector<std::size_t>& to) -> long {
         to.clear();
         // Deleting an unchanged slice is a write; an update turned into a delete is not one more;
@@ -1059,10 +1064,10 @@ class family_reconciler {
           if (best == bins.size() || cost < best_cost || (cost == best_cost && bins[b].size < bins[best].size)) {
             best = b;
             best_cost = cost;
+            receivers.swap(picked);  // the best donor's receivers, kept
           }
         }
         if (best == bins.size() || spent + best_cost > static_cast<long>(c.max_extra_writes)) break;
-        const std::vector<std::size_t> receivers = (static_cast<void>(pick(best, picked)), picked);
         // Empty the donor.
         bin& donor = bins[best];
         std::vector<std::uint32_t> members;
