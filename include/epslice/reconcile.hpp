@@ -1287,7 +1287,7 @@ class family_reconciler {
       const std::size_t kept = o.src >= 0 && o.keep_existing ? existing_size(static_cast<std::uint32_t>(o.src)) : 0;
       std::size_t bytes = kept ? existing_endpoint_bytes(static_cast<std::uint32_t>(o.src)) : 0;
       for (std::uint32_t e : o.eps) bytes += desired_endpoint_bytes(o.group, e, nullptr);
-      total += slice_json_size(json_size(make_header(o), size_buffer_), kept + o.eps.size(), bytes);
+      total += slice_json_size(header_bytes(o, nullptr), kept + o.eps.size(), bytes);
     };
     for (const out& o : d.creates) add(o);
     for (const out& o : d.updates) add(o);
@@ -1318,15 +1318,35 @@ class family_reconciler {
     return existing_bytes_[s];
   }
 
-  // The JSON size of slice `s` built for `o`: its header encoded (the endpoints set aside for a
-  // moment), its endpoints' cached sizes.
+  // The JSON size of the object written for `o` with an empty endpoint list: measured on `built`
+  // (that object, endpoints set aside for a moment) or on a header made for it. A new slice's
+  // header depends only on its group (generateName, labels, owner, ports), so it is measured once
+  // per group.
+  [[nodiscard]] std::size_t header_bytes(const out& o, slice_type* built) const {
+    const bool fresh = o.src < 0 && o.target < 0;
+    const std::size_t slot = o.group == placeholder_group ? groups_.size() : o.group;
+    if (fresh && slot < new_header_bytes_.size() && new_header_bytes_[slot] != unmeasured) return new_header_bytes_[slot];
+    std::size_t n = 0;
+    if (built) {
+      nullable_vector<endpoint_type> eps = std::move(built->endpoints);
+      built->endpoints = nullable_vector<endpoint_type>();
+      built->endpoints.set_empty_not_nil();
+      n = json_size(*built, size_buffer_);
+      built->endpoints = std::move(eps);
+    } else {
+      n = json_size(make_header(o), size_buffer_);
+    }
+    if (fresh) {
+      if (new_header_bytes_.size() <= slot) new_header_bytes_.resize(slot + 1, unmeasured);
+      new_header_bytes_[slot] = n;
+    }
+    return n;
+  }
+
+  // The JSON size of slice `s` built for `o`: its header's size, its endpoints' cached sizes.
   [[nodiscard]] std::size_t written_bytes(slice_type& s, const out& o) const {
     if (s.endpoints.is_nil()) return json_size(s, size_buffer_);
-    nullable_vector<endpoint_type> eps = std::move(s.endpoints);
-    s.endpoints = nullable_vector<endpoint_type>();
-    s.endpoints.set_empty_not_nil();
-    const std::size_t header = json_size(s, size_buffer_);
-    s.endpoints = std::move(eps);
+    const std::size_t header = header_bytes(o, &s);
     const std::size_t kept = s.endpoints.size() - o.eps.size();
     std::size_t bytes = kept ? existing_endpoint_bytes(static_cast<std::uint32_t>(o.src)) : 0;
     for (std::size_t i = 0; i < o.eps.size(); ++i) bytes += desired_endpoint_bytes(o.group, o.eps[i], &s.endpoints[kept + i]);
@@ -1436,6 +1456,7 @@ class family_reconciler {
     added_ = changed_ = removed_entries_ = 0;
     desired_bytes_.clear();
     existing_bytes_.clear();
+    new_header_bytes_.clear();
     for (auto& st : states_)
       for (auto& x : st) spare_states_.push_back(std::move(x));
     states_.clear();
@@ -1488,6 +1509,7 @@ class family_reconciler {
   static constexpr std::size_t unmeasured = static_cast<std::size_t>(-1);
   mutable std::vector<std::vector<std::uint32_t>> desired_bytes_;  // per group and endpoint; 0: not yet
   mutable std::vector<std::size_t> existing_bytes_;                // per existing slice; unmeasured: not yet
+  mutable std::vector<std::size_t> new_header_bytes_;  // per group (placeholder last): a new slice's header
   mutable std::string size_buffer_;
   std::vector<slice_state> spare_states_;  // slice_planner: states of earlier decisions, for reuse
 };
