@@ -1171,7 +1171,7 @@ basic_endpoint<F> tricky_endpoint(unsigned id, splitmix64& rng) {
     e.hints.emplace();
     e.hints->for_zones.push_back({tricky_text(rng)});
   }
-  if (rng.below(6) == 0) e.extra.push_back({"future", "{\"a\":true}"});
+  if (rng.below(6) == 0) e.extra.edit().push_back({"future", "{\"a\":true}"});
   return e;
 }
 

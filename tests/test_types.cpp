@@ -67,7 +67,7 @@ basic_endpoint_slice<F> sample_slice(const std::vector<std::vector<typename F::a
     e.node_name = "node-" + std::to_string(i);
     e.zone = "zone-a";
     e.hints = endpoint_hints{{for_zone{"zone-a"}}, {for_node{"node-0"}}, {}};
-    e.extra.push_back(unknown_field{"futureField", "true"});
+    e.extra.edit().push_back(unknown_field{"futureField", "true"});
     s.endpoints.push_back(std::move(e));
     ++i;
   }
@@ -675,4 +675,88 @@ TEST_CASE("types: heap_optional behaves as std::optional with its value on the h
   // The point of it: a small endpoint.
   CHECK(sizeof(heap_optional<object_reference>) == sizeof(void*));
   CHECK(sizeof(endpoint_v4) < sizeof(std::optional<object_reference>) + sizeof(std::optional<endpoint_hints>));
+}
+
+TEST_CASE("types: heap_optional<std::string> compares with text like std::optional<std::string>", "[types]") {
+  heap_optional<std::string> h;
+  CHECK_FALSE(h == "web-0");
+  CHECK_FALSE(h == std::string_view());
+  h = "web-0";
+  CHECK(h == "web-0");
+  CHECK(h == std::string("web-0"));
+  CHECK(h == std::string_view("web-0"));
+  CHECK_FALSE(h == "web-1");
+  CHECK(h == std::optional<std::string>("web-0"));
+  CHECK(h.value_or("") == "web-0");
+  h.reset();
+  CHECK(h.value_or("none") == "none");
+  // Assignable both ways with std::optional<std::string>, as the legacy Endpoints type uses it.
+  std::optional<std::string> o = heap_optional<std::string>("x");
+  CHECK(o == "x");
+  h = o;
+  CHECK(h == "x");
+}
+
+TEST_CASE("types: heap_value reads as its container and allocates only when written", "[types]") {
+  heap_value<string_map> m;
+  CHECK(m.empty());
+  CHECK(m.size() == 0);
+  CHECK(m.begin() == m.end());
+  CHECK(m.count("a") == 0);
+  CHECK(m.find("a") == m.get().end());
+  const string_map& view = m;  // reads as the map
+  CHECK(view.empty());
+  // An unallocated box equals an allocated empty one, and an empty map.
+  heap_value<string_map> allocated;
+  allocated.edit();
+  CHECK(allocated.empty());
+  CHECK(m == allocated);
+  CHECK(m == string_map{});
+  // Writes.
+  m["zone"] = "a";
+  m.edit().insert_or_assign("rack", "r1");
+  CHECK(m.size() == 2);
+  CHECK(m.count("zone") == 1);
+  CHECK(m.find("rack")->second == "r1");
+  CHECK(m == string_map{{"rack", "r1"}, {"zone", "a"}});
+  CHECK(m->at("zone") == "a");
+  // Copies are deep; moves take the container.
+  heap_value<string_map> copy = m;
+  copy["zone"] = "b";
+  CHECK(m.get().at("zone") == "a");
+  CHECK_FALSE(copy == m);
+  heap_value<string_map> moved = std::move(copy);
+  CHECK(moved.get().at("zone") == "b");
+  CHECK(copy.empty());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  // Assignment from the container and from a braced list; clear() empties it.
+  moved = string_map{{"k", "v"}};
+  CHECK(moved == string_map{{"k", "v"}});
+  moved = {{"x", "y"}, {"z", "w"}};
+  CHECK(moved.size() == 2);
+  moved = string_map{};
+  CHECK(moved.empty());
+  m.clear();
+  CHECK(m.empty());
+  CHECK(m == allocated);
+  // Self-assignment keeps the value.
+  moved = {{"x", "y"}};
+  auto& alias = moved;
+  moved = alias;
+  CHECK(moved == string_map{{"x", "y"}});
+  // Lists: iteration in order, writes through edit() or ->.
+  heap_value<unknown_fields> extra;
+  extra->push_back(unknown_field{"a", "1"});
+  extra.edit().push_back(unknown_field{"b", "2"});
+  std::string keys;
+  for (const auto& f : extra) keys += f.key;
+  CHECK(keys == "ab");
+  CHECK(sizeof(heap_value<string_map>) == sizeof(void*));
+}
+
+TEST_CASE("types: an endpoint stays compact", "[types]") {
+  // The fields most endpoints leave empty live on the heap (hostname, targetRef, hints,
+  // deprecatedTopology, unknown fields), and the conditions share the padding after the address
+  // list's nil flag. Every byte here is copied or moved per endpoint into each written slice.
+  CHECK(sizeof(endpoint_v4) <= 160);
+  CHECK(sizeof(endpoint_v4) == sizeof(endpoint_v6));
 }

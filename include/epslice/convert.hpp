@@ -437,7 +437,7 @@ void add_slice_subsets(const basic_endpoint_slice<F>& slice, const service* svc,
     F::format(a.ip, e.addresses.front());
     a.hostname = e.hostname.value_or("");
     a.node_name = e.node_name;
-    a.target_ref = e.target_ref;
+    a.target_ref = std::optional<object_reference>(e.target_ref);
     (ready ? s.addresses : s.not_ready_addresses).push_back(std::move(a));
   }
   subsets.push_back(std::move(s));

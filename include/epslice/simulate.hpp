@@ -219,7 +219,7 @@ class endpoints_object_model {
     endpoint_address a;
     ipv4::format(a.ip, e.addresses.front());
     a.node_name = e.node_name;
-    a.target_ref = e.target_ref;
+    a.target_ref = std::optional<object_reference>(e.target_ref);
     pb::sizer s;
     pb::endpoint_address_fields(s, a);
     std::string json;

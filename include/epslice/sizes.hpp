@@ -130,8 +130,8 @@ struct writer {
   }
 };
 
-template <class Sink>
-void optional_string(Sink& s, std::uint32_t field, const std::optional<std::string>& v) {
+template <class Sink, class Optional>  // std::optional<std::string> or heap_optional<std::string>
+void optional_string(Sink& s, std::uint32_t field, const Optional& v) {
   if (v) s.bytes(field, *v);
 }
 template <class Sink>

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,6 +67,12 @@ class heap_optional {
   constexpr heap_optional(std::nullopt_t) noexcept {}
   heap_optional(const T& v) : p_(new T(v)) {}             // NOLINT: implicit, as std::optional
   heap_optional(T&& v) : p_(new T(std::move(v))) {}       // NOLINT: implicit, as std::optional
+  /// From anything T is built from (e.g. a string literal for heap_optional<std::string>).
+  template <class U>
+    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
+             !std::is_same_v<std::remove_cvref_t<U>, heap_optional> && !std::is_same_v<std::remove_cvref_t<U>, std::optional<T>> &&
+             !std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>)
+  explicit(!std::is_convertible_v<U&&, T>) heap_optional(U&& v) : p_(new T(std::forward<U>(v))) {}  // NOLINT: as std::optional
   heap_optional(const std::optional<T>& v) : p_(v ? new T(*v) : nullptr) {}  // NOLINT
   heap_optional(std::optional<T>&& v) : p_(v ? new T(std::move(*v)) : nullptr) {}  // NOLINT
   heap_optional(const heap_optional& o) : p_(o.p_ ? new T(*o.p_) : nullptr) {}
@@ -97,6 +104,13 @@ class heap_optional {
   heap_optional& operator=(T&& v) {
     if (p_) *p_ = std::move(v); else p_ = new T(std::move(v));
     return *this;
+  }
+  template <class U>
+    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
+             !std::is_same_v<std::remove_cvref_t<U>, heap_optional> && !std::is_same_v<std::remove_cvref_t<U>, std::optional<T>> &&
+             !std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>)
+  heap_optional& operator=(U&& v) {
+    return *this = T(std::forward<U>(v));
   }
 
   /// Replace the value with one built from `args`; returns it.
@@ -145,8 +159,105 @@ class heap_optional {
     if (!a.p_ || !b) return !a.p_ && !b;
     return *a.p_ == *b;
   }
+  /// A string value compared with text (e.g. a string literal), as std::optional<std::string> does.
+  template <class U>
+    requires(std::is_same_v<T, std::string> && !std::is_same_v<U, T> && std::is_convertible_v<const U&, std::string_view>)
+  friend bool operator==(const heap_optional& a, const U& v) {
+    return a.p_ && std::string_view(*a.p_) == std::string_view(v);
+  }
 
  private:
+  T* p_ = nullptr;
+};
+
+/// A container (a map or a list) kept on the heap and allocated only when first written to: the
+/// size of one pointer while empty. Reads see the container (an empty one while nothing is
+/// allocated): empty(), size(), begin()/end(), find(), count(), get(), -> on a const object, and an
+/// implicit conversion to `const T&`. Writes go through edit() (or ->, [] on a non-const object),
+/// which allocates on first use. It holds endpoint fields that nearly every object leaves empty
+/// (deprecatedTopology, unknown fields), so that an endpoint stays small. Copies are deep; an
+/// unallocated box equals an allocated empty one.
+template <class T>
+class heap_value {
+ public:
+  using value_type = T;
+  using const_iterator = typename T::const_iterator;
+  using size_type = typename T::size_type;
+
+  constexpr heap_value() noexcept = default;
+  heap_value(const T& v) : p_(v.empty() ? nullptr : new T(v)) {}                 // NOLINT: implicit
+  heap_value(T&& v) : p_(v.empty() ? nullptr : new T(std::move(v))) {}         // NOLINT: implicit
+  heap_value(std::initializer_list<typename T::value_type> il) : heap_value(T(il)) {}  // NOLINT
+  heap_value(const heap_value& o) : p_(o.p_ && !o.p_->empty() ? new T(*o.p_) : nullptr) {}
+  heap_value(heap_value&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  ~heap_value() { delete p_; }
+
+  heap_value& operator=(const heap_value& o) {
+    if (this != &o) *this = o.get();
+    return *this;
+  }
+  heap_value& operator=(heap_value&& o) noexcept {
+    if (this != &o) {
+      delete p_;
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  heap_value& operator=(const T& v) {
+    if (p_) *p_ = v;
+    else if (!v.empty()) p_ = new T(v);
+    return *this;
+  }
+  heap_value& operator=(T&& v) {
+    if (p_) *p_ = std::move(v);
+    else if (!v.empty()) p_ = new T(std::move(v));
+    return *this;
+  }
+  heap_value& operator=(std::initializer_list<typename T::value_type> il) { return *this = T(il); }
+
+  /// The container (a shared empty one while nothing is allocated).
+  [[nodiscard]] const T& get() const noexcept { return p_ ? *p_ : empty_value(); }
+  operator const T&() const noexcept { return get(); }  // NOLINT: implicit, reads as the container
+  /// The container for writing; allocated on first use.
+  T& edit() {
+    if (!p_) p_ = new T();
+    return *p_;
+  }
+  const T* operator->() const noexcept { return &get(); }
+  T* operator->() { return &edit(); }
+  /// Map element access for writing (allocates), as T::operator[].
+  template <class K>
+  auto& operator[](K&& key) {
+    return edit()[std::forward<K>(key)];
+  }
+
+  [[nodiscard]] bool empty() const noexcept { return !p_ || p_->empty(); }
+  [[nodiscard]] size_type size() const noexcept { return p_ ? p_->size() : 0; }
+  [[nodiscard]] const_iterator begin() const noexcept { return get().begin(); }
+  [[nodiscard]] const_iterator end() const noexcept { return get().end(); }
+  template <class K>
+  [[nodiscard]] const_iterator find(const K& key) const {
+    return get().find(key);
+  }
+  template <class K>
+  [[nodiscard]] size_type count(const K& key) const {
+    return get().count(key);
+  }
+  /// Empty the container and give its memory back.
+  void clear() noexcept {
+    delete p_;
+    p_ = nullptr;
+  }
+
+  friend void swap(heap_value& a, heap_value& b) noexcept { std::swap(a.p_, b.p_); }
+  friend bool operator==(const heap_value& a, const heap_value& b) { return a.get() == b.get(); }
+  friend bool operator==(const heap_value& a, const T& b) { return a.get() == b; }
+
+ private:
+  static const T& empty_value() noexcept {
+    static const T none{};  // immutable: the value every unallocated box reads as
+    return none;
+  }
   T* p_ = nullptr;
 };
 
@@ -277,15 +388,16 @@ struct basic_endpoint {
   using family_type = F;
   using address_type = typename F::address;
 
-  nullable_vector<address_type> addresses;
-  endpoint_conditions conditions;
-  std::optional<std::string> hostname;
+  // [[no_unique_address]] lets the conditions sit in the padding after the list's nil flag.
+  [[no_unique_address]] nullable_vector<address_type> addresses;
+  [[no_unique_address]] endpoint_conditions conditions;
+  heap_optional<std::string> hostname;         ///< on the heap: only StatefulSet-style pods have one
   heap_optional<object_reference> target_ref;  ///< on the heap: the reference is large
-  string_map deprecated_topology;
+  heap_value<string_map> deprecated_topology;  ///< on the heap once written: deprecated, nearly always empty
   std::optional<std::string> node_name;
   std::optional<std::string> zone;
   heap_optional<endpoint_hints> hints;  ///< on the heap: most endpoints have none
-  unknown_fields extra;
+  heap_value<unknown_fields> extra;     ///< on the heap once written: nearly always empty
   friend bool operator==(const basic_endpoint&, const basic_endpoint&) = default;
 };
 

@@ -396,7 +396,8 @@ class reader {
     else if (e.type != ev::null_v) type_error(e, "a string");
     return true;
   }
-  bool read_opt_string(const event& e, std::optional<std::string>& dst) {
+  template <class Optional>  // std::optional<std::string> or heap_optional<std::string>
+  bool read_opt_string(const event& e, Optional& dst) {
     if (e.type == ev::string) dst = *e.s;
     else if (e.type == ev::null_v) dst.reset();
     else type_error(e, "a string");
@@ -702,7 +703,7 @@ inline unknown_fields* reader::extra_for(ctx c) {
     case ctx::slice: return &sr_.extra;
     case ctx::meta: return &current_meta().extra;
     case ctx::owner_ref: return &current_meta().owner_references.back().extra;
-    case ctx::endpoint: return with_endpoint([](auto& ep) { return &ep.extra; });
+    case ctx::endpoint: return with_endpoint([](auto& ep) { return &ep.extra.edit(); });
     case ctx::target_ref: return &current_ref().extra;
     case ctx::hints: return with_endpoint([](auto& ep) { return &ep.hints->extra; });
     case ctx::port: return &sr_.ports.back().extra;
@@ -738,7 +739,7 @@ inline bool reader::on_string_map(frame& f, const event& e) {
   switch (f.map_target) {
     case 0: m = &current_meta().labels; break;
     case 1: m = &current_meta().annotations; break;
-    default: m = with_endpoint([](auto& ep) { return &ep.deprecated_topology; }); break;
+    default: m = with_endpoint([](auto& ep) { return &ep.deprecated_topology.edit(); }); break;
   }
   m->insert_or_assign(std::move(f.key), std::move(*e.s));
   f.key.clear();
@@ -1385,11 +1386,13 @@ inline void move_common(endpoint_slice_raw& from, basic_endpoint_slice<F>& to) {
 // discovery.k8s.io/v1beta1 endpoints carry `topology` instead of deprecatedTopology and zone.
 template <class F>
 inline void convert_v1beta1_topology(basic_endpoint<F>& ep, field_errors& problems, const std::string& path) {
-  auto it = ep.extra.begin();
-  while (it != ep.extra.end() && it->key != "topology") ++it;
-  if (it == ep.extra.end()) return;
+  if (ep.extra.empty()) return;
+  unknown_fields& extra = ep.extra.edit();
+  auto it = extra.begin();
+  while (it != extra.end() && it->key != "topology") ++it;
+  if (it == extra.end()) return;
   const std::string text = std::move(it->json);
-  ep.extra.erase(it);
+  extra.erase(it);
   const nlohmann::json topology = nlohmann::json::parse(text, nullptr, false);
   if (topology.is_null()) return;
   if (!topology.is_object()) {
@@ -1415,7 +1418,7 @@ inline void convert_v1beta1_topology(basic_endpoint<F>& ep, field_errors& proble
   }
   if (auto h = m.find(well_known::hostname_label); h != m.end() && ep.node_name && *ep.node_name == h->second)
     m.erase(h);
-  for (auto& [k, v] : m) ep.deprecated_topology.insert_or_assign(k, std::move(v));
+  for (auto& [k, v] : m) ep.deprecated_topology.edit().insert_or_assign(k, std::move(v));
 }
 
 inline void reader::finish_slice() {

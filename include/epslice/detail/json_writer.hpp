@@ -67,7 +67,7 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
 /// one of `"` `&` `<` `>` `\`. The zero-byte tests can also flag a byte just above a true match,
 /// never one below it, and never flag a word without a match: so a word's flags are non-zero
 /// exactly when it holds a byte that needs care, and its lowest flagged byte is the first such.
-[[nodiscard]] constexpr std::uint64_t json_care_flags(std::uint64_t w) noexcept {
+[[nodiscard, gnu::always_inline]] constexpr std::uint64_t json_care_flags(std::uint64_t w) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101ULL;
   constexpr std::uint64_t highs = 0x8080808080808080ULL;
   const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
@@ -78,7 +78,7 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
 /// Non-zero exactly when some byte of `s` is not copied as it is by Go's encoder (class 0 above).
 /// Branch-light: short strings are padded with a plain byte, long ones end with an overlapping
 /// word, so that sizes of many strings can be summed and checked once.
-[[nodiscard]] inline std::uint64_t json_care_bits(std::string_view s) noexcept {
+[[nodiscard, gnu::always_inline]] inline std::uint64_t json_care_bits(std::string_view s) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     const std::size_t n = s.size();
     const auto byte = [&s](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(s[i])); };
@@ -212,7 +212,8 @@ class object_writer {
   void string_omitempty(std::string_view k, std::string_view v) {
     if (!v.empty()) string(k, v);
   }
-  void optional_string(std::string_view k, const std::optional<std::string>& v) {
+  template <class Optional>  // std::optional<std::string> or heap_optional<std::string>
+  void optional_string(std::string_view k, const Optional& v) {
     if (v) string(k, *v);
   }
   void boolean(std::string_view k, bool v) { key(k) += v ? "true" : "false"; }
