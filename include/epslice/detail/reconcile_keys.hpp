@@ -18,6 +18,21 @@
 
 namespace epslice::detail {
 
+/// The last 1 to 7 bytes of a string as one word, with fixed-size loads (a variable-length copy
+/// is a library call): two overlapping 4-byte words, or the first, middle and last byte; 0 when
+/// there are none. For a given count, different bytes give different words.
+[[nodiscard]] inline std::uint64_t tail_word(const char* p, std::size_t rest) noexcept {
+  if (rest >= 4) {
+    std::uint32_t lo = 0, hi = 0;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + rest - 4, 4);
+    return lo | (static_cast<std::uint64_t>(hi) << 32);
+  }
+  if (rest == 0) return 0;
+  const auto byte = [p](std::size_t at) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[at])); };
+  return byte(0) | byte(rest / 2) << 8 | byte(rest - 1) << 16;
+}
+
 /// Hash a byte string (8 bytes at a time, finished with mix64). Never formats anything.
 [[nodiscard]] inline std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed) noexcept {
   std::uint64_t h = mix64(seed ^ (s.size() * 0x9E3779B97F4A7C15ULL));
@@ -27,11 +42,7 @@ namespace epslice::detail {
     std::memcpy(&chunk, s.data() + i, 8);
     h = mix64(h ^ chunk) + 0x632BE59BD9B4E019ULL;
   }
-  if (i < s.size()) {
-    std::uint64_t chunk = 0;
-    std::memcpy(&chunk, s.data() + i, s.size() - i);
-    h = mix64(h ^ chunk ^ 0xA0761D6478BD642FULL);
-  }
+  if (i < s.size()) h = mix64(h ^ tail_word(s.data() + i, s.size() - i) ^ 0xA0761D6478BD642FULL);
   return h;
 }
 
@@ -63,8 +74,7 @@ template <class Address>
     h = (h ^ chunk) * k;
     h ^= h >> 29;
   }
-  std::uint64_t tail = 0;
-  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);
+  const std::uint64_t tail = tail_word(s.data() + i, s.size() - i);
   h = (h ^ tail ^ (static_cast<std::uint64_t>(s.size()) << 56)) * k;
   return h ^ (h >> 29);
 }
