@@ -71,8 +71,10 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
   constexpr std::uint64_t ones = 0x0101010101010101ULL;
   constexpr std::uint64_t highs = 0x8080808080808080ULL;
   const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
-  return (w & highs) | ((w - ones * 0x20) & ~w & highs) | zero_byte(w ^ (ones * '"')) | zero_byte(w ^ (ones * '&')) |
-         zero_byte(w ^ (ones * '<')) | zero_byte(w ^ (ones * '>')) | zero_byte(w ^ (ones * '\\'));
+  // A byte below 0x20 sets its high bit when 0x20 is taken from it, one from 0x80 up has it set;
+  // `"` (0x22) and `&` (0x26) differ only in bit 2, `<` (0x3C) and `>` (0x3E) only in bit 1.
+  return (((w - ones * 0x20) | w) & highs) | zero_byte((w | ones * 0x04) ^ (ones * '&')) |
+         zero_byte((w | ones * 0x02) ^ (ones * '>')) | zero_byte(w ^ (ones * '\\'));
 }
 
 /// Non-zero exactly when some byte of `s` is not copied as it is by Go's encoder (class 0 above).
