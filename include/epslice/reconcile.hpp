@@ -483,7 +483,11 @@ class family_reconciler {
 
   /// The decision (which endpoints go where) for the configured strategy.
   [[nodiscard]] auto decide() {
-    const bool minimal = opt_.strategy == reconcile_strategy::minimal;
+    // With no existing slice in the family, kubernetes's plan already meets minimal's objective:
+    // ceil(n / max) creates per group (the fewest writes and slices), nothing moved, and the same
+    // bytes however the endpoints are spread. choose() takes it on a tie, so minimal's own plan is
+    // not made.
+    const bool minimal = opt_.strategy == reconcile_strategy::minimal && !existing_.empty();
     draft k = plan_kubernetes();
     draft m = minimal ? plan_minimal() : draft{};
     const compaction_options& c = opt_.compaction;
