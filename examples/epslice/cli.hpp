@@ -305,7 +305,6 @@ struct registrar {
   }
 };
 
-/// True when the arguments ask for the command's help.
 /// Help lines of the compaction options shared by `reconcile` and `simulate`: `prefix` before each
 /// option, descriptions from column `column`, wrapped before column 96.
 inline std::string compaction_help(std::string_view prefix, std::size_t column) {
@@ -375,6 +374,7 @@ inline epslice::compaction_options compaction_of(const args& a) {
   return c;
 }
 
+/// True when the arguments ask for the command's help.
 inline bool wants_help(const std::vector<std::string>& argv) {
   for (const auto& a : argv)
     if (a == "--help" || a == "-h") return true;

@@ -242,7 +242,7 @@ void print_table(const epslice::simulation_options& o, const epslice::simulation
   row("scenario", std::string(scenario_name(o.scenario)) + ", " + thousands(o.endpoints) + " endpoints, " +
                       thousands(r.reconciles) + " steps");
   row("layout", layout + ", strategy " + std::string(epslice::to_string(o.reconcile.strategy)));
-  if (const auto& c = o.reconcile.compaction; c.min_fullness > 0 && c.max_extra_writes > 0) {
+  if (const auto& c = o.reconcile.compaction; c.enabled()) {
     std::ostringstream text;
     text << "below " << c.min_fullness << " full, at most " << c.max_extra_writes << " extra write"
          << (c.max_extra_writes == 1 ? "" : "s") << " per reconcile";

@@ -77,6 +77,8 @@ struct compaction_options {
   /// takes `minimal` from 437 to 435 writes and `kubernetes` from 591 writes and 10 slices to 441
   /// and 1; S1, S2, S3 and S5 are unchanged (their slices stay full).
   [[nodiscard]] static constexpr compaction_options recommended() noexcept { return {0.8, 1}; }
+  /// True when compaction can take a step (a threshold above 0 and a budget of at least 1).
+  [[nodiscard]] constexpr bool enabled() const noexcept { return min_fullness > 0.0 && max_extra_writes > 0; }
   friend bool operator==(const compaction_options&, const compaction_options&) = default;
 };
 
@@ -491,7 +493,7 @@ class family_reconciler {
     draft k = plan_kubernetes();
     draft m = minimal ? plan_minimal() : draft{};
     const compaction_options& c = opt_.compaction;
-    if (!(c.min_fullness > 0.0) || c.max_extra_writes == 0) return choose(std::move(k), std::move(m), minimal);
+    if (!c.enabled()) return choose(std::move(k), std::move(m), minimal);
     // With compaction, its cost is counted against the plan the strategy makes without it: the
     // strategies' drafts are compacted as copies.
     draft kc = k, mc = m;
@@ -987,8 +989,7 @@ class family_reconciler {
   // turn a create and a compaction delete into one update. Receivers only gain endpoints and every
   // emptied slice is deleted, after all creates and updates: make-before-break holds.
   void compact(draft& d) const {
-    const compaction_options& c = opt_.compaction;
-    if (!(c.min_fullness > 0.0) || c.max_extra_writes == 0) return;
+    const compaction_options& c = opt_.compaction;  // enabled(): decide() calls it only then
     std::vector<std::uint8_t> written(existing_.size(), 0);
     for (const out& o : d.updates) written[static_cast<std::size_t>(o.src)] = 1;
     for (std::uint32_t x : d.deletes) written[x] = 1;
@@ -1259,15 +1260,11 @@ class family_reconciler {
     // An update that breaking a cycle left with no endpoint would write an empty slice that no
     // later reconcile removes: delete it instead (the same number of writes, one slice fewer;
     // deletes come last, so every endpoint it held is already in its new slice).
-    for (std::size_t i = 0; i < d.updates.size();) {
-      const out& o = d.updates[i];
-      if (o.group != placeholder_group && o.target >= 0 && size_of(o) == 0) {
-        d.deletes.push_back(static_cast<std::uint32_t>(o.target));
-        d.updates.erase(d.updates.begin() + static_cast<std::ptrdiff_t>(i));
-      } else {
-        ++i;
-      }
-    }
+    std::erase_if(d.updates, [&](const out& o) {
+      const bool emptied = o.group != placeholder_group && o.target >= 0 && size_of(o) == 0;
+      if (emptied) d.deletes.push_back(static_cast<std::uint32_t>(o.target));
+      return emptied;
+    });
   }
 
   // Two drafts that write the same objects.
@@ -1792,7 +1789,7 @@ class slice_planner {
       : opt_(std::move(options)), svc_(std::move(desired.service)), namer_(namer) {
     detail::check_options(opt_);
     if (opt_.layout != slice_layout::packed) detail::throw_error("layout", "slice_planner supports the packed layout only");
-    if (opt_.compaction.min_fullness > 0.0 && opt_.compaction.max_extra_writes > 0)
+    if (opt_.compaction.enabled())
       detail::throw_error("compaction", "slice_planner does not support compaction; use reconcile()");
     {
       desired_state<F> view;
