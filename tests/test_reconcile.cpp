@@ -976,13 +976,17 @@ TEST_CASE("reconcile: compaction options are checked; the planner refuses them",
   CHECK_THROWS_AS(reconcile(fixture_desired({1}), std::vector<endpoint_slice_v4>{}, o), error);
   o.compaction = {0.5, 4};
   CHECK_THROWS_WITH(slice_planner<ipv4>(fixture_desired({}), {}, o), Catch::Contains("compaction"));
-  // Either setting at zero turns compaction off: the planner takes such options.
+  // Either setting at zero turns compaction off: the planner takes such options (with a settled
+  // layout, as it always needs).
   CHECK(o.compaction.enabled());
   CHECK(compaction_options::recommended().enabled());
+  const auto d = fixture_desired({1, 2});
+  const std::vector<endpoint_slice_v4> none;
+  const auto settled = epslice::apply(reconcile(d, none), none);
   for (const compaction_options off : {compaction_options{}, compaction_options{0.0, 4}, compaction_options{0.5, 0}}) {
     CHECK_FALSE(off.enabled());
     o.compaction = off;
-    CHECK_NOTHROW(slice_planner<ipv4>(fixture_desired({}), {}, o));
+    CHECK_NOTHROW(slice_planner<ipv4>(d, settled, o));
   }
 }
 
