@@ -558,6 +558,78 @@ TEST_CASE("reconcile: endpoint identity ignores address order and changes beyond
   CHECK(p.create[0].endpoints[0].zone == "z");
 }
 
+TEST_CASE("reconcile: endpoints sharing an address stay distinct; a crowded index re-keys itself", "[reconcile]") {
+  // Different pods behind one IP (hostNetwork, reuse) are different endpoints. The identity index
+  // keys by address first, and switches to full identity keys when one address gathers many.
+  const auto shared_ip = [](unsigned n) {
+    auto e = pod_endpoint(n);
+    e.addresses[0] = ipv4_address::from_uint(0x0a0000feu);
+    return e;
+  };
+  const auto fill = [&](detail::identity_index<ipv4>& idx, std::vector<endpoint_v4>& eps, unsigned n) {
+    for (unsigned i = 0; i < n; ++i) eps.push_back(shared_ip(i));
+    idx.reserve(eps.size());
+    const auto of = [&](std::uint32_t v) -> const endpoint_v4& { return eps[v]; };
+    for (std::uint32_t i = 0; i < eps.size(); ++i) {
+      CHECK(idx.insert(idx.key(eps[i]), i, [&](std::uint32_t v) { return detail::same_endpoint_identity(eps[v], eps[i]); }) == i);
+      idx.settle(of);
+    }
+  };
+  detail::identity_index<ipv4> few, many;
+  std::vector<endpoint_v4> few_eps, many_eps;
+  fill(few, few_eps, detail::identity_index<ipv4>::crowd_limit);
+  fill(many, many_eps, 300);
+  CHECK_FALSE(few.full_keys());
+  CHECK(many.full_keys());
+  for (const auto* t : {&few, &many}) {
+    const auto& eps = t == &few ? few_eps : many_eps;
+    CHECK(t->size() == eps.size());
+    for (std::uint32_t i = 0; i < eps.size(); ++i)
+      CHECK(t->find(t->key(eps[i]), [&](std::uint32_t v) { return detail::same_endpoint_identity(eps[v], eps[i]); }) == i);
+    CHECK(t->find(t->key(pod_endpoint(7)), [&](std::uint32_t v) { return detail::same_endpoint_identity(eps[v], pod_endpoint(7)); }) ==
+          detail::identity_index<ipv4>::npos);
+  }
+
+  // Through reconcile and the planner: 2,500 pods on one IP, half of them already in slices.
+  for (auto strategy : both_strategies) {
+    INFO(to_string(strategy));
+    const reconcile_options o = with_strategy(strategy);
+    desired_state<ipv4> half = fixture_desired({0}), all = fixture_desired({0});
+    half.groups[0].endpoints.clear();
+    all.groups[0].endpoints.clear();
+    for (unsigned i = 0; i < 2500; ++i) {
+      all.groups[0].endpoints.push_back(shared_ip(i));
+      if (i % 2) half.groups[0].endpoints.push_back(shared_ip(i));
+    }
+    all.groups[0].endpoints.push_back(shared_ip(17));  // a true duplicate still collapses
+    const std::vector<endpoint_slice_v4> none;
+    const auto before = epslice::apply(reconcile(half, none, o), none);
+    const auto plan = reconcile(all, before, o);
+    CHECK(plan.stats.endpoints_added == 1250);
+    const auto after = epslice::apply(plan, before);
+    std::multiset<std::string> names;
+    for (const auto& s : after)
+      for (const auto& e : s.endpoints) names.insert(e.target_ref->name);
+    CHECK(names.size() == 2500);
+    CHECK(std::set<std::string>(names.begin(), names.end()).size() == 2500);
+    CHECK(reconcile(all, after, o).empty());
+    const slice_planner<ipv4> planner(all, after, o);
+    endpoint_change<ipv4> c;
+    c.removed.push_back(shared_ip(4));
+    c.added.push_back(shared_ip(9000));
+    auto next = all;
+    auto& eps = next.groups[0].endpoints;
+    eps.erase(std::remove_if(eps.begin(), eps.end(), [](const endpoint_v4& e) { return e.target_ref->name == "pod4"; }), eps.end());
+    eps.push_back(shared_ip(9000));
+    const auto want = reconcile(next, after, o);
+    const auto got = planner.plan(c);
+    CHECK(got.create == want.create);
+    CHECK(got.update == want.update);
+    CHECK(got.remove == want.remove);
+    CHECK(got.stats == want.stats);
+  }
+}
+
 TEST_CASE("reconcile: trigger time is set on written slices and removed when absent", "[reconcile]") {
   auto existing = std::vector<endpoint_slice_v4>{fixture_slice("foo-1", {1, 2})};
   existing[0].metadata.annotations[std::string(well_known::trigger_time_annotation)] = "old";
@@ -607,7 +679,8 @@ typename F::address property_address(unsigned id) {
 template <class F>
 basic_endpoint<F> property_endpoint(unsigned id, splitmix64& rng) {
   basic_endpoint<F> e;
-  e.addresses.push_back(property_address<F>(id));
+  // Now and then two pods share an IP (hostNetwork, reuse): different endpoints, one address.
+  e.addresses.push_back(property_address<F>(id % 13 == 5 ? id - 5 : id));
   if (id % 7 == 0) e.addresses.push_back(property_address<F>(id + 5000));
   if (rng.below(2)) e.conditions.ready = rng.below(2) == 0;
   e.conditions.serving = true;

@@ -541,7 +541,7 @@ class family_reconciler {
     std::vector<std::int32_t> elsewhere;   // by_zone: slice of another partition holding it before, or -1
     std::vector<std::size_t> seq;          // by_zone: position of each endpoint's value in the desired state
     std::vector<const endpoint_type*> eps;  // unique desired endpoints, in order
-    hash_index index;
+    identity_index<F> index;
     std::vector<std::int32_t> origin;      // existing slice where found in step 1, or -1
     std::vector<std::uint32_t> slices;     // owned existing slices of this group, by name
     std::vector<std::uint32_t> remaining;  // desired endpoints not found, in order
@@ -603,7 +603,7 @@ class family_reconciler {
       const std::size_t count = dg.endpoints.size();
       const auto look_ahead = [&](std::size_t i) {
         if (by_zone_ || i >= count) return;
-        upcoming[i % ahead] = endpoint_identity_hash(dg.endpoints[i]);
+        upcoming[i % ahead] = groups_[gi].index.key(dg.endpoints[i]);
         groups_[gi].index.prefetch(upcoming[i % ahead]);
       };
       for (std::size_t i = 0; i < ahead; ++i) look_ahead(i);
@@ -618,13 +618,15 @@ class family_reconciler {
           gi = group_of(dg.ports, key, last_zone, true, expected);
         }
         group& g = groups_[gi];
-        const std::uint64_t h = by_zone_ ? endpoint_identity_hash(e) : early;
+        const std::uint64_t h = by_zone_ ? g.index.key(e) : early;
         const auto idx = static_cast<std::uint32_t>(g.eps.size());
         const std::uint32_t at = g.index.insert(h, idx, [&](std::uint32_t v) { return same_endpoint_identity(*g.eps[v], e); });
         if (at == idx)
           g.eps.push_back(&e);
         else
           g.eps[at] = &e;  // the last value wins, at the first position
+        if (g.index.settle([&g](std::uint32_t v) -> const endpoint_type& { return *g.eps[v]; }))
+          for (std::size_t k = i + 1; k <= i + ahead; ++k) look_ahead(k);  // the keys computed early are stale
         if (by_zone_) {
           if (at == idx)
             g.seq.push_back(seq);
@@ -656,7 +658,7 @@ class family_reconciler {
     bool dropped = false;
     for (std::size_t i = 0; i < a.eps.size(); ++i) {
       const endpoint_type* e = a.eps[i];
-      const std::uint32_t d = b.index.find(endpoint_identity_hash(*e), [&](std::uint32_t v) { return same_endpoint_identity(*b.eps[v], *e); });
+      const std::uint32_t d = b.index.find(b.index.key(*e), [&](std::uint32_t v) { return same_endpoint_identity(*b.eps[v], *e); });
       if (d != hash_index::npos && b.seq[d] > a.seq[i]) {
         dropped = true;
         continue;
@@ -668,8 +670,10 @@ class family_reconciler {
     a.eps = std::move(kept);
     a.seq = std::move(kept_seq);
     a.index.reserve(a.eps.size());
-    for (std::uint32_t i = 0; i < a.eps.size(); ++i)
-      a.index.insert(endpoint_identity_hash(*a.eps[i]), i, [](std::uint32_t) { return false; });
+    for (std::uint32_t i = 0; i < a.eps.size(); ++i) {
+      a.index.insert(a.index.key(*a.eps[i]), i, [](std::uint32_t) { return false; });
+      a.index.settle([&a](std::uint32_t v) -> const endpoint_type& { return *a.eps[v]; });
+    }
   }
 
   void classify_existing() {
@@ -726,10 +730,9 @@ class family_reconciler {
         st.existing = s;
         st.kept.reserve(sl.endpoints.size());
         for (const auto& e : sl.endpoints) {
-          const std::uint64_t h = endpoint_identity_hash(e);
-          const std::uint32_t d = g.index.find(h, [&](std::uint32_t v) { return same_endpoint_identity(*g.eps[v], e); });
+          const std::uint32_t d = g.index.find(g.index.key(e), [&](std::uint32_t v) { return same_endpoint_identity(*g.eps[v], e); });
           if (d == hash_index::npos) {
-            if (by_zone_) note_elsewhere(gi, h, e, s);
+            if (by_zone_) note_elsewhere(gi, e, s);
             continue;
           }
           if (g.origin[d] >= 0) continue;
@@ -767,11 +770,11 @@ class family_reconciler {
   // by_zone: an existing endpoint not desired in its slice's partition may be desired in another
   // partition of the same port set; remember where it was, so that it counts as moved and the
   // slice that receives it is written before the slice that loses it.
-  void note_elsewhere(std::size_t gi, std::uint64_t h, const endpoint_type& e, std::uint32_t s) {
+  void note_elsewhere(std::size_t gi, const endpoint_type& e, std::uint32_t s) {
     for (std::size_t o = 0; o < groups_.size(); ++o) {
       if (o == gi || groups_[o].key != groups_[gi].key || !same_port_set(*groups_[o].ports, *groups_[gi].ports)) continue;
       group& other = groups_[o];
-      const std::uint32_t d = other.index.find(h, [&](std::uint32_t v) { return same_endpoint_identity(*other.eps[v], e); });
+      const std::uint32_t d = other.index.find(other.index.key(e), [&](std::uint32_t v) { return same_endpoint_identity(*other.eps[v], e); });
       if (d != hash_index::npos) {
         if (other.elsewhere[d] < 0) other.elsewhere[d] = static_cast<std::int32_t>(s);
         loses_.push_back(s);
@@ -2007,7 +2010,7 @@ class slice_planner {
     for (const auto& e : change.removed) {
       const std::uint32_t rec = find(pg, e);
       if (rec == detail::hash_index::npos) continue;
-      pg.index.erase(detail::endpoint_identity_hash(*pg.eps[rec]), rec);
+      pg.index.erase(pg.index.key(*pg.eps[rec]), rec);
       pg.eps[rec].reset();
       pg.free.push_back(rec);
     }
@@ -2060,7 +2063,7 @@ class slice_planner {
   struct pgroup {
     nullable_vector<endpoint_port> ports;
     std::uint64_t key = 0;
-    detail::hash_index index;                          // identity -> record
+    detail::identity_index<F> index;                   // identity -> record
     std::vector<std::unique_ptr<endpoint_type>> eps;   // record -> desired value (null when free)
     std::vector<std::uint32_t> slice_of, pos_of, free;  // record -> slice and position in it
     std::set<fill_key> by_fill;                        // the group's slices by fill level, then name
@@ -2073,7 +2076,7 @@ class slice_planner {
   };
 
   [[nodiscard]] std::uint32_t find(const pgroup& pg, const endpoint_type& e) const {
-    return pg.index.find(detail::endpoint_identity_hash(e),
+    return pg.index.find(pg.index.key(e),
                          [&](std::uint32_t v) { return detail::same_endpoint_identity(*pg.eps[v], e); });
   }
 
@@ -2095,7 +2098,8 @@ class slice_planner {
       pg.pos_of.push_back(0);
     }
     pg.eps[rec] = std::make_unique<endpoint_type>(std::forward<E>(e));
-    pg.index.insert(detail::endpoint_identity_hash(*pg.eps[rec]), rec, [](std::uint32_t) { return false; });
+    pg.index.insert(pg.index.key(*pg.eps[rec]), rec, [](std::uint32_t) { return false; });
+    pg.index.settle([&pg](std::uint32_t v) -> const endpoint_type& { return *pg.eps[v]; });
   }
 
   [[nodiscard]] std::uint32_t lookup(const std::string& name) const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../address.hpp"
@@ -79,10 +80,10 @@ template <class Address>
   return h ^ (h >> 29);
 }
 
-/// The identity hash of an endpoint (k8s-semantics c.5): the multiset of addresses (order does not
-/// matter, as upstream sorts them first), hostname (nil == ""), targetRef namespace and name.
+/// The inline part of an endpoint's identity folded into a running hash: the multiset of addresses
+/// (order does not matter, as upstream sorts them first) and the hostname (nil == "").
 template <class F>
-[[nodiscard]] std::uint64_t endpoint_identity_hash(const basic_endpoint<F>& e) noexcept {
+[[nodiscard]] std::uint64_t fold_inline_identity(const basic_endpoint<F>& e) noexcept {
   std::uint64_t h = 0;
   if (e.addresses.size() == 1) {
     h = hash_address(e.addresses[0]);
@@ -91,10 +92,25 @@ template <class F>
     for (const auto& a : e.addresses) sum += mix64(hash_address(a));
     h = sum + e.addresses.size() * 0xD6E8FEB86659FD93ULL;
   }
-  h = fold_bytes(h, e.hostname ? std::string_view(*e.hostname) : std::string_view());
+  return fold_bytes(h, e.hostname ? std::string_view(*e.hostname) : std::string_view());
+}
+
+/// The identity hash of an endpoint (k8s-semantics c.5): addresses, hostname, and the targetRef's
+/// namespace and name.
+template <class F>
+[[nodiscard]] std::uint64_t endpoint_identity_hash(const basic_endpoint<F>& e) noexcept {
+  std::uint64_t h = fold_inline_identity(e);
   h = fold_bytes(h, target_ref_namespace(e.target_ref));
   h = fold_bytes(h, target_ref_name(e.target_ref));
   return mix64(h);
+}
+
+/// A coarser identity hash: addresses and hostname only. Equal identities give equal values, and
+/// computing it reads nothing outside the endpoint object when there is no hostname (the target
+/// reference lives on the heap, a cache miss per endpoint in large groups).
+template <class F>
+[[nodiscard]] std::uint64_t endpoint_address_hash(const basic_endpoint<F>& e) noexcept {
+  return mix64(fold_inline_identity(e));
 }
 
 /// Two endpoints have the same identity (full comparison behind endpoint_identity_hash).
@@ -248,6 +264,22 @@ class hash_index {
 #endif
   }
 
+  /// Replace every entry's hash by `rehash(value)`.
+  template <class Rehash>
+  void rekey(Rehash&& rehash) {
+    std::vector<std::uint32_t> old_v = std::move(values_);
+    hashes_.assign(old_v.size(), 0);
+    values_.assign(old_v.size(), npos);
+    for (const std::uint32_t v : old_v) {
+      if (v == npos) continue;
+      const std::uint64_t h = rehash(v);
+      std::size_t i = static_cast<std::size_t>(h) & mask_;
+      while (values_[i] != npos) i = (i + 1) & mask_;
+      hashes_[i] = h;
+      values_[i] = v;
+    }
+  }
+
   /// Insert (h, v) unless an equal entry exists; returns the value now stored for that key.
   template <class Eq>
   std::uint32_t insert(std::uint64_t h, std::uint32_t v, Eq&& eq) {
@@ -284,6 +316,77 @@ class hash_index {
   std::vector<std::uint32_t> values_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
+};
+
+/// The identity index of a group of endpoints: from key to the group's 32-bit record numbers.
+///
+/// Keys start as endpoint_address_hash(), so that building the index of a large group reads only
+/// the endpoint objects. Two endpoints with the same addresses and hostname but different target
+/// references share a key; that is rare (a reused IP), but input could make a group of thousands.
+/// When an insertion passes more than `crowd_limit` entries with its key (and another identity),
+/// the index is "crowded", and settle() re-keys it by the full endpoint_identity_hash(). Runs of
+/// equal keys only grow by insertion, so no lookup passes more than about crowd_limit of them and
+/// no input makes the index quadratic. Results never depend on the keying, only the time does;
+/// lookups write nothing (const use from several threads is safe).
+template <class F>
+class identity_index {
+ public:
+  using endpoint_type = basic_endpoint<F>;
+  static constexpr std::uint32_t npos = hash_index::npos;
+  static constexpr std::uint32_t crowd_limit = 16;
+
+  /// Empty the index and prepare room for `expected` entries (the keying is kept).
+  void reserve(std::size_t expected) { index_.reserve(expected); }
+  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
+  /// True once the index keys entries by the full identity hash.
+  [[nodiscard]] bool full_keys() const noexcept { return full_; }
+
+  /// The key of `e` under the current keying (stale once settle() has re-keyed the index).
+  [[nodiscard]] std::uint64_t key(const endpoint_type& e) const noexcept {
+    return full_ ? endpoint_identity_hash(e) : endpoint_address_hash(e);
+  }
+  void prefetch(std::uint64_t k) const noexcept { index_.prefetch(k); }
+
+  /// The value of an entry with key `k` for which `same(value)` holds, or npos.
+  template <class Same>
+  [[nodiscard]] std::uint32_t find(std::uint64_t k, Same&& same) const {
+    return index_.find(k, std::forward<Same>(same));
+  }
+  /// Insert (k, v) unless an entry for which `same(value)` holds exists; returns the value stored.
+  /// Call settle() before the next lookup.
+  template <class Same>
+  std::uint32_t insert(std::uint64_t k, std::uint32_t v, Same&& same) {
+    std::uint32_t misses = 0;
+    const std::uint32_t at = index_.insert(k, v, counting(same, misses));
+    if (misses > crowd_limit && !full_) crowded_ = true;
+    return at;
+  }
+  /// Remove the entry (k, v) if present.
+  void erase(std::uint64_t k, std::uint32_t v) noexcept { index_.erase(k, v); }
+
+  /// When crowded, re-key every entry by its full identity (`endpoint_of(v)` is the endpoint of
+  /// value v). Returns true when it re-keyed: keys computed before are stale.
+  template <class EndpointOf>
+  bool settle(EndpointOf&& endpoint_of) {
+    if (!crowded_ || full_) return false;
+    full_ = true;
+    crowded_ = false;
+    index_.rekey([&](std::uint32_t v) { return endpoint_identity_hash(endpoint_of(v)); });
+    return true;
+  }
+
+ private:
+  template <class Same>
+  static auto counting(Same& same, std::uint32_t& misses) {
+    return [&same, &misses](std::uint32_t v) {
+      if (same(v)) return true;
+      ++misses;
+      return false;
+    };
+  }
+  hash_index index_;
+  bool full_ = false;
+  bool crowded_ = false;
 };
 
 }  // namespace epslice::detail
