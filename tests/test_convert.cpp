@@ -96,7 +96,7 @@ endpoint_subset subset(std::vector<endpoint_address> ready, std::vector<endpoint
   return s;
 }
 
-std::vector<std::string> texts(const nullable_vector<ipv4_address>& v) {
+std::vector<std::string> texts(const address_list<ipv4_address>& v) {
   std::vector<std::string> out;
   for (const auto& a : v) out.push_back(to_string(a));
   return out;

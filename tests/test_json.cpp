@@ -549,9 +549,9 @@ TEST_CASE("json: address families", "[json]") {
     const auto& r = std::get<endpoint_slice_raw>(s);
     CHECK(r.address_type == "IPv4");
     REQUIRE(r.endpoints.size() == 3);
-    CHECK(r.endpoints[0].addresses == nullable_vector<std::string>{std::vector<std::string>{"10.0.0.1"}});
+    CHECK(r.endpoints[0].addresses == address_list<std::string>{std::vector<std::string>{"10.0.0.1"}});
     CHECK(r.endpoints[0].node_name == "n");
-    CHECK(r.endpoints[1].addresses == nullable_vector<std::string>{std::vector<std::string>{"10.0.0.300", "010.0.0.1"}});
+    CHECK(r.endpoints[1].addresses == address_list<std::string>{std::vector<std::string>{"10.0.0.300", "010.0.0.1"}});
     CHECK(encode(s) == text);
     CHECK(address_type_name(s) == "IPv4");
     try {
@@ -825,7 +825,7 @@ TEST_CASE("json: wrong types are reported with their paths, every one of them", 
   CHECK(s.metadata.labels == string_map{{"a", "1"}});
   CHECK(s.metadata.owner_references.at(0).name == "o");
   REQUIRE(s.endpoints.size() == 3);
-  CHECK(s.endpoints[0].addresses == nullable_vector<ipv4_address>{std::vector<ipv4_address>{*ipv4::parse("10.0.0.1")}});
+  CHECK(s.endpoints[0].addresses == address_list<ipv4_address>{std::vector<ipv4_address>{*ipv4::parse("10.0.0.1")}});
   CHECK(s.endpoints[0].conditions.ready == true);
   CHECK(s.endpoints[0].node_name == "n1");
   CHECK_FALSE(s.endpoints[1].conditions.ready);

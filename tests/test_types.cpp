@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of types.hpp: nullable lists, raw/typed slice conversion, small views, Kubernetes quantities.
+// Tests of types.hpp: nullable lists, address lists, raw/typed slice conversion, small views, Kubernetes quantities.
 #include <epslice/types.hpp>
 
 #include <catch2/catch.hpp>
@@ -9,6 +9,7 @@
 #include <iterator>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -58,7 +59,7 @@ basic_endpoint_slice<F> sample_slice(const std::vector<std::vector<typename F::a
   int i = 0;
   for (const auto& list : lists) {
     basic_endpoint<F> e;
-    e.addresses = nullable_vector<typename F::address>(list);
+    e.addresses = address_list<typename F::address>(list);
     e.addresses.set_empty_not_nil();
     e.conditions = endpoint_conditions{true, i % 2 == 0, std::nullopt};
     e.hostname = "pod-" + std::to_string(i);
@@ -120,7 +121,7 @@ endpoint_slice_raw raw_slice(std::optional<std::string> type, std::vector<std::s
   s.metadata.name = "raw";
   s.address_type = std::move(type);
   endpoint_raw e;
-  e.addresses = nullable_vector<std::string>(std::move(addresses));
+  e.addresses = address_list<std::string>(std::move(addresses));
   e.addresses.set_empty_not_nil();
   s.endpoints.push_back(std::move(e));
   return s;
@@ -189,6 +190,147 @@ TEST_CASE("types: nullable_vector nil and empty", "[types]") {
   CHECK(from_vector[0] == "x");
   CHECK(from_vector[1] == "y");
   CHECK_FALSE(from_vector.is_nil());
+}
+
+namespace {
+// An element whose copies can be made to fail, counting the live ones (to see leaks and double
+// destruction in address_list's manual lifetime handling).
+struct counted {
+  static inline int live = 0;
+  static inline bool fail_copies = false;
+  std::string text;
+  explicit counted(std::string t = {}) : text(std::move(t)) { ++live; }
+  counted(const counted& o) : text(o.text) {
+    if (fail_copies) throw std::runtime_error("copy refused");
+    ++live;
+  }
+  counted(counted&& o) noexcept : text(std::move(o.text)) { ++live; }
+  counted& operator=(const counted&) = default;
+  counted& operator=(counted&&) noexcept = default;
+  ~counted() { --live; }
+  friend bool operator==(const counted& a, const counted& b) { return a.text == b.text; }
+};
+std::string long_text(int i) { return "a-long-enough-address-text-to-live-on-the-heap-" + std::to_string(i); }
+}  // namespace
+TEST_CASE("types: address_list keeps one element inline and behaves as a vector", "[types]") {
+  address_list<int> nil;
+  CHECK(nil.is_nil());
+  CHECK(nil.empty());
+  CHECK(nil.begin() == nil.end());
+  CHECK(nil.capacity() == 1);
+
+  // The first element lives inside the object; the second moves them all to the heap.
+  address_list<int> a;
+  a.push_back(1);
+  CHECK_FALSE(a.is_nil());
+  CHECK(a.capacity() == 1);
+  const void* inside = static_cast<const void*>(&a);
+  const void* past = static_cast<const void*>(&a + 1);
+  CHECK(static_cast<const void*>(a.data()) >= inside);
+  CHECK(static_cast<const void*>(a.data()) < past);
+  a.push_back(2);
+  a.emplace_back(3);
+  CHECK(a.capacity() >= 3);
+  CHECK((static_cast<const void*>(a.data()) < inside || static_cast<const void*>(a.data()) >= past));
+  CHECK(std::vector<int>(a.begin(), a.end()) == std::vector<int>{1, 2, 3});
+  CHECK(a.front() == 1);
+  CHECK(a.back() == 3);
+  CHECK(a.at(2) == 3);
+  CHECK_THROWS_AS(a.at(3), std::out_of_range);
+  CHECK(std::vector<int>(a.rbegin(), a.rend()) == std::vector<int>{3, 2, 1});
+
+  // Growing from a reference to one of its own elements copies the old value.
+  address_list<int> self{5};
+  self.push_back(self.front());
+  CHECK(self == address_list<int>{5, 5});
+
+  // Insert, erase, resize, pop.
+  a.insert(a.begin(), 0);
+  a.emplace(a.begin() + 2, 9);
+  CHECK(a == address_list<int>{0, 1, 9, 2, 3});
+  CHECK(*a.erase(a.begin() + 2) == 2);
+  CHECK(a == address_list<int>{0, 1, 2, 3});
+  CHECK(a.erase(a.begin() + 1, a.begin() + 3) == a.begin() + 1);
+  CHECK(a == address_list<int>{0, 3});
+  a.resize(4);
+  CHECK(a == address_list<int>{0, 3, 0, 0});
+  a.resize(1);
+  a.pop_back();
+  CHECK(a.empty());
+  CHECK(a.is_nil());  // the flag stays: built from nil, emptied, nil again (as nullable_vector)
+  a.set_empty_not_nil();
+  CHECK_FALSE(a.is_nil());
+  a.assign({7, 8});
+  CHECK(a == address_list<int>{7, 8});
+
+  // nil and [] differ; a non-empty list is never nil; set_nil clears.
+  address_list<int> empty;
+  empty.set_empty_not_nil();
+  CHECK(nil != empty);
+  CHECK(nil == address_list<int>{});
+  a.set_nil();
+  CHECK(a.is_nil());
+  CHECK(a == nil);
+  const address_list<int> copy_of_empty = empty;
+  CHECK_FALSE(copy_of_empty.is_nil());
+  const address_list<int> copy_of_nil = nil;
+  CHECK(copy_of_nil.is_nil());
+  const address_list<std::string> from_vector(std::vector<std::string>{"x", "y"});
+  CHECK(from_vector.size() == 2);
+  CHECK(from_vector[1] == "y");
+  CHECK_FALSE(from_vector.is_nil());
+}
+
+TEST_CASE("types: address_list manages its elements' lifetimes", "[types]") {
+  counted::live = 0;
+  {
+    address_list<counted> one, many;
+    one.emplace_back(long_text(0));
+    for (int i = 0; i < 9; ++i) many.emplace_back(long_text(i));
+    CHECK(counted::live == 10);
+
+    // Copies and moves, inline and on the heap, each way round.
+    address_list<counted> c1 = one, c9 = many;
+    CHECK(counted::live == 20);
+    CHECK(c1 == one);
+    CHECK(c9 == many);
+    address_list<counted> m1 = std::move(c1), m9 = std::move(c9);
+    CHECK(counted::live == 20);
+    CHECK(c1.empty());
+    CHECK(c9.empty());
+    CHECK(m1 == one);
+    CHECK(m9 == many);
+    m1 = many;
+    m9 = one;
+    CHECK(counted::live == 20);
+    CHECK(m1 == many);
+    CHECK(m9 == one);
+    m1.swap(m9);
+    CHECK(m1 == one);
+    CHECK(m9 == many);
+    m9 = std::move(m1);
+    CHECK(m9 == one);
+    CHECK(counted::live == 11);
+    const auto& alias = m9;
+    m9 = alias;  // self-assignment keeps the contents
+    CHECK(m9 == one);
+
+    // A copy that throws while growing leaves the list as it was.
+    address_list<counted> keep;
+    keep.emplace_back(long_text(1));
+    const counted extra(long_text(2));
+    counted::fail_copies = true;
+    CHECK_THROWS(keep.push_back(extra));
+    CHECK_THROWS(address_list<counted>(many));
+    counted::fail_copies = false;
+    REQUIRE(keep.size() == 1);
+    CHECK(keep[0].text == long_text(1));
+    CHECK(keep.capacity() == 1);
+    keep.erase(keep.begin());
+    keep.clear();
+    CHECK(counted::live == 12);
+  }
+  CHECK(counted::live == 0);
 }
 
 TEST_CASE("types: nil and empty lists make slices differ", "[types]") {
@@ -757,6 +899,7 @@ TEST_CASE("types: an endpoint stays compact", "[types]") {
   // The fields most endpoints leave empty live on the heap (hostname, targetRef, hints,
   // deprecatedTopology, unknown fields), and the conditions share the padding after the address
   // list's nil flag. Every byte here is copied or moved per endpoint into each written slice.
-  CHECK(sizeof(endpoint_v4) <= 160);
-  CHECK(sizeof(endpoint_v4) == sizeof(endpoint_v6));
+  // The first address is inline too (address_list).
+  CHECK(sizeof(endpoint_v4) <= 144);
+  CHECK(sizeof(endpoint_v6) <= 152);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "address.hpp"
+#include "address_list.hpp"
 #include "convert.hpp"
 #include "envoy.hpp"
 #include "error.hpp"

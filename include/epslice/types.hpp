@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "address_list.hpp"
 
 namespace epslice {
 
@@ -388,8 +389,9 @@ struct basic_endpoint {
   using family_type = F;
   using address_type = typename F::address;
 
-  // [[no_unique_address]] lets the conditions sit in the padding after the list's nil flag.
-  [[no_unique_address]] nullable_vector<address_type> addresses;
+  // The first address is held inline (address_list); [[no_unique_address]] lets the conditions
+  // sit in the padding after the list's nil flag.
+  [[no_unique_address]] address_list<address_type> addresses;
   [[no_unique_address]] endpoint_conditions conditions;
   heap_optional<std::string> hostname;         ///< on the heap: only StatefulSet-style pods have one
   heap_optional<object_reference> target_ref;  ///< on the heap: the reference is large

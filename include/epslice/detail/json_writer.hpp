@@ -396,8 +396,9 @@ inline void write_endpoint(std::string& out, const basic_endpoint<F>& e) {
   w.close();
 }
 
-template <class T, class Fn>
-inline void write_nullable_list(std::string& out, const nullable_vector<T>& v, Fn&& item) {
+/// A list with a nil flag (nullable_vector, address_list): `null` when nil, else an array.
+template <class List, class Fn>
+inline void write_nullable_list(std::string& out, const List& v, Fn&& item) {
   if (v.is_nil()) {
     out += "null";
     return;
