@@ -558,6 +558,59 @@ TEST_CASE("reconcile: endpoint identity ignores address order and changes beyond
   CHECK(p.create[0].endpoints[0].zone == "z");
 }
 
+TEST_CASE("reconcile: flat_index agrees with a map through inserts, erases, shrinking and re-keying", "[reconcile]") {
+  // Keys are 64-bit numbers; their hashes share the low 32 bits in groups of four, so tags
+  // collide and the caller's comparison decides.
+  std::map<std::uint64_t, std::uint32_t> want;
+  std::vector<std::uint64_t> key_of;  // value -> key
+  detail::flat_index idx;
+  const auto hash = [](std::uint64_t k) { return (((k / 4) * 0x9E3779B97F4A7C15ULL) & 0xffffffffULL) | (k % 4) << 40; };
+  const auto lookup = [&](std::uint64_t k) { return idx.find(hash(k), [&](std::uint32_t v) { return key_of[v] == k; }); };
+  splitmix64 rng{5};
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t k = rng.below(step < 12000 ? 3000 : 400);
+    const auto it = want.find(k);
+    if (rng.below(3) != 0) {
+      const auto v = static_cast<std::uint32_t>(key_of.size());
+      const std::uint32_t got = idx.insert(hash(k), v, [&](std::uint32_t x) { return key_of[x] == k; });
+      if (it == want.end()) {
+        key_of.push_back(k);
+        want[k] = v;
+        CHECK(got == v);
+      } else {
+        CHECK(got == it->second);
+      }
+    } else if (it != want.end()) {
+      idx.erase(hash(k), it->second);
+      want.erase(it);
+    } else {
+      idx.erase(hash(k), 12345);  // absent: nothing happens
+    }
+    CHECK(idx.size() == want.size());
+  }
+  for (std::uint64_t k = 0; k < 3000; ++k) {
+    const auto it = want.find(k);
+    CHECK(lookup(k) == (it == want.end() ? detail::flat_index::npos : it->second));
+  }
+  // Re-keyed under new hashes, every value is found under its new hash only.
+  const auto hash2 = [](std::uint64_t k) { return (k * 0xC2B2AE3D27D4EB4FULL) ^ (k >> 3); };
+  idx.rekey([&](std::uint32_t v) { return hash2(key_of[v]); });
+  for (const auto& [k, v] : want) CHECK(idx.find(hash2(k), [&, k = k](std::uint32_t x) { return key_of[x] == k; }) == v);
+  CHECK(idx.size() == want.size());
+  // Emptied down to 10 of 1,000 entries, it shrinks (8 bytes an entry, at most 1/2 full when
+  // growing, under 1/8 when shrinking).
+  detail::flat_index shrink;
+  for (std::uint32_t v = 0; v < 1000; ++v) shrink.insert_new(hash2(v), v);
+  CHECK(shrink.memory_bytes() == 8 * 2048);
+  for (std::uint32_t v = 10; v < 1000; ++v) shrink.erase(hash2(v), v);
+  CHECK(shrink.memory_bytes() <= 8 * 128);
+  for (std::uint32_t v = 0; v < 10; ++v) CHECK(shrink.find(hash2(v), [v](std::uint32_t x) { return x == v; }) == v);
+  detail::flat_index fresh;
+  CHECK(fresh.find(1, [](std::uint32_t) { return true; }) == detail::flat_index::npos);
+  fresh.insert_new(7, 3);
+  CHECK(fresh.find(7, [](std::uint32_t v) { return v == 3; }) == 3);
+}
+
 TEST_CASE("reconcile: endpoints sharing an address stay distinct; a crowded index re-keys itself", "[reconcile]") {
   // Different pods behind one IP (hostNetwork, reuse) are different endpoints. The identity index
   // keys by address first, and switches to full identity keys when one address gathers many.

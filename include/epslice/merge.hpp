@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "detail/flat_index.hpp"
 #include "detail/merge_table.hpp"
 #include "error.hpp"
 #include "types.hpp"
@@ -563,9 +564,9 @@ class endpoint_cache {
     std::vector<ep_rec>& eps = eps_scratch_;
     ports.clear();
     eps.clear();
-    build(slice, *svc, ports, eps, found == detail::name_index::npos ? nullptr : &slices_[found]);
+    build(slice, *svc, ports, eps, found == detail::flat_index::npos ? nullptr : &slices_[found]);
     std::uint32_t slot;
-    if (found != detail::name_index::npos) {
+    if (found != detail::flat_index::npos) {
       slot = found;
       if (slices_[slot].ports == ports && slices_[slot].endpoints == eps) return false;
     } else {
@@ -577,7 +578,7 @@ class endpoint_cache {
         free_slots_.pop_back();
       }
       slices_[slot].key = key_;
-      slot_index_.insert(key_hash, slot);
+      slot_index_.insert_new(key_hash, slot);
     }
     replace(slot, ports, eps);
     return true;
@@ -596,7 +597,7 @@ class endpoint_cache {
     set_key(namespace_, name);
     const std::uint64_t key_hash = detail::hash_text(key_);
     const std::uint32_t slot = find_slot(key_hash);
-    if (slot == detail::name_index::npos) return false;
+    if (slot == detail::flat_index::npos) return false;
     slot_index_.erase(key_hash, slot);
     ports_scratch_.clear();
     eps_scratch_.clear();
@@ -856,9 +857,9 @@ class endpoint_cache {
     key_ += name;
   }
 
-  // The slot of the slice named key_ (of hash `h`), or name_index::npos.
+  // The slot of the slice named key_ (of hash `h`), or flat_index::npos.
   [[nodiscard]] std::uint32_t find_slot(std::uint64_t h) const {
-    return slot_index_.find(key_, h, [this](std::uint32_t slot) -> const std::string& { return slices_[slot].key; });
+    return slot_index_.find(h, [this](std::uint32_t slot) { return slices_[slot].key == key_; });
   }
 
   [[nodiscard]] std::optional<std::uint32_t> find_sp(const service_port_name& n) const {
@@ -1205,7 +1206,7 @@ class endpoint_cache {
 
   std::vector<slice_rec> slices_;
   std::vector<std::uint32_t> free_slots_;
-  detail::name_index slot_index_;  // slice key -> slot
+  detail::flat_index slot_index_;  // slice key -> slot
   std::vector<sp_state> sps_;
   std::vector<std::uint32_t> free_sps_;
   std::unordered_map<sp_key, std::uint32_t, sp_key_hash> sp_by_key_;

@@ -659,7 +659,7 @@ class family_reconciler {
     for (std::size_t i = 0; i < a.eps.size(); ++i) {
       const endpoint_type* e = a.eps[i];
       const std::uint32_t d = b.index.find(b.index.key(*e), [&](std::uint32_t v) { return same_endpoint_identity(*b.eps[v], *e); });
-      if (d != hash_index::npos && b.seq[d] > a.seq[i]) {
+      if (d != flat_index::npos && b.seq[d] > a.seq[i]) {
         dropped = true;
         continue;
       }
@@ -731,7 +731,7 @@ class family_reconciler {
         st.kept.reserve(sl.endpoints.size());
         for (const auto& e : sl.endpoints) {
           const std::uint32_t d = g.index.find(g.index.key(e), [&](std::uint32_t v) { return same_endpoint_identity(*g.eps[v], e); });
-          if (d == hash_index::npos) {
+          if (d == flat_index::npos) {
             if (by_zone_) note_elsewhere(gi, e, s);
             continue;
           }
@@ -775,7 +775,7 @@ class family_reconciler {
       if (o == gi || groups_[o].key != groups_[gi].key || !same_port_set(*groups_[o].ports, *groups_[gi].ports)) continue;
       group& other = groups_[o];
       const std::uint32_t d = other.index.find(other.index.key(e), [&](std::uint32_t v) { return same_endpoint_identity(*other.eps[v], e); });
-      if (d != hash_index::npos) {
+      if (d != flat_index::npos) {
         if (other.elsewhere[d] < 0) other.elsewhere[d] = static_cast<std::int32_t>(s);
         loses_.push_back(s);
         return;
@@ -1869,14 +1869,14 @@ class slice_planner {
     auto& replaced = sc.replaced;
     for (const auto& e : change.removed) {
       const std::uint32_t rec = find(pg, e);
-      if (rec == detail::hash_index::npos) continue;
+      if (rec == detail::flat_index::npos) continue;
       marks.emplace_back(rec, 1);
       mark_dirty(pg.slice_of[rec]);
     }
     const auto upd = [&](const endpoint_type& e) {
       if (e.addresses.empty()) return;
       const std::uint32_t rec = find(pg, e);
-      if (rec == detail::hash_index::npos) {
+      if (rec == detail::flat_index::npos) {
         fresh.push_back(&e);
         return;
       }
@@ -2009,7 +2009,7 @@ class slice_planner {
     pgroup& pg = groups_[change.group];
     for (const auto& e : change.removed) {
       const std::uint32_t rec = find(pg, e);
-      if (rec == detail::hash_index::npos) continue;
+      if (rec == detail::flat_index::npos) continue;
       pg.index.erase(pg.index.key(*pg.eps[rec]), rec);
       pg.eps[rec].reset();
       pg.free.push_back(rec);
@@ -2083,7 +2083,7 @@ class slice_planner {
   template <class E>
   void upsert(pgroup& pg, E&& e) {
     const std::uint32_t at = find(pg, e);
-    if (at != detail::hash_index::npos) {
+    if (at != detail::flat_index::npos) {
       *pg.eps[at] = std::forward<E>(e);
       return;
     }
@@ -2127,7 +2127,7 @@ class slice_planner {
     ps.recs.reserve(ps.slice.endpoints.size());
     for (std::uint32_t k = 0; k < ps.slice.endpoints.size(); ++k) {
       const std::uint32_t rec = find(pg, ps.slice.endpoints[k]);
-      if (rec == detail::hash_index::npos) detail::throw_error("endpoints", "slice_planner: a slice holds an endpoint that is not desired");
+      if (rec == detail::flat_index::npos) detail::throw_error("endpoints", "slice_planner: a slice holds an endpoint that is not desired");
       ps.recs.push_back(rec);
       pg.slice_of[rec] = id;
       pg.pos_of[rec] = k;

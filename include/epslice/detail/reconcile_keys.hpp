@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Endpoint identity, "equal beyond identity", port-set keys and a flat hash index (reconcile internals).
+// Endpoint identity, "equal beyond identity", port-set keys and the identity index (reconcile internals).
 #pragma once
 
 #include <cstddef>
@@ -16,6 +16,7 @@
 
 #include "../address.hpp"
 #include "../types.hpp"
+#include "flat_index.hpp"
 
 namespace epslice::detail {
 
@@ -199,125 +200,6 @@ template <class F>
   return true;
 }
 
-/// An open-addressing index from precomputed 64-bit hashes to 32-bit values. Lookups confirm a
-/// hash match with a caller-supplied full equality test; erase() removes by (hash, value).
-class hash_index {
- public:
-  static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
-
-  hash_index() = default;
-  explicit hash_index(std::size_t expected) { reserve(expected); }
-
-  /// Prepare room for `expected` entries (clears the index).
-  void reserve(std::size_t expected) {
-    std::size_t cap = 16;
-    while (cap < expected * 2) cap <<= 1;
-    hashes_.assign(cap, 0);
-    values_.assign(cap, npos);
-    mask_ = cap - 1;
-    size_ = 0;
-  }
-
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
-
-  /// The value of an entry with hash `h` for which `eq(value)` holds, or npos.
-  template <class Eq>
-  [[nodiscard]] std::uint32_t find(std::uint64_t h, Eq&& eq) const {
-    if (values_.empty()) return npos;
-    for (std::size_t i = static_cast<std::size_t>(h) & mask_;; i = (i + 1) & mask_) {
-      if (values_[i] == npos) return npos;
-      if (hashes_[i] == h && eq(values_[i])) return values_[i];
-    }
-  }
-
-  /// Remove the entry (h, v) if present (backward-shift deletion, no tombstones).
-  void erase(std::uint64_t h, std::uint32_t v) noexcept {
-    if (values_.empty()) return;
-    std::size_t i = static_cast<std::size_t>(h) & mask_;
-    for (;; i = (i + 1) & mask_) {
-      if (values_[i] == npos) return;
-      if (hashes_[i] == h && values_[i] == v) break;
-    }
-    for (std::size_t j = (i + 1) & mask_; values_[j] != npos; j = (j + 1) & mask_) {
-      const std::size_t home = static_cast<std::size_t>(hashes_[j]) & mask_;
-      // The entry at j may fill the hole at i when its home is not cyclically within (i, j].
-      const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-      if (stays) continue;
-      hashes_[i] = hashes_[j];
-      values_[i] = values_[j];
-      i = j;
-    }
-    values_[i] = npos;
-    --size_;
-  }
-
-  /// Hint that an entry with hash `h` is looked up or inserted soon (loads its slot into the cache
-  /// ahead of time; no effect on the contents).
-  void prefetch(std::uint64_t h) const noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-    if (values_.empty()) return;
-    const std::size_t i = static_cast<std::size_t>(h) & mask_;
-    __builtin_prefetch(hashes_.data() + i);
-    __builtin_prefetch(values_.data() + i);
-#else
-    (void)h;
-#endif
-  }
-
-  /// Replace every entry's hash by `rehash(value)`.
-  template <class Rehash>
-  void rekey(Rehash&& rehash) {
-    std::vector<std::uint32_t> old_v = std::move(values_);
-    hashes_.assign(old_v.size(), 0);
-    values_.assign(old_v.size(), npos);
-    for (const std::uint32_t v : old_v) {
-      if (v == npos) continue;
-      const std::uint64_t h = rehash(v);
-      std::size_t i = static_cast<std::size_t>(h) & mask_;
-      while (values_[i] != npos) i = (i + 1) & mask_;
-      hashes_[i] = h;
-      values_[i] = v;
-    }
-  }
-
-  /// Insert (h, v) unless an equal entry exists; returns the value now stored for that key.
-  template <class Eq>
-  std::uint32_t insert(std::uint64_t h, std::uint32_t v, Eq&& eq) {
-    if (values_.empty() || (size_ + 1) * 2 > values_.size()) grow();
-    for (std::size_t i = static_cast<std::size_t>(h) & mask_;; i = (i + 1) & mask_) {
-      if (values_[i] == npos) {
-        hashes_[i] = h;
-        values_[i] = v;
-        ++size_;
-        return v;
-      }
-      if (hashes_[i] == h && eq(values_[i])) return values_[i];
-    }
-  }
-
- private:
-  void grow() {
-    std::vector<std::uint64_t> old_h = std::move(hashes_);
-    std::vector<std::uint32_t> old_v = std::move(values_);
-    const std::size_t cap = old_v.empty() ? 16 : old_v.size() * 2;
-    hashes_.assign(cap, 0);
-    values_.assign(cap, npos);
-    mask_ = cap - 1;
-    for (std::size_t k = 0; k < old_v.size(); ++k) {
-      if (old_v[k] == npos) continue;
-      std::size_t i = static_cast<std::size_t>(old_h[k]) & mask_;
-      while (values_[i] != npos) i = (i + 1) & mask_;
-      hashes_[i] = old_h[k];
-      values_[i] = old_v[k];
-    }
-  }
-
-  std::vector<std::uint64_t> hashes_;
-  std::vector<std::uint32_t> values_;
-  std::size_t mask_ = 0;
-  std::size_t size_ = 0;
-};
-
 /// The identity index of a group of endpoints: from key to the group's 32-bit record numbers.
 ///
 /// Keys start as endpoint_address_hash(), so that building the index of a large group reads only
@@ -332,7 +214,7 @@ template <class F>
 class identity_index {
  public:
   using endpoint_type = basic_endpoint<F>;
-  static constexpr std::uint32_t npos = hash_index::npos;
+  static constexpr std::uint32_t npos = flat_index::npos;
   static constexpr std::uint32_t crowd_limit = 16;
 
   /// Empty the index and prepare room for `expected` entries (the keying is kept).
@@ -384,7 +266,7 @@ class identity_index {
       return false;
     };
   }
-  hash_index index_;
+  flat_index index_;
   bool full_ = false;
   bool crowded_ = false;
 };
