@@ -1326,6 +1326,53 @@ void check_endpoint_sizes(std::uint64_t seed) {
   }
 }
 
+namespace {
+template <class F>
+void check_one_pass_plan(splitmix64& rng) {
+  reconcile_options o;
+  o.strategy = rng.below(2) ? reconcile_strategy::minimal : reconcile_strategy::kubernetes;
+  o.max_endpoints_per_slice = 1 + rng.below(7);
+  o.measure_bytes = rng.below(4) != 0;
+  if (rng.below(3) == 0) o.trigger_time = "2024-01-01T00:00:00Z";
+  service_identity svc = fixture_service();
+  if (rng.below(2)) svc.labels = {{"app", "web"}, {"tier", "front\"<edge>\""}};
+  if (rng.below(4) == 0) svc.uid.clear();
+  desired_state<F> d = property_desired<F>(rng, svc, 1 + static_cast<unsigned>(rng.below(40)));
+  if (!d.groups.empty() && rng.below(4) == 0) {  // an endpoint without addresses is skipped
+    auto e = property_endpoint<F>(7, rng);
+    e.addresses.clear();
+    d.groups[rng.below(d.groups.size())].endpoints.push_back(e);
+  }
+  const std::vector<basic_endpoint_slice<F>> none;
+  const auto same = [](const slice_plan<F>& a, const slice_plan<F>& b) {
+    return a.create == b.create && a.update == b.update && a.remove == b.remove && a.stats == b.stats;
+  };
+  const auto direct = detail::reconcile_family<F>(d, none, o, false, true);
+  const auto general = detail::reconcile_family<F>(d, none, o, false, false);
+  CHECK(same(direct, general));
+  desired_state<F> d1 = d, d2 = d;  // handed over: endpoints are moved
+  CHECK(same(detail::reconcile_family<F>(d1, none, o, true, true), general));
+  CHECK(same(detail::reconcile_family<F>(d2, none, o, true, false), general));
+  check_plan_safety(d, none, direct, o.max_endpoints_per_slice);
+}
+}  // namespace
+
+TEST_CASE("reconcile: a family with no slice is planned in one pass exactly as by the general path", "[reconcile][property]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  constexpr int cases = 300;
+#else
+  constexpr int cases = 3000;
+#endif
+  for (int i = 0; i < cases; ++i) {
+    INFO("case " << i);
+    splitmix64 rng{static_cast<std::uint64_t>(i) * std::uint64_t{0x9E3779B97F4A7C15u} + 11};
+    if (i % 2)
+      check_one_pass_plan<ipv4>(rng);
+    else
+      check_one_pass_plan<fqdn>(rng);
+  }
+}
+
 TEST_CASE("reconcile: an endpoint's measured size is its encoded size, for every field and escape", "[reconcile]") {
   check_endpoint_sizes<ipv4>(11);
   check_endpoint_sizes<ipv6>(12);
