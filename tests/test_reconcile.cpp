@@ -96,6 +96,12 @@ reconcile_options with_strategy(reconcile_strategy s, std::size_t max = 100) {
 
 const reconcile_strategy both_strategies[] = {reconcile_strategy::kubernetes, reconcile_strategy::minimal};
 
+// Two plans write the same objects, in the same order, with the same stats.
+template <class F>
+bool same_plan(const slice_plan<F>& a, const slice_plan<F>& b) {
+  return a.create == b.create && a.update == b.update && a.remove == b.remove && a.stats == b.stats;
+}
+
 }  // namespace
 
 // ---- options, labels, helpers ---------------------------------------------------------------------
@@ -675,11 +681,7 @@ TEST_CASE("reconcile: endpoints sharing an address stay distinct; a crowded inde
     eps.erase(std::remove_if(eps.begin(), eps.end(), [](const endpoint_v4& e) { return e.target_ref->name == "pod4"; }), eps.end());
     eps.push_back(shared_ip(9000));
     const auto want = reconcile(next, after, o);
-    const auto got = planner.plan(c);
-    CHECK(got.create == want.create);
-    CHECK(got.update == want.update);
-    CHECK(got.remove == want.remove);
-    CHECK(got.stats == want.stats);
+    CHECK(same_plan(planner.plan(c), want));
   }
 }
 
@@ -1243,10 +1245,7 @@ TEST_CASE("reconcile: a handed-over desired state gives the same plan; bytes_wri
       const auto plan = reconcile(now, existing, o);
       auto copy = now;
       const auto moved = reconcile(std::move(copy), existing, o);
-      REQUIRE(moved.create == plan.create);
-      REQUIRE(moved.update == plan.update);
-      REQUIRE(moved.remove == plan.remove);
-      REQUIRE(moved.stats == plan.stats);
+      REQUIRE(same_plan(moved, plan));
       std::size_t bytes = 0;
       for (const auto* list : {&plan.create, &plan.update})
         for (const auto& s : *list) {
@@ -1344,15 +1343,12 @@ void check_one_pass_plan(splitmix64& rng) {
     d.groups[rng.below(d.groups.size())].endpoints.push_back(e);
   }
   const std::vector<basic_endpoint_slice<F>> none;
-  const auto same = [](const slice_plan<F>& a, const slice_plan<F>& b) {
-    return a.create == b.create && a.update == b.update && a.remove == b.remove && a.stats == b.stats;
-  };
   const auto direct = detail::reconcile_family<F>(d, none, o, false, true);
   const auto general = detail::reconcile_family<F>(d, none, o, false, false);
-  CHECK(same(direct, general));
+  CHECK(same_plan(direct, general));
   desired_state<F> d1 = d, d2 = d;  // handed over: endpoints are moved
-  CHECK(same(detail::reconcile_family<F>(d1, none, o, true, true), general));
-  CHECK(same(detail::reconcile_family<F>(d2, none, o, true, false), general));
+  CHECK(same_plan(detail::reconcile_family<F>(d1, none, o, true, true), general));
+  CHECK(same_plan(detail::reconcile_family<F>(d2, none, o, true, false), general));
   check_plan_safety(d, none, direct, o.max_endpoints_per_slice);
 }
 }  // namespace
@@ -1511,10 +1507,7 @@ void run_planner_sequence(std::uint64_t seed, reconcile_strategy strategy) {
     }
     const auto want = reconcile(desired, slices, o);
     const auto got = planner.plan(c);
-    REQUIRE(got.create == want.create);
-    REQUIRE(got.update == want.update);
-    REQUIRE(got.remove == want.remove);
-    REQUIRE(got.stats == want.stats);
+    REQUIRE(same_plan(got, want));
     REQUIRE(planner.decide(c).writes() == want.stats.writes);
     planner.commit(c, got);
     slices = epslice::apply(want, slices, namer);
@@ -1565,9 +1558,7 @@ TEST_CASE("reconcile: slice_planner decisions held together, moved or dropped st
     d1.groups[0].endpoints.erase(d1.groups[0].endpoints.begin() + 3);
     for (const auto& e : c2.added) d2.groups[0].endpoints.push_back(e);
     const auto want1 = reconcile(d1, slices, o), want2 = reconcile(d2, slices, o);
-    const auto same = [](const slice_plan<ipv4>& a, const slice_plan<ipv4>& b) {
-      return a.create == b.create && a.update == b.update && a.remove == b.remove && a.stats == b.stats;
-    };
+    const auto same = [](const slice_plan<ipv4>& a, const slice_plan<ipv4>& b) { return same_plan(a, b); };
     auto first = planner.decide(c1);
     auto second = planner.decide(c2);  // made while the first is alive
     auto moved = std::move(first);
