@@ -2055,7 +2055,14 @@ class slice_planner {
     r.owned_.assign(n, 1);
     r.states_.resize(1);
     std::size_t sub_total = fresh.size();
-    for (std::uint32_t sid : involved) sub_total += slices_[sid].recs.size();
+    for (std::uint32_t sid : involved) {
+      sub_total += slices_[sid].recs.size();
+#if defined(__GNUC__) || defined(__clang__)
+      // The records of a slice lie anywhere in the group's table: ask for all of them at once
+      // rather than waiting on each in turn below.
+      for (std::uint32_t rec : slices_[sid].recs) __builtin_prefetch(pg.eps.data() + rec);
+#endif
+    }
     g.eps.reserve(sub_total);
     g.origin.reserve(sub_total);
     g.remaining.reserve(fresh.size());
