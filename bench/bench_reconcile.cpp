@@ -14,8 +14,8 @@
 //   reported apart in the counter `build_us` (it is proportional to that slice's size); committing
 //   the plan to the planner is not timed.
 // Counters: `writes` per plan, `bytes` written per plan (plan_stats::bytes_written); from scratch,
-// `faults`: minor page faults per plan (the kernel mapping fresh memory for the written slices, a
-// large share of the time at 100,000 when the allocator has returned the last plan's memory).
+// `faults`: minor page faults per plan (the kernel mapping fresh memory for the written slices;
+// costly at 100,000 whenever the allocator has returned the last plan's memory to the system).
 #include <epslice/reconcile.hpp>
 #include <epslice/simulate.hpp>
 
