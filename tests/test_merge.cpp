@@ -822,7 +822,7 @@ TEST_CASE("merge: property: result does not depend on arrival order", "[merge]")
   }
 }
 
-TEST_CASE("merge: property: cache equals a merge from scratch; checkouts rebuild the state", "[merge]") {
+TEST_CASE("merge: property: cache equals a merge from scratch, checkouts rebuild the state", "[merge]") {
   for (int k = 0; k < property_rounds; ++k) {
     check_events<ipv4>(2000u + static_cast<std::uint32_t>(k));
     check_events<ipv6>(7000u + static_cast<std::uint32_t>(k));

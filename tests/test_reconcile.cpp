@@ -617,7 +617,7 @@ TEST_CASE("reconcile: flat_index agrees with a map through inserts, erases, shri
   CHECK(fresh.find(7, [](std::uint32_t v) { return v == 3; }) == 3);
 }
 
-TEST_CASE("reconcile: endpoints sharing an address stay distinct; a crowded index re-keys itself", "[reconcile]") {
+TEST_CASE("reconcile: endpoints sharing an address stay distinct, a crowded index re-keys itself", "[reconcile]") {
   // Different pods behind one IP (hostNetwork, reuse) are different endpoints. The identity index
   // keys by address first, and switches to full identity keys when one address gathers many.
   const auto shared_ip = [](unsigned n) {
@@ -1013,7 +1013,7 @@ void run_property_case(std::uint64_t seed, property_totals& totals) {
 
 }  // namespace
 
-TEST_CASE("reconcile: random plans are safe, exact, idempotent; minimal never worse", "[reconcile][property]") {
+TEST_CASE("reconcile: random plans are safe, exact, idempotent, and minimal is never worse", "[reconcile][property]") {
   property_totals totals;
   for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(property_cases); ++i) {
     const std::uint64_t seed = i * std::uint64_t{0x9E3779B97F4A7C15u} + 1;
@@ -1095,7 +1095,7 @@ TEST_CASE("reconcile: compaction rides on slices written anyway", "[reconcile]")
   CHECK(plan.stats.writes == base.stats.writes + plan.stats.compaction_writes);
 }
 
-TEST_CASE("reconcile: compaction options are checked; the planner refuses them", "[reconcile]") {
+TEST_CASE("reconcile: compaction options are checked and the planner refuses them", "[reconcile]") {
   reconcile_options o;
   o.compaction.min_fullness = 1.5;
   const auto errors = validate(o);
@@ -1231,7 +1231,7 @@ TEST_CASE("simulate: minimal meets the churn targets and never writes more than 
 
 #include <epslice/detail/json_writer.hpp>
 
-TEST_CASE("reconcile: a handed-over desired state gives the same plan; bytes_written is the JSON size", "[reconcile]") {
+TEST_CASE("reconcile: a handed-over desired state gives the same plan, bytes_written is the JSON size", "[reconcile]") {
   for (std::uint64_t seed = 1; seed <= 60; ++seed) {
     splitmix64 rng{seed};
     const auto now = property_desired<ipv4>(rng, fixture_service(), 40);
@@ -1424,7 +1424,7 @@ TEST_CASE("reconcile: bytes_written is the JSON size with hostile content, kept 
   }
 }
 
-TEST_CASE("reconcile: by_zone layout labels each slice with its zone; no-zone endpoints have their own slices", "[reconcile]") {
+TEST_CASE("reconcile: by_zone layout labels each slice with its zone, no-zone endpoints have their own slices", "[reconcile]") {
   desired_state<ipv4> d;
   d.service = fixture_service();
   d.groups.emplace_back();
