@@ -601,21 +601,13 @@ class family_reconciler {
       // The port-set group exists even with no endpoint (upstream creates it first).
       std::uint32_t gi = group_of(dg.ports, key, {}, !by_zone_, expected);
       std::string_view last_zone;
-      // Packed: the hashes are computed `ahead` endpoints early and their index slots prefetched,
-      // so that large groups do not wait on a cache miss per endpoint.
-      constexpr std::size_t ahead = 8;
-      std::uint64_t upcoming[ahead] = {};
-      const std::size_t count = dg.endpoints.size();
-      const auto look_ahead = [&](std::size_t i) {
-        if (by_zone_ || i >= count) return;
-        upcoming[i % ahead] = groups_[gi].index.key(dg.endpoints[i]);
-        groups_[gi].index.prefetch(upcoming[i % ahead]);
-      };
-      for (std::size_t i = 0; i < ahead; ++i) look_ahead(i);
-      for (std::size_t i = 0; i < count; ++i) {
+      // Packed: one group for the whole run, whose keys are computed ahead (by_zone: the group
+      // follows the zones, and keys are computed when needed).
+      std::optional<lookahead_keys<F>> keys;
+      if (!by_zone_) keys.emplace(groups_[gi].index, dg.endpoints);
+      for (std::size_t i = 0; i < dg.endpoints.size(); ++i) {
         const auto& e = dg.endpoints[i];
-        const std::uint64_t early = upcoming[i % ahead];
-        look_ahead(i + ahead);
+        const std::uint64_t early = keys ? keys->next(i) : 0;
         ++seq;
         if (e.addresses.empty()) continue;
         if (by_zone_ && (gi == placeholder_group || zone_partition(e) != last_zone)) {
@@ -630,8 +622,7 @@ class family_reconciler {
           g.eps.push_back(&e);
         else
           g.eps[at] = &e;  // the last value wins, at the first position
-        if (g.index.settle([&g](std::uint32_t v) -> const endpoint_type& { return *g.eps[v]; }))
-          for (std::size_t k = i + 1; k <= i + ahead; ++k) look_ahead(k);  // the keys computed early are stale
+        g.index.settle([&g](std::uint32_t v) -> const endpoint_type& { return *g.eps[v]; });
         if (by_zone_) {
           if (at == idx)
             g.seq.push_back(seq);
@@ -1469,7 +1460,7 @@ class family_reconciler {
       std::uint32_t count = 0;  // unique endpoints so far
     };
     std::vector<made> out_of;  // per group
-    std::size_t total = 0, unique = 0;
+    std::size_t total = 0;
     for (const auto& g : desired.groups) total += g.endpoints.size();
     const bool measure = opt_.measure_bytes;
     for (const auto& dg : desired.groups) {
@@ -1484,20 +1475,11 @@ class family_reconciler {
       made& m = out_of[gi];
       identity_index<F>& index = groups_[gi].index;
       const auto at = [&m, this](std::uint32_t v) -> endpoint_type& { return m.slices[v / max_].endpoints[v % max_]; };
-      // Keys are computed `ahead` endpoints early and their index entries prefetched.
-      constexpr std::size_t ahead = 8;
-      std::uint64_t upcoming[ahead] = {};
+      lookahead_keys<F> keys(index, dg.endpoints);
       const std::size_t count = dg.endpoints.size();
-      const auto look_ahead = [&](std::size_t i) {
-        if (i >= count) return;
-        upcoming[i % ahead] = index.key(dg.endpoints[i]);
-        index.prefetch(upcoming[i % ahead]);
-      };
-      for (std::size_t i = 0; i < ahead; ++i) look_ahead(i);
       for (std::size_t i = 0; i < count; ++i) {
         const endpoint_type& e = dg.endpoints[i];
-        const std::uint64_t h = upcoming[i % ahead];
-        look_ahead(i + ahead);
+        const std::uint64_t h = keys.next(i);
         if (e.addresses.empty()) continue;
         const std::uint32_t next = m.count;
         const std::uint32_t found = index.insert(h, next, [&](std::uint32_t v) { return same_endpoint_identity(at(v), e); });
@@ -1514,7 +1496,6 @@ class family_reconciler {
             sl.endpoints.push_back(e);
           if (measure) m.bytes.back() += endpoint_json_size(sl.endpoints.back(), size_buffer_);
           ++m.count;
-          ++unique;
         } else {
           // A duplicate: the last value wins, at the first position.
           endpoint_type& slot = at(found);
@@ -1526,19 +1507,21 @@ class family_reconciler {
             slot = e;
           if (measure) m.bytes[k] += endpoint_json_size(slot, size_buffer_);
         }
-        if (index.settle(at))
-          for (std::size_t k = i + 1; k <= i + ahead; ++k) look_ahead(k);  // the keys computed early are stale
+        index.settle(at);
       }
     }
     slice_plan<F> plan;
-    std::size_t slices = 0;
-    for (const made& m : out_of) slices += m.slices.size();
+    std::size_t slices = 0, unique = 0;
+    for (const made& m : out_of) {
+      slices += m.slices.size();
+      unique += m.count;
+    }
     plan.create.reserve(slices == 0 ? 1 : slices);
     for (std::uint32_t gi = 0; gi < out_of.size(); ++gi) {
       made& m = out_of[gi];
       out o;
       o.group = gi;
-      const std::size_t header = measure && !m.slices.empty() ? header_bytes(o, nullptr) : 0;
+      const std::size_t header = measure && !m.slices.empty() ? header_bytes(o, &m.header) : 0;
       for (std::size_t k = 0; k < m.slices.size(); ++k) {
         if (measure) plan.stats.bytes_written += slice_json_size(header, m.slices[k].endpoints.size(), m.bytes[k]);
         plan.create.push_back(std::move(m.slices[k]));

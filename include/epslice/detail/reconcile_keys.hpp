@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -244,17 +244,16 @@ class identity_index {
     return at;
   }
   /// Remove the entry (k, v) if present.
-  void erase(std::uint64_t k, std::uint32_t v) noexcept { index_.erase(k, v); }
+  void erase(std::uint64_t k, std::uint32_t v) { index_.erase(k, v); }  // may shrink (allocates)
 
   /// When crowded, re-key every entry by its full identity (`endpoint_of(v)` is the endpoint of
-  /// value v). Returns true when it re-keyed: keys computed before are stale.
+  /// value v). Keys computed before are then stale (full_keys() tells which keying is current).
   template <class EndpointOf>
-  bool settle(EndpointOf&& endpoint_of) {
-    if (!crowded_ || full_) return false;
+  void settle(EndpointOf&& endpoint_of) {
+    if (!crowded_ || full_) return;
     full_ = true;
     crowded_ = false;
     index_.rekey([&](std::uint32_t v) { return endpoint_identity_hash(endpoint_of(v)); });
-    return true;
   }
 
  private:
@@ -269,6 +268,43 @@ class identity_index {
   flat_index index_;
   bool full_ = false;
   bool crowded_ = false;
+};
+
+/// The keys of a run of endpoints in an identity_index, each computed `ahead` positions early with
+/// its index entry prefetched, so that a large group does not wait on a cache miss per endpoint.
+/// Keys computed before the index re-keyed itself (settle()) are computed again.
+template <class F>
+class lookahead_keys {
+ public:
+  static constexpr std::size_t ahead = 8;
+
+  lookahead_keys(const identity_index<F>& index, std::span<const basic_endpoint<F>> endpoints)
+      : index_(index), endpoints_(endpoints), full_(index.full_keys()) {
+    for (std::size_t i = 0; i < ahead; ++i) load(i);
+  }
+
+  /// The key of endpoint i; call it for every i in turn, from 0.
+  [[nodiscard]] std::uint64_t next(std::size_t i) noexcept {
+    if (index_.full_keys() != full_) {
+      full_ = index_.full_keys();
+      for (std::size_t k = i; k < i + ahead; ++k) load(k);
+    }
+    const std::uint64_t key = keys_[i % ahead];
+    load(i + ahead);
+    return key;
+  }
+
+ private:
+  void load(std::size_t i) noexcept {
+    if (i >= endpoints_.size()) return;
+    keys_[i % ahead] = index_.key(endpoints_[i]);
+    index_.prefetch(keys_[i % ahead]);
+  }
+
+  const identity_index<F>& index_;
+  std::span<const basic_endpoint<F>> endpoints_;
+  bool full_;
+  std::uint64_t keys_[ahead] = {};
 };
 
 }  // namespace epslice::detail
