@@ -362,40 +362,6 @@ inline void write_endpoint_port(std::string& out, const endpoint_port& p) {
   w.close();
 }
 
-template <class F>
-inline void write_endpoint(std::string& out, const basic_endpoint<F>& e) {
-  object_writer w(out);
-  {
-    std::string& o = w.key("addresses");
-    if (e.addresses.is_nil()) {
-      o += "null";
-    } else {
-      o += '[';
-      for (std::size_t i = 0; i < e.addresses.size(); ++i) {
-        if (i) o += ',';
-        if constexpr (std::is_same_v<F, ipv4> || std::is_same_v<F, ipv6>) {
-          // IP text never needs escaping.
-          o += '"';
-          F::format(o, e.addresses[i]);
-          o += '"';
-        } else {
-          write_json_string(o, e.addresses[i]);
-        }
-      }
-      o += ']';
-    }
-  }
-  write_conditions(w.key("conditions"), e.conditions);
-  w.optional_string("hostname", e.hostname);
-  if (e.target_ref) write_object_reference(w.key("targetRef"), *e.target_ref);
-  if (!e.deprecated_topology.empty()) write_string_map(w.key("deprecatedTopology"), e.deprecated_topology);
-  w.optional_string("nodeName", e.node_name);
-  w.optional_string("zone", e.zone);
-  if (e.hints) write_hints(w.key("hints"), *e.hints);
-  write_unknown(w, e.extra);
-  w.close();
-}
-
 /// A list with a nil flag (nullable_vector, address_list): `null` when nil, else an array.
 template <class List, class Fn>
 inline void write_nullable_list(std::string& out, const List& v, Fn&& item) {
@@ -409,6 +375,29 @@ inline void write_nullable_list(std::string& out, const List& v, Fn&& item) {
     item(out, v[i]);
   }
   out += ']';
+}
+
+template <class F>
+inline void write_endpoint(std::string& out, const basic_endpoint<F>& e) {
+  object_writer w(out);
+  write_nullable_list(w.key("addresses"), e.addresses, [](std::string& o, const typename F::address& a) {
+    if constexpr (std::is_same_v<F, ipv4> || std::is_same_v<F, ipv6>) {
+      o += '"';  // IP text never needs escaping
+      F::format(o, a);
+      o += '"';
+    } else {
+      write_json_string(o, a);
+    }
+  });
+  write_conditions(w.key("conditions"), e.conditions);
+  w.optional_string("hostname", e.hostname);
+  if (e.target_ref) write_object_reference(w.key("targetRef"), *e.target_ref);
+  if (!e.deprecated_topology.empty()) write_string_map(w.key("deprecatedTopology"), e.deprecated_topology);
+  w.optional_string("nodeName", e.node_name);
+  w.optional_string("zone", e.zone);
+  if (e.hints) write_hints(w.key("hints"), *e.hints);
+  write_unknown(w, e.extra);
+  w.close();
 }
 
 template <class F>
