@@ -130,7 +130,7 @@ nlohmann::json without_hints(nlohmann::json j) {
 TEST_CASE("cli hints: help and usage errors exit 2", "[cli]") {
   auto help = run("hints --help");
   CHECK(help.code == 0);
-  CHECK(help.out.find("usage: epslice hints --nodes FILE --slices FILE [--service FILE]") == 0);
+  CHECK(help.out.find("usage: epslice hints --nodes FILE... --slices FILE... [--service FILE...]") == 0);
   CHECK(run("--help").out.find("hints") != std::string::npos);
   const temp_file nodes(small_nodes), slices(small_slices);
   auto no_nodes = run("hints --slices " + slices.path);

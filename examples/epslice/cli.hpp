@@ -30,10 +30,16 @@ struct usage_error {
 };
 
 /// Parsed command line of one subcommand: `--name value`, `--name=value`, `--flag`, positionals.
+/// An input option (`--slices FILE`, ...) may be repeated: its values are kept in command-line
+/// order, as `kubectl -f a -f b` reads both. Any other value option given twice is a usage error.
 class args {
  public:
-  args(std::vector<std::string> argv, std::vector<std::string> value_options, std::vector<std::string> flags)
-      : value_options_(std::move(value_options)), flags_(std::move(flags)) {
+  /// Parses `argv` (the arguments after the subcommand name). `value_options` take one value
+  /// each, `input_options` one or more (one per occurrence), `flags` none. Throws usage_error for
+  /// an unknown option, a missing value, a value given to a flag, or a repeated value option.
+  args(std::vector<std::string> argv, std::vector<std::string> value_options, std::vector<std::string> flags,
+       std::vector<std::string> input_options = {})
+      : value_options_(std::move(value_options)), flags_(std::move(flags)), input_options_(std::move(input_options)) {
     for (std::size_t i = 0; i < argv.size(); ++i) {
       const std::string& a = argv[i];
       if (a.size() > 2 && a.rfind("--", 0) == 0) {
@@ -44,15 +50,19 @@ class args {
           name = name.substr(0, eq);
           has_value = true;
         }
-        if (is_flag(name)) {
+        if (contains(flags_, name)) {
           if (has_value) throw usage_error{"option --" + name + " takes no value"};
           set_flags_.push_back(name);
-        } else if (is_value_option(name)) {
+        } else if (contains(value_options_, name) || contains(input_options_, name)) {
           if (!has_value) {
             if (i + 1 >= argv.size()) throw usage_error{"option --" + name + " needs a value"};
             value = argv[++i];
           }
-          values_[name] = value;
+          auto& list = values_[name];
+          if (!list.empty() && contains(value_options_, name))
+            throw usage_error{"option --" + name + " given twice (" + list.front() + ", " + value +
+                              "): it takes one value"};
+          list.push_back(std::move(value));
         } else {
           throw usage_error{"unknown option --" + name};
         }
@@ -61,32 +71,36 @@ class args {
       }
     }
   }
-  [[nodiscard]] bool flag(const std::string& name) const {
-    for (const auto& f : set_flags_)
-      if (f == name) return true;
-    return false;
-  }
+  /// True when the flag was given.
+  [[nodiscard]] bool flag(const std::string& name) const { return contains(set_flags_, name); }
+  /// The value of a value option, nullopt when absent.
   [[nodiscard]] std::optional<std::string> value(const std::string& name) const {
     auto it = values_.find(name);
     if (it == values_.end()) return std::nullopt;
-    return it->second;
+    return it->second.front();
   }
+  /// Every value of an input option, in command-line order (empty when absent).
+  [[nodiscard]] std::vector<std::string> values(const std::string& name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? std::vector<std::string>{} : it->second;
+  }
+  /// The arguments that are not options, in order.
   [[nodiscard]] const std::vector<std::string>& positionals() const { return positionals_; }
 
  private:
-  bool is_flag(const std::string& n) const {
-    for (const auto& f : flags_)
-      if (f == n) return true;
-    return false;
+  static bool contains(const std::vector<std::string>& list, const std::string& n) {
+    return std::find(list.begin(), list.end(), n) != list.end();
   }
-  bool is_value_option(const std::string& n) const {
-    for (const auto& f : value_options_)
-      if (f == n) return true;
-    return false;
-  }
-  std::vector<std::string> value_options_, flags_, set_flags_, positionals_;
-  std::map<std::string, std::string> values_;
+  std::vector<std::string> value_options_, flags_, input_options_, set_flags_, positionals_;
+  std::map<std::string, std::vector<std::string>> values_;
 };
+
+/// Throws usage_error when standard input (`-`) is named more than once among `names`: it can be
+/// read only once.
+inline void check_stdin_once(const std::vector<std::string>& names) {
+  if (std::count(names.begin(), names.end(), "-") > 1)
+    throw usage_error{"only one input can be standard input (-)"};
+}
 
 /// Read a whole file, or standard input for "-". nullopt (with a message on stderr) when it
 /// cannot be read.
@@ -185,14 +199,31 @@ inline bool report_errors(const std::string& file, const epslice::decoded_object
   return errors.empty();
 }
 
-/// The EndpointSlices of `file`, in input order, each checked with epslice::validate. Problems are
-/// printed as `epslice validate` prints them; objects of other kinds are invalid here. Returns the
-/// exit code so far (exit_usage when the file is unreadable or not JSON).
-inline int load_valid_slices(const std::string& file, std::vector<epslice::any_endpoint_slice>& out,
-                             std::string_view option = "--slices") {
-  const loaded_file f = load(file);
-  if (f.code == exit_usage) return f.code;
-  int code = f.code;
+/// Reads every input of `names` in order (all of them, so that every problem is reported at
+/// once). `code` is raised to the highest code of the inputs.
+inline std::vector<loaded_file> load_all(const std::vector<std::string>& names, int& code) {
+  std::vector<loaded_file> files;
+  files.reserve(names.size());
+  for (const auto& name : names) {
+    files.push_back(load(name));
+    code = std::max(code, files.back().code);
+  }
+  return files;
+}
+
+/// An EndpointSlice read from an input, with what messages name it by.
+struct input_slice {
+  std::string file;
+  std::string what;  ///< describe() of the object
+  epslice::any_endpoint_slice slice;
+};
+
+/// The EndpointSlices of a loaded input, in input order, each checked with `check` (a function
+/// of the slice returning field errors). Problems are printed as `epslice validate` prints them,
+/// objects of other kinds as `<file>: <Kind> <ns>/<name>: <option> takes EndpointSlice objects`;
+/// either raises `code` to exit_invalid and leaves the object out.
+template <class Check>
+void slices_of(const loaded_file& f, std::string_view option, Check check, std::vector<input_slice>& out, int& code) {
   for (const auto& o : f.doc.objects) {
     const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
     if (!s) {
@@ -201,19 +232,33 @@ inline int load_valid_slices(const std::string& file, std::vector<epslice::any_e
       continue;
     }
     if (!o.problems.empty()) continue;  // reported by load()
-    if (!report_errors(f.name, o, epslice::validate(*s))) {
+    if (!report_errors(f.name, o, check(*s))) {
       code = std::max(code, exit_invalid);
       continue;
     }
-    out.push_back(*s);
+    out.push_back({f.name, describe(o), *s});
   }
+}
+
+/// The valid EndpointSlices of every input of an input option, in command-line and input order
+/// (see slices_of). Returns the exit code so far: exit_usage when an input is unreadable or not
+/// JSON or YAML, exit_invalid when an object is invalid or of another kind.
+inline int load_valid_slices(const std::vector<std::string>& files, std::string_view option,
+                             std::vector<input_slice>& out) {
+  int code = exit_ok;
+  const auto loaded = load_all(files, code);
+  if (code == exit_usage) return code;
+  for (const auto& f : loaded)
+    slices_of(f, option, [](const epslice::any_endpoint_slice& s) { return epslice::validate(s); }, out, code);
   return code;
 }
 
-/// The inputs named on the command line (standard input when there are none).
+/// The inputs named on the command line (standard input when there are none). Throws usage_error
+/// when standard input is named twice.
 inline std::vector<std::string> inputs(const args& a) {
   std::vector<std::string> names = a.positionals();
   if (names.empty()) names.push_back("-");
+  check_stdin_once(names);
   return names;
 }
 
@@ -260,6 +305,13 @@ inline std::string indent_json(std::string_view compact, int indent = 4) {
     }
   }
   return out;
+}
+
+/// Prints one compact JSON value on standard output: as it is with `compact`, else indented as
+/// indent_json indents it; then a line feed.
+inline void print_json_value(std::string_view compact_text, bool compact) {
+  if (compact) std::cout << compact_text << "\n";
+  else std::cout << indent_json(compact_text) << "\n";
 }
 
 /// Compact JSON of a decoded object.

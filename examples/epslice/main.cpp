@@ -13,7 +13,9 @@ void print_help(std::ostream& out) {
   out << "epslice: Kubernetes Endpoints and EndpointSlices, exact and measured.\n\n"
          "usage: epslice <command> [options] [FILE|-]...\n\n"
          "Input is a single object, a List (or EndpointSliceList, EndpointsList, ...), or a stream of\n"
-         "objects as `kubectl get -o json --watch` prints them. No FILE, or -, reads standard input.\n\n"
+         "objects as `kubectl get -o json --watch` prints them. No FILE, or -, reads standard input.\n"
+         "Input options (--slices, --nodes, ...) may be repeated; their inputs are read in order, as\n"
+         "kubectl -f a -f b reads both.\n\n"
          "commands:\n";
   for (const auto& c : cli::command_table()) {
     out << "  " << c.name;
