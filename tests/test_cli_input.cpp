@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The tool's inputs: repeated options and the family select and eds choose.
+// The tool's inputs: repeated options, the family select and eds choose, fmt's output size.
 #include <catch2/catch.hpp>
 
 #ifdef EPSLICE_CLI_PATH
@@ -219,6 +219,42 @@ TEST_CASE("cli input: select and eds use the family the input has", "[cli-input]
                    "-: notice: EndpointSlice ns1/empty: empty kubernetes.io/service-name label: not used\n"
                    "-: notice: EndpointSlice ns1/svc-*: no metadata.name: not used\n");
   }
+}
+
+TEST_CASE("cli input: fmt output stays linear in the nesting depth", "[cli-input]") {
+  // A 16 KB slice with an unknown field nested 8,000 deep: kubectl's indentation would write
+  // 256 MB; indentation stops growing at 32 levels.
+  scratch_files files;
+  const std::size_t depth = 8000;
+  const std::string input = R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a",)"
+                            R"("namespace":"b"},"addressType":"IPv4","endpoints":[],"ports":[],"deep":)" +
+                            std::string(depth, '[') + "1" + std::string(depth, ']') + "}";
+  REQUIRE(input.size() > 16000);
+  const std::string path = files.write("input_deep.json", input);
+  const auto pretty = run("fmt " + path);
+  REQUIRE(pretty.code == 0);
+  // At most 32 x 4 spaces of indentation and one line per bracket: linear in the input.
+  std::size_t widest = 0, lines = 0;
+  for (std::size_t start = 0; start < pretty.out.size();) {
+    const std::size_t end = pretty.out.find('\n', start);
+    const std::size_t spaces = pretty.out.find_first_not_of(' ', start) - start;
+    widest = std::max(widest, spaces);
+    ++lines;
+    start = end + 1;
+  }
+  CHECK(widest == 128);
+  CHECK(lines == 2 * depth + 12);  // 10 lines before `"deep": [`, a line per bracket and the 1, `}`
+  CHECK(pretty.out.size() < 140 * input.size());
+  // The same value: re-read compactly, it is what the input gives.
+  const std::string pretty_path = files.write("input_deep_pretty.json", pretty.out);
+  const auto compact = run("fmt --compact " + pretty_path);
+  REQUIRE(compact.code == 0);
+  CHECK(compact.out == run("fmt --compact " + path).out);
+  // Shallow objects keep kubectl's indentation exactly.
+  const auto shallow = run("fmt -", R"({"kind":"X","a":{"b":[1,{}],"c":[]}})");
+  CHECK(shallow.out ==
+        "{\n    \"kind\": \"X\",\n    \"a\": {\n        \"b\": [\n            1,\n            {}\n        ],\n"
+        "        \"c\": []\n    }\n}\n");
 }
 
 #endif  // EPSLICE_CLI_PATH

@@ -262,56 +262,102 @@ inline std::vector<std::string> inputs(const args& a) {
   return names;
 }
 
-/// Re-indent compact JSON text (as the encoder writes it) with `indent` spaces, the way kubectl
-/// prints objects. Keys keep their order and numbers their text.
-inline std::string indent_json(std::string_view compact, int indent = 4) {
-  std::string out;
-  out.reserve(compact.size() * 2);
-  int depth = 0;
-  bool in_string = false;
-  auto newline = [&] {
-    out += '\n';
-    out.append(static_cast<std::size_t>(depth * indent), ' ');
-  };
-  for (std::size_t i = 0; i < compact.size(); ++i) {
-    const char c = compact[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\') out += compact[++i];
-      else if (c == '"') in_string = false;
-      continue;
+/// Writes compact JSON text (as the encoder writes it) to an output stream as it is produced:
+/// unchanged with `compact`, else with kubectl's 4-space indentation (keys keep their order and
+/// numbers their text). Indentation stops growing at max_indent_depth levels, so that the output
+/// stays linear in the input however deep a value nests: a line deeper than that is indented as
+/// that level. The text may arrive in pieces split anywhere.
+class json_printer {
+ public:
+  static constexpr int indent = 4;
+  static constexpr int max_indent_depth = 32;
+
+  json_printer(std::ostream& out, bool compact) : out_(out), compact_(compact) {}
+  json_printer(const json_printer&) = delete;
+  json_printer& operator=(const json_printer&) = delete;
+  ~json_printer() { flush(); }
+
+  /// Writes the next piece of the text.
+  void write(std::string_view text) {
+    if (compact_) {
+      buffer_ += text;
+    } else {
+      for (const char c : text) put(c);
+    }
+    if (buffer_.size() >= flush_size) flush();
+  }
+  /// Ends the value with a line feed and writes out what is buffered.
+  void finish() {
+    buffer_ += '\n';
+    flush();
+  }
+
+ private:
+  static constexpr std::size_t flush_size = 64 * 1024;
+
+  void newline() {
+    buffer_ += '\n';
+    buffer_.append(static_cast<std::size_t>(std::min(depth_, max_indent_depth) * indent), ' ');
+  }
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+  void put(char c) {
+    if (in_string_) {
+      buffer_ += c;
+      if (escaped_) escaped_ = false;
+      else if (c == '\\') escaped_ = true;
+      else if (c == '"') in_string_ = false;
+      return;
+    }
+    if (open_pending_) {
+      // `{}` and `[]` stay on one line; anything else opens an indented block.
+      open_pending_ = false;
+      if (c == '}' || c == ']') {
+        buffer_ += c;
+        return;
+      }
+      ++depth_;
+      newline();
     }
     switch (c) {
-      case '"': in_string = true; out += c; break;
+      case '"':
+        in_string_ = true;
+        buffer_ += c;
+        break;
       case '{':
       case '[':
-        out += c;
-        if (i + 1 < compact.size() && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
-          out += compact[++i];
-        } else {
-          ++depth;
-          newline();
-        }
+        buffer_ += c;
+        open_pending_ = true;
         break;
       case '}':
       case ']':
-        --depth;
+        --depth_;
         newline();
-        out += c;
+        buffer_ += c;
         break;
-      case ',': out += c; newline(); break;
-      case ':': out += ": "; break;
-      default: out += c; break;
+      case ',':
+        buffer_ += c;
+        newline();
+        break;
+      case ':': buffer_ += ": "; break;
+      default: buffer_ += c; break;
     }
   }
-  return out;
-}
 
-/// Prints one compact JSON value on standard output: as it is with `compact`, else indented as
-/// indent_json indents it; then a line feed.
+  std::ostream& out_;
+  bool compact_;
+  std::string buffer_;
+  int depth_ = 0;
+  bool in_string_ = false, escaped_ = false, open_pending_ = false;
+};
+
+/// Prints one compact JSON value on standard output, as json_printer writes it, and a line feed.
 inline void print_json_value(std::string_view compact_text, bool compact) {
-  if (compact) std::cout << compact_text << "\n";
-  else std::cout << indent_json(compact_text) << "\n";
+  json_printer p(std::cout, compact);
+  p.write(compact_text);
+  p.finish();
 }
 
 /// Compact JSON of a decoded object.
@@ -321,14 +367,18 @@ inline std::string encode_object(const epslice::decoded_object& o) {
   return std::get<epslice::raw_object>(o.value).json;
 }
 
-/// Compact JSON of a `List` (apiVersion v1, kind List) holding the given compact items.
+/// The compact JSON of a `List` (apiVersion v1, kind List) up to its first item, and after its last.
+inline constexpr std::string_view list_prefix = R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)";
+inline constexpr std::string_view list_suffix = "]}";
+
+/// Compact JSON of a `List` holding the given compact items.
 inline std::string list_json(const std::vector<std::string>& items) {
-  std::string out = R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)";
+  std::string out(list_prefix);
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
     out += items[i];
   }
-  out += "]}";
+  out += list_suffix;
   return out;
 }
 
