@@ -145,7 +145,7 @@ TEST_CASE("cli hints: help and usage errors exit 2", "[cli]") {
   CHECK(run("hints --nodes " + nodes.path + " --slices " + slices.path + " extra").code == 2);
   auto missing = run("hints --nodes /nonexistent/nodes.json --slices " + slices.path);
   CHECK(missing.code == 2);
-  CHECK(missing.err == "epslice: /nonexistent/nodes.json: cannot open file\n");
+  CHECK(missing.err == "epslice: /nonexistent/nodes.json: no such file\n");
   CHECK(missing.out.empty());
   auto not_json = run("hints --nodes " + nodes.path + " --slices -", "{\"kind\":\n  [1,}");
   CHECK(not_json.code == 2);

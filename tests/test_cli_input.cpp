@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The tool's inputs: repeated options, the family select and eds choose, fmt's output size.
+// The tool's inputs: repeated options, the family select and eds choose, unreadable input, fmt's output size.
 #include <catch2/catch.hpp>
 
 #ifdef EPSLICE_CLI_PATH
@@ -11,11 +11,15 @@
 #include <algorithm>
 #include <cstddef>
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
 
 using epslice_test::run;
+using epslice_test::run_in_shell;
+using epslice_test::run_piped;
 using epslice_test::scratch_files;
 
 const std::string data = EPSLICE_TEST_DATA_DIR;
@@ -219,6 +223,96 @@ TEST_CASE("cli input: select and eds use the family the input has", "[cli-input]
                    "-: notice: EndpointSlice ns1/empty: empty kubernetes.io/service-name label: not used\n"
                    "-: notice: EndpointSlice ns1/svc-*: no metadata.name: not used\n");
   }
+}
+
+TEST_CASE("cli input: unreadable input gets its reason on one line and exit 2", "[cli-input]") {
+  scratch_files files;
+  const std::string dir = files.directory("input_dir");
+  const std::string file = files.write("input_file.json", slice("a", "IPv4", R"([{"addresses":["10.0.0.1"]}])"));
+
+  // Every subcommand that reads input says the same.
+  const std::vector<std::string> commands = {
+      "validate " + dir,
+      "fmt " + dir,
+      "describe " + dir,
+      "convert --to endpoints " + dir,
+      "select --node n1 --slices " + dir,
+      "eds --slices " + dir,
+      "hints --nodes " + dir + " --slices " + file,
+      "reconcile --desired " + dir,
+      "reconcile --desired " + file + " --existing " + dir,
+  };
+  for (const auto& c : commands) {
+    INFO(c);
+    const auto r = run(c);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "epslice: " + dir + ": is a directory\n");
+  }
+
+  auto r = run("validate /nonexistent/epslice.json");
+  CHECK(r.code == 2);
+  CHECK(r.err == "epslice: /nonexistent/epslice.json: no such file\n");
+  r = run("validate " + file + "/x");
+  CHECK(r.code == 2);
+  CHECK(r.err == "epslice: " + file + "/x: no such file (a part of the path is not a directory)\n");
+  r = run("validate /dev/null");
+  CHECK(r.code == 2);
+  CHECK(r.err == "epslice: /dev/null: empty input\n");
+  r = run("validate", " \n\t\r\n");
+  CHECK(r.code == 2);
+  CHECK(r.err == "epslice: -: empty input\n");
+  r = run("validate", "# nothing but comments\n---\n...\n");
+  CHECK(r.code == 2);
+  CHECK(r.err == "epslice: -: empty input (no YAML document holds a value)\n");
+
+  // Bytes that can be neither JSON nor YAML stop the reading at the first one: /dev/zero never
+  // ends, so a reader that read it to the end would be stopped by `timeout` (exit 124).
+  r = run_in_shell("timeout 60 ", "validate /dev/zero", nullptr);
+  CHECK(r.code == 2);
+  CHECK(r.err == "/dev/zero:1:1: not YAML: control character U+0000 is not allowed\n");
+  r = run_in_shell("cat /dev/zero | timeout 60 ", "select --node n1 --slices -", nullptr);
+  CHECK(r.code == 2);
+  CHECK(r.err == "-:1:1: not YAML: control character U+0000 is not allowed\n");
+  r = run("validate", "kind: x\nname: \xff\n");
+  CHECK(r.code == 2);
+  CHECK(r.err == "-:2:7: not YAML: invalid UTF-8 (byte 0xff)\n");
+
+  // A file that may not be read: as root, through setpriv as an unprivileged user.
+  const std::string locked = files.write("input_locked.json", slice("a", "IPv4", "[]"));
+  REQUIRE(::chmod(locked.c_str(), 0) == 0);
+  const std::string prefix = ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  r = run_in_shell(prefix, "validate " + locked, nullptr);
+  CHECK(r.code == 2);
+  CHECK(r.err == "epslice: " + locked + ": permission denied\n");
+}
+
+TEST_CASE("cli input: a pipe is read in chunks to its end", "[cli-input]") {
+  // More than one read(2) chunk, through a real pipe, in both formats.
+  scratch_files files;
+  std::string many = R"({"apiVersion":"v1","kind":"List","items":[)";
+  std::string many_yaml = "apiVersion: v1\nkind: List\nitems:\n";
+  for (int i = 0; i < 2000; ++i) {
+    const std::string ip = "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    many += (i ? "," : "") + slice("s" + std::to_string(i), "IPv4", R"([{"addresses":[")" + ip + R"("]}])");
+    many_yaml += "- kind: EndpointSlice\n  apiVersion: discovery.k8s.io/v1\n  metadata:\n    name: s" + std::to_string(i) +
+                 "\n    namespace: ns1\n    labels:\n      kubernetes.io/service-name: svc\n  addressType: IPv4\n"
+                 "  endpoints:\n  - addresses: [" + ip + "]\n  ports:\n  - {name: http, port: 80, protocol: TCP}\n";
+  }
+  many += "]}";
+  REQUIRE(many.size() > 3 * 64 * 1024);
+  const std::string json_file = files.write("input_many.json", many);
+  const std::string yaml_file = files.write("input_many.yaml", many_yaml);
+  const auto direct = run("eds --compact --slices " + json_file);
+  REQUIRE(direct.code == 0);
+  CHECK(std::count(direct.out.begin(), direct.out.end(), '{') > 4 * 2000);
+  const auto piped = run_piped("cat " + json_file, "eds --compact --slices -");
+  CHECK(piped.code == 0);
+  CHECK(piped.out == direct.out);
+  const auto yaml = run_piped("cat " + yaml_file, "eds --compact --slices -");
+  CHECK(yaml.code == 0);
+  CHECK(yaml.err.empty());
+  CHECK(yaml.out == direct.out);
 }
 
 TEST_CASE("cli input: fmt output stays linear in the nesting depth", "[cli-input]") {

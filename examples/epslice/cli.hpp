@@ -2,6 +2,8 @@
 // Shared pieces of the epslice command-line tool: arguments, input, diagnostics, output.
 #pragma once
 
+#include "input.hpp"
+
 #include <epslice/epslice.hpp>
 
 #include <algorithm>
@@ -100,95 +102,6 @@ class args {
 inline void check_stdin_once(const std::vector<std::string>& names) {
   if (std::count(names.begin(), names.end(), "-") > 1)
     throw usage_error{"only one input can be standard input (-)"};
-}
-
-/// Read a whole file, or standard input for "-". nullopt (with a message on stderr) when it
-/// cannot be read.
-inline std::optional<std::string> read_input(const std::string& name) {
-  if (name == "-") {
-    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    if (std::cin.bad()) {
-      std::cerr << "epslice: -: cannot read standard input\n";
-      return std::nullopt;
-    }
-    return text;
-  }
-  std::ifstream in(name, std::ios::binary);
-  if (!in) {
-    std::cerr << "epslice: " << name << ": cannot open file\n";
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    std::cerr << "epslice: " << name << ": cannot read file\n";
-    return std::nullopt;
-  }
-  return ss.str();
-}
-
-/// `<Kind> <namespace>/<name>` of a decoded object, for messages.
-inline std::string describe(const epslice::decoded_object& o) {
-  std::string ns, name;
-  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) {
-    const auto& m = epslice::metadata_of(*s);
-    ns = m.namespace_;
-    name = m.display_name();
-  } else if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) {
-    ns = e->metadata.namespace_;
-    name = e->metadata.display_name();
-  } else {
-    const auto& r = std::get<epslice::raw_object>(o.value);
-    try {
-      auto j = nlohmann::json::parse(r.json);
-      if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
-        if (auto n = md->find("namespace"); n != md->end() && n->is_string()) ns = n->get<std::string>();
-        if (auto n = md->find("name"); n != md->end() && n->is_string()) name = n->get<std::string>();
-        else if (auto g = md->find("generateName"); g != md->end() && g->is_string()) name = g->get<std::string>() + "*";
-      }
-    } catch (const nlohmann::json::exception&) {
-    }
-  }
-  std::string kind(o.kind());
-  if (kind.empty()) kind = "<no kind>";
-  // Cluster-scoped objects (Node) have no namespace.
-  return kind + " " + (ns.empty() ? name : ns + "/" + name);
-}
-
-/// One input file decoded. `code` is exit_usage when it could not be read or is not JSON (the
-/// message is already printed), exit_invalid when it has structural or decoding problems (also
-/// printed), else exit_ok.
-struct loaded_file {
-  std::string name;
-  epslice::decoded_document doc;
-  int code = exit_ok;
-};
-
-inline loaded_file load(const std::string& name) {
-  loaded_file f;
-  f.name = name;
-  auto text = read_input(name);
-  if (!text) {
-    f.code = exit_usage;
-    return f;
-  }
-  f.doc = epslice::decode_document(*text);
-  if (f.doc.syntax_error) {
-    const auto& e = *f.doc.syntax_error;
-    std::cerr << name << ":" << e.line << ":" << e.column << ": not JSON: " << e.message << "\n";
-    f.code = exit_usage;
-    return f;
-  }
-  for (const auto& p : f.doc.problems) {
-    std::cerr << name << ": " << p.message() << "\n";
-    f.code = exit_invalid;
-  }
-  for (const auto& o : f.doc.objects)
-    for (const auto& p : o.problems) {
-      std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
-      f.code = exit_invalid;
-    }
-  return f;
 }
 
 /// Print validation problems of object `o` read from `file`, one line each, as `epslice validate`

@@ -24,7 +24,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
                  "One line per problem on standard error:\n"
                  "  <file>: <Kind> <namespace>/<name>: <field path>: <message>\n"
                  "Objects of other kinds are accepted without validation (one notice line each).\n"
-                 "Exit 0: all valid; 1: some object would be rejected; 2: unreadable input or not JSON.\n";
+                 "Exit 0: all valid; 1: some object would be rejected; 2: unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
   const args a(argv, {}, {});

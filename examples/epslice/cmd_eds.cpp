@@ -39,14 +39,14 @@ int cmd_eds(const std::vector<std::string>& argv) {
            "  health_status  HEALTHY when ready, DRAINING when serving and terminating, else UNHEALTHY\n"
            "UDP ports carry \"protocol\":\"UDP\" in socket_address. Field names follow the proto3 JSON\n"
            "mapping with original names, as Envoy reads them.\n"
-           "  --slices   EndpointSlices; repeat it for several inputs\n"
+           "  --slices   EndpointSlices, JSON or YAML; repeat it for several inputs\n"
            "  --family   address family of the slices used; by default IPv4 when the input has IPv4\n"
            "             slices, else IPv6 (a notice names the families when there are several; FQDN\n"
            "             slices alone give no endpoints)\n"
            "  --compact  one line instead of kubectl's 4-space indentation\n"
            "A slice of the family without the kubernetes.io/service-name label is not used (a notice says so).\n"
            "Exit 0: printed; 1: invalid input objects (messages as `epslice validate`); 2: usage errors,\n"
-           "unreadable input or not JSON.\n";
+           "unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
   const args a(argv, {"family"}, {"compact"}, {"slices"});

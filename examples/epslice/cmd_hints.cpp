@@ -143,8 +143,8 @@ int cmd_hints(const std::vector<std::string>& argv) {
            "Without --mode: the Service's topology annotation when it enables hints (Auto/auto), else its\n"
            "trafficDistribution, else no hints at all; without --service either: auto.\n"
            "Exit 0: hints computed (also when they cannot be used); 1: invalid input objects;\n"
-           "2: usage errors, unreadable input or not JSON. Each input option may be repeated, its inputs\n"
-           "read in order.\n";
+           "2: usage errors, unreadable input, or not JSON or YAML. Inputs are JSON or YAML; each input\n"
+           "option may be repeated, its inputs read in order.\n";
     return exit_ok;
   }
   const args a(argv, {"mode"}, {"compact"}, {"nodes", "slices", "service"});

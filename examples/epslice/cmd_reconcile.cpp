@@ -50,7 +50,7 @@ constexpr const char* reconcile_help =
     "                 being deleted, are ignored, and those the controller manages but the Service\n"
     "                 does not own are deleted, as upstream does: one notice line each on stderr.\n"
     "                 Slices of the legacy `IP` address type are accepted, and deleted.\n"
-    "Every input option may be repeated, its inputs read in order.\n\n"
+    "Inputs are JSON or YAML; every input option may be repeated, its inputs read in order.\n\n"
     "options:\n"
     "  --max-endpoints-per-slice N     1..1000, default 100\n"
     "  --strategy kubernetes|minimal   default kubernetes\n"

@@ -86,7 +86,7 @@ int cmd_select(const std::vector<std::string>& argv) {
            "when externally accessible, external policy Cluster). Ready endpoints first, else serving and\n"
            "terminating ones; cluster endpoints follow node hints (when every ready endpoint has one and\n"
            "one names --node) or zone hints (likewise with --zone).\n"
-           "  --slices                   EndpointSlices; repeat it for several inputs\n"
+           "  --slices                   EndpointSlices, JSON or YAML; repeat it for several inputs\n"
            "  --family                   address family of the slices used; by default IPv4 when the input\n"
            "                             has IPv4 slices, else IPv6 (a notice names the families when\n"
            "                             there are several; FQDN slices alone give no endpoints)\n"
@@ -96,7 +96,7 @@ int cmd_select(const std::vector<std::string>& argv) {
            "  --compact                  one line instead of kubectl's 4-space indentation\n"
            "A slice of the family without the kubernetes.io/service-name label is not used (a notice says so).\n"
            "Exit 0: printed; 1: invalid input objects (messages as `epslice validate`); 2: usage errors,\n"
-           "unreadable input or not JSON.\n";
+           "unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
   const args a(argv, {"node", "zone", "family", "internal-traffic-policy", "external-traffic-policy"},
