@@ -18,4 +18,4 @@ ensure_packages() {
 }
 
 # The packages every build needs.
-EPSLICE_PACKAGES=(cmake make g++ nlohmann-json3-dev catch2 libbenchmark-dev)
+EPSLICE_PACKAGES=(cmake make g++ nlohmann-json3-dev catch2 libbenchmark-dev libyaml-cpp-dev)

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,29 +35,70 @@ inline std::string scratch_path(const std::string& name) {
       .string();
 }
 
-// Runs `epslice <args>` with `input` on standard input; captures both streams.
-inline run_result run(const std::string& args, const std::string& input = "") {
+// Runs `<prefix>epslice <args>` through the shell and captures both streams. Standard input is
+// `input` unless `input` is null (then the prefix provides it, e.g. `producer | `).
+inline run_result run_in_shell(const std::string& prefix, const std::string& args, const std::string* input) {
   // ctest runs test cases as parallel processes: names carry the process id.
   static int counter = 0;
   const std::string base = (std::filesystem::temp_directory_path() /
                             ("epslice_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter)))
                                .string();
   const std::string in_path = base + ".in", out_path = base + ".out", err_path = base + ".err";
-  {
+  if (input) {
     std::ofstream in(in_path, std::ios::binary);
-    in << input;
+    in << *input;
   }
-  const std::string cmd = std::string("'") + EPSLICE_CLI_PATH + "' " + args + " <" + in_path + " >" + out_path +
-                          " 2>" + err_path;
+  const std::string cmd = prefix + "'" + EPSLICE_CLI_PATH + "' " + args + (input ? " <" + in_path : std::string()) +
+                          " >" + out_path + " 2>" + err_path;
   const int status = std::system(cmd.c_str());
   run_result r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(out_path);
   r.err = slurp(err_path);
-  std::remove(in_path.c_str());
+  if (input) std::remove(in_path.c_str());
   std::remove(out_path.c_str());
   std::remove(err_path.c_str());
   return r;
 }
+
+// Runs `epslice <args>` with `input` on standard input; captures both streams.
+inline run_result run(const std::string& args, const std::string& input = "") { return run_in_shell("", args, &input); }
+
+// Runs `<producer> | epslice <args>`: standard input is a pipe.
+inline run_result run_piped(const std::string& producer, const std::string& args) {
+  return run_in_shell(producer + " | ", args, nullptr);
+}
+
+// Scratch files (unique to this process), removed at the end of the test case.
+class scratch_files {
+ public:
+  scratch_files() = default;
+  scratch_files(const scratch_files&) = delete;
+  scratch_files& operator=(const scratch_files&) = delete;
+  ~scratch_files() {
+    for (const auto& p : paths_) {
+      std::error_code ec;
+      std::filesystem::remove_all(p, ec);
+    }
+  }
+  // Writes `content` to a new scratch file; returns its path.
+  std::string write(const std::string& name, const std::string& content) {
+    const std::string path = scratch_path(name);
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+    paths_.push_back(path);
+    return path;
+  }
+  // Makes a new scratch directory; returns its path.
+  std::string directory(const std::string& name) {
+    const std::string path = scratch_path(name);
+    std::filesystem::create_directory(path);
+    paths_.push_back(path);
+    return path;
+  }
+
+ private:
+  std::vector<std::string> paths_;
+};
 
 }  // namespace epslice_test

@@ -343,7 +343,7 @@ TEST_CASE("cli convert: unreadable input exits 2, undecodable objects exit 1, no
   auto missing = run("convert --to endpoints /nonexistent/epslice-input.json");
   CHECK(missing.code == 2);
   CHECK(missing.out.empty());
-  CHECK(missing.err == "epslice: /nonexistent/epslice-input.json: cannot open file\n");
+  CHECK(missing.err == "epslice: /nonexistent/epslice-input.json: no such file\n");
   auto not_json = run("convert --to endpointslices", R"({"kind":"Endpoints")");
   CHECK(not_json.code == 2);
   CHECK(not_json.out.empty());

@@ -130,7 +130,7 @@ nlohmann::json without_hints(nlohmann::json j) {
 TEST_CASE("cli hints: help and usage errors exit 2", "[cli]") {
   auto help = run("hints --help");
   CHECK(help.code == 0);
-  CHECK(help.out.find("usage: epslice hints --nodes FILE --slices FILE [--service FILE]") == 0);
+  CHECK(help.out.find("usage: epslice hints --nodes FILE... --slices FILE... [--service FILE...]") == 0);
   CHECK(run("--help").out.find("hints") != std::string::npos);
   const temp_file nodes(small_nodes), slices(small_slices);
   auto no_nodes = run("hints --slices " + slices.path);
@@ -145,7 +145,7 @@ TEST_CASE("cli hints: help and usage errors exit 2", "[cli]") {
   CHECK(run("hints --nodes " + nodes.path + " --slices " + slices.path + " extra").code == 2);
   auto missing = run("hints --nodes /nonexistent/nodes.json --slices " + slices.path);
   CHECK(missing.code == 2);
-  CHECK(missing.err == "epslice: /nonexistent/nodes.json: cannot open file\n");
+  CHECK(missing.err == "epslice: /nonexistent/nodes.json: no such file\n");
   CHECK(missing.out.empty());
   auto not_json = run("hints --nodes " + nodes.path + " --slices -", "{\"kind\":\n  [1,}");
   CHECK(not_json.code == 2);

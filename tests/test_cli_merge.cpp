@@ -87,7 +87,9 @@ TEST_CASE("cli-merge: select on the sample slices, IPv4, zone hints", "[cli-merg
   // ready ones hinted for that zone. Policies default to Cluster, so `local` is empty.
   const auto r = run("select --compact --slices " + web + " --node node-a1 --zone eu-west-1a");
   REQUIRE(r.code == 0);
-  CHECK(r.err.empty());
+  // The sample is dual-stack: without --family, IPv4, with a notice.
+  CHECK(r.err == "epslice select: notice: the slices are of address types IPv4 and IPv6: using IPv4 (--family "
+                 "chooses)\n");
   const std::vector<std::string> a_zone = {"1.10", "1.16", "2.11", "2.17"};
   CHECK(r.out == "{" + entry("shop/web:http/TCP", eps("10.244.", a_zone, 8080), {}, eps("10.244.", a_zone, 8080)) +
                      "," + entry("shop/web:metrics/TCP", eps("10.244.", a_zone, 9090), {}, eps("10.244.", a_zone, 9090)) +
@@ -184,10 +186,14 @@ TEST_CASE("cli-merge: select merges slices as kube-proxy", "[cli-merge]") {
   CHECK(r.out == "{" + entry("ns1/svc:/TCP", {"10.0.0.10:8080", "10.0.0.1:8080"}, {"10.0.0.10:8080"},
                              {"10.0.0.10:8080", "10.0.0.1:8080"}) +
                      "}\n");
-  // The same input as IPv6: only the IPv6 slice.
+  CHECK(r.err == "epslice select: notice: the slices are of address types IPv4 and IPv6: using IPv4 (--family "
+                 "chooses)\n"
+                 "-: notice: EndpointSlice ns1/orphan: no kubernetes.io/service-name label: not used\n");
+  // The same input as IPv6: only the IPv6 slice (the orphan is IPv4: no notice).
   const auto v6 = run("select --compact --slices - --node n1 --family IPv6", in);
   REQUIRE(v6.code == 0);
   CHECK(v6.out == "{" + entry("ns1/svc:/TCP", {"[fd00::1]:8080"}, {}, {"[fd00::1]:8080"}) + "}\n");
+  CHECK(v6.err.empty());
 
   // Later objects for the same slice replace earlier ones (a watch stream).
   const auto later =
@@ -202,6 +208,7 @@ TEST_CASE("cli-merge: select merges slices as kube-proxy", "[cli-merge]") {
                         slice_json("orphan", "", "IPv4", R"([{"addresses":["10.9.9.9"]}])", R"([{"port":1,"protocol":"TCP"}])"));
   REQUIRE(none.code == 0);
   CHECK(none.out == "{}\n");
+  CHECK(none.err == "-: notice: EndpointSlice ns1/orphan: no kubernetes.io/service-name label: not used\n");
 }
 
 TEST_CASE("cli-merge: select follows node hints before zone hints", "[cli-merge]") {
@@ -233,7 +240,9 @@ TEST_CASE("cli-merge: eds on the sample slices, both families", "[cli-merge]") {
     INFO((v6 ? "IPv6" : "IPv4"));
     const auto r = run("eds --compact --slices " + web + (v6 ? " --family IPv6" : ""));
     REQUIRE(r.code == 0);
-    CHECK(r.err.empty());
+    // The sample is dual-stack: without --family, IPv4, with a notice.
+    CHECK(r.err == (v6 ? "" : "epslice eds: notice: the slices are of address types IPv4 and IPv6: using IPv4 "
+                              "(--family chooses)\n"));
     const auto ip = [&](const std::string& v4, const std::string& v6_suffix) {
       return v6 ? "fd00:10:244:" + v6_suffix : "10.244." + v4;
     };

@@ -137,15 +137,14 @@ json sample(const std::string& name) { return json::parse(slurp(data + "/" + nam
 TEST_CASE("cli_reconcile: help and usage errors exit 2 with a message", "[cli_reconcile]") {
   auto help = run("reconcile --help");
   CHECK(help.code == 0);
-  CHECK(help.out.find("--desired FILE --existing FILE") != std::string::npos);
-  CHECK(help.out.find("--pods FILE --service FILE --nodes FILE --existing FILE") != std::string::npos);
+  CHECK(help.out.find("--desired FILE [--existing FILE]") != std::string::npos);
+  CHECK(help.out.find("--pods FILE --service FILE --nodes FILE [--existing FILE]") != std::string::npos);
   CHECK(run("--help").out.find("reconcile") != std::string::npos);
 
   const std::string d = data + "/endpointslices-web.json";
   const std::string usage_line = "run `epslice reconcile --help` for usage\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--existing " + d, "--desired FILE or --pods FILE is required"},
-      {"--desired " + d, "--existing FILE is required"},
       {"--desired " + d + " --pods " + d + " --existing " + d, "give either --desired or --pods, not both"},
       {"--pods " + d + " --nodes " + d + " --existing " + d, "--pods needs --service FILE"},
       {"--pods " + d + " --service " + d + " --existing " + d, "--pods needs --nodes FILE"},
@@ -191,14 +190,14 @@ TEST_CASE("cli_reconcile: unreadable input and text that is not JSON exit 2", "[
   auto missing = run("reconcile --desired /nonexistent/want.json --existing " + d);
   CHECK(missing.code == 2);
   CHECK(missing.out.empty());
-  CHECK(missing.err == "epslice: /nonexistent/want.json: cannot open file\n");
+  CHECK(missing.err == "epslice: /nonexistent/want.json: no such file\n");
   auto not_json = run("reconcile --desired " + d + " --existing -", "{\"kind\":\n  [1,}");
   CHECK(not_json.code == 2);
   CHECK(not_json.err.find("-:2:6: not JSON:") == 0);
   auto empty = run("reconcile --pods - --service " + data + "/service-web.json --nodes " + data +
                    "/nodes.json --existing " + d);
   CHECK(empty.code == 2);
-  CHECK(empty.err == "-:1:1: not JSON: empty input\n");
+  CHECK(empty.err == "epslice: -: empty input\n");
   // Unreadable input wins over invalid objects in another file.
   auto both = run("reconcile --desired - --existing /nonexistent/x.json",
                   R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a"},"addressType":"IPv4","endpoints":[]})");
@@ -393,18 +392,16 @@ TEST_CASE("cli_reconcile: desired slices against existing ones, exact output", "
                           {{"kubernetes.io/service-name", "svc"}, {"team", "a"}},
                           json::parse(R"([{"name":"http","port":80,"protocol":"TCP"}])"));
   const std::string desired = files.write("exact-desired.json", want.dump());
-  // A legacy `IP` slice of the service (removed), one of another controller and one of another
-  // service (both left alone).
+  // A legacy `IP` slice of the service (removed) and one of another controller (left alone, with
+  // a notice).
   json legacy = slice("svc-old", "IP", json::parse(R"([{"addresses":["10.0.0.9"]}])"), managed_labels);
   json foreign = slice("svc-foreign", "IPv4", json::parse(R"([{"addresses":["10.0.0.8"]}])"),
                        {{"kubernetes.io/service-name", "svc"}, {"endpointslice.kubernetes.io/managed-by", "me"}});
-  json neighbour = slice("api-x", "IPv4", json::parse(R"([{"addresses":["10.0.0.7"]}])"),
-                         {{"kubernetes.io/service-name", "api"},
-                          {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}});
-  const std::string existing = files.write("exact-existing.json", list_of(json::array({legacy, foreign, neighbour})).dump());
+  const std::string existing = files.write("exact-existing.json", list_of(json::array({legacy, foreign})).dump());
   auto r = run("reconcile --desired " + desired + " --existing " + existing + " --compact");
   CHECK(r.code == 0);
-  CHECK(r.err.empty());
+  CHECK(r.err == existing + ": notice: EndpointSlice ns/svc-foreign: managed by \"me\" "
+                            "(endpointslice.kubernetes.io/managed-by), not by endpointslice-controller.k8s.io: ignored\n");
   CHECK(r.out ==
         R"({"create":[{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"generateName":"svc-",)"
         R"("namespace":"ns","labels":{"endpointslice.kubernetes.io/managed-by":"endpointslice-controller.k8s.io",)"
@@ -420,11 +417,13 @@ TEST_CASE("cli_reconcile: desired slices against existing ones, exact output", "
   CHECK(pretty.code == 0);
   CHECK(pretty.out.rfind("{\n    \"create\": [\n        {\n            \"kind\": \"EndpointSlice\",", 0) == 0);
   CHECK(json::parse(pretty.out) == json::parse(r.out));
-  (void)check_settles(files, "--desired " + desired, json::array({legacy, foreign, neighbour}), "exact");
+  (void)check_settles(files, "--desired " + desired, json::array({legacy, foreign}), "exact");
 
   // Another controller name: only its slices take part (the foreign one, which is not wanted).
   auto me = run("reconcile --desired " + desired + " --existing " + existing + " --controller-name me --compact");
   CHECK(me.code == 0);
+  CHECK(me.err == existing + ": notice: EndpointSlice ns/svc-old: managed by \"endpointslice-controller.k8s.io\" "
+                             "(endpointslice.kubernetes.io/managed-by), not by me: ignored\n");
   const json plan = json::parse(me.out);
   CHECK(plan["create"].empty());
   CHECK(names(plan, "update") == std::vector<std::string>{"svc-foreign"});
@@ -691,7 +690,103 @@ TEST_CASE("cli_reconcile: objects of the wrong kind or the wrong service exit 1"
   const json svc_obj = json::parse(R"({"kind":"Service","apiVersion":"v1","metadata":{"name":"svc","namespace":"ns"},
       "spec":{"clusterIP":"10.0.0.1"}})");
   const std::string svc_file = files.write("svc.json", svc_obj.dump());
-  CHECK(run("reconcile --desired " + mixed + " --service " + svc_file + " --existing " + slices).code == 0);
+  CHECK(run("reconcile --desired " + mixed + " --service " + svc_file).code == 0);
+}
+
+TEST_CASE("cli_reconcile: without --existing the Service has no slice yet", "[cli_reconcile]") {
+  scratch files;
+  const std::string none = files.write("none-existing.json", list_of(json::array()).dump());
+  const std::string d = data + "/endpointslices-web.json";
+  auto bare = run("reconcile --compact --desired " + d);
+  auto empty = run("reconcile --compact --desired " + d + " --existing " + none);
+  REQUIRE(bare.code == 0);
+  CHECK(bare.err.empty());
+  CHECK(bare.out == empty.out);
+  CHECK(json::parse(bare.out)["create"].size() == 2);  // one slice per address type
+  const std::string from_pods = "reconcile --compact --pods " + data + "/pods-web.json --service " + data +
+                                "/service-web.json --nodes " + data + "/nodes.json";
+  auto pods = run(from_pods);
+  REQUIRE(pods.code == 0);
+  CHECK(pods.out == run(from_pods + " --existing " + none).out);
+  CHECK(json::parse(pods.out)["update"].empty());
+}
+
+TEST_CASE("cli_reconcile: existing slices of other Services are a usage error", "[cli_reconcile]") {
+  scratch files;
+  const json want = slice("want", "IPv4", v4_endpoints(0, 2), {{"kubernetes.io/service-name", "svc"}});
+  const std::string desired = files.write("others-desired.json", want.dump());
+  const auto of = [](const std::string& name, const std::string& service, const std::string& ns = "ns") {
+    json s = slice(name, "IPv4", v4_endpoints(5, 6), {{"kubernetes.io/service-name", service},
+                                                      {"endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io"}});
+    s["metadata"]["namespace"] = ns;
+    return s;
+  };
+  // What `kubectl get endpointslices -A` prints: the slices of every Service.
+  const std::string all = files.write(
+      "others-all.json", list_of(json::array({of("svc-1", "svc"), of("api-1", "api"), of("svc-2", "svc"),
+                                              of("svc-x", "svc", "other")})).dump());
+  auto r = run("reconcile --desired " + desired + " --existing " + all);
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "epslice reconcile: --existing holds slices of Services ns/api, ns/svc and other/svc, but reconcile "
+                 "plans Service ns/svc: give its slices alone (kubectl get endpointslices -n ns -l "
+                 "kubernetes.io/service-name=svc)\n"
+                 "run `epslice reconcile --help` for usage\n");
+  // The slices of one other Service only, over two inputs.
+  const std::string api = files.write("others-api.json", of("api-1", "api").dump());
+  r = run("reconcile --desired " + desired + " --existing " + api + " --existing " + api);
+  CHECK(r.code == 2);
+  CHECK(r.err == "epslice reconcile: --existing holds slices of Service ns/api, but reconcile plans Service ns/svc: "
+                 "give its slices alone (kubectl get endpointslices -n ns -l kubernetes.io/service-name=svc)\n"
+                 "run `epslice reconcile --help` for usage\n");
+  // Many Services: the first five are named.
+  json many = json::array();
+  for (const char* name : {"a", "b", "c", "d", "e", "f", "g"}) many.push_back(of(std::string(name) + "-1", name));
+  r = run("reconcile --desired " + desired + " --existing " + files.write("others-many.json", list_of(many).dump()));
+  CHECK(r.code == 2);
+  CHECK(r.err.rfind("epslice reconcile: --existing holds slices of Services ns/a, ns/b, ns/c, ns/d, ns/e and 2 more, "
+                    "but reconcile plans Service ns/svc:", 0) == 0);
+}
+
+TEST_CASE("cli_reconcile: existing slices that are not the controller's are listed with the reason", "[cli_reconcile]") {
+  scratch files;
+  const json want = slice("want", "IPv4", v4_endpoints(0, 2), {{"kubernetes.io/service-name", "svc"}});
+  const std::string desired = files.write("notmine-desired.json", want.dump());
+  const json svc = json::parse(R"({"kind":"Service","apiVersion":"v1","metadata":{"name":"svc","namespace":"ns",
+      "uid":"uid-1"},"spec":{"clusterIP":"10.96.0.1","ipFamilies":["IPv4"]}})");
+  const std::string service = files.write("notmine-service.json", svc.dump());
+  const json owner = json::parse(R"([{"apiVersion":"v1","kind":"Service","name":"svc","uid":"uid-1","controller":true}])");
+
+  json unlabelled = slice("loose", "IPv4", v4_endpoints(7, 8), {{"team", "a"}});
+  json other_manager = slice("svc-hand", "IPv4", v4_endpoints(8, 9),
+                             {{"kubernetes.io/service-name", "svc"}, {"endpointslice.kubernetes.io/managed-by", "me"}});
+  json unmanaged = slice("svc-bare", "IPv4", v4_endpoints(9, 10), {{"kubernetes.io/service-name", "svc"}});
+  json deleting = slice("svc-going", "IPv4", v4_endpoints(0, 1), managed_labels);
+  deleting["metadata"]["deletionTimestamp"] = "2026-11-26T16:42:11Z";
+  deleting["metadata"]["ownerReferences"] = owner;
+  json orphaned = slice("svc-orphan", "IPv4", v4_endpoints(1, 2), managed_labels);  // no owner reference
+  json mine = slice("svc-mine", "IPv4", v4_endpoints(0, 1), managed_labels);
+  mine["metadata"]["ownerReferences"] = owner;
+  const std::string existing = files.write(
+      "notmine-existing.json",
+      list_of(json::array({unlabelled, other_manager, unmanaged, deleting, orphaned, mine})).dump());
+  auto r = run("reconcile --compact --desired " + desired + " --service " + service + " --existing " + existing);
+  CHECK(r.code == 0);
+  CHECK(r.err ==
+        existing + ": notice: EndpointSlice ns/loose: no kubernetes.io/service-name label: ignored\n" + existing +
+        ": notice: EndpointSlice ns/svc-hand: managed by \"me\" (endpointslice.kubernetes.io/managed-by), not by "
+        "endpointslice-controller.k8s.io: ignored\n" +
+        existing + ": notice: EndpointSlice ns/svc-bare: no endpointslice.kubernetes.io/managed-by label, not by "
+                   "endpointslice-controller.k8s.io: ignored\n" +
+        existing + ": notice: EndpointSlice ns/svc-going: being deleted (metadata.deletionTimestamp is set): ignored, as "
+                   "the controller ignores it\n" +
+        existing + ": notice: EndpointSlice ns/svc-orphan: not owned by Service ns/svc (no owner reference to uid "
+                   "uid-1): deleted, as the controller deletes it\n");
+  const json plan = json::parse(r.out);
+  // The owned slice takes the desired endpoints; the one the Service does not own goes.
+  CHECK(names(plan, "update") == std::vector<std::string>{"svc-mine"});
+  CHECK(plan["create"].empty());
+  CHECK(names(plan, "delete") == std::vector<std::string>{"svc-orphan"});
 }
 
 #endif  // EPSLICE_CLI_PATH

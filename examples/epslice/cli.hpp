@@ -2,6 +2,8 @@
 // Shared pieces of the epslice command-line tool: arguments, input, diagnostics, output.
 #pragma once
 
+#include "input.hpp"
+
 #include <epslice/epslice.hpp>
 
 #include <algorithm>
@@ -30,10 +32,16 @@ struct usage_error {
 };
 
 /// Parsed command line of one subcommand: `--name value`, `--name=value`, `--flag`, positionals.
+/// An input option (`--slices FILE`, ...) may be repeated: its values are kept in command-line
+/// order, as `kubectl -f a -f b` reads both. Any other value option given twice is a usage error.
 class args {
  public:
-  args(std::vector<std::string> argv, std::vector<std::string> value_options, std::vector<std::string> flags)
-      : value_options_(std::move(value_options)), flags_(std::move(flags)) {
+  /// Parses `argv` (the arguments after the subcommand name). `value_options` take one value
+  /// each, `input_options` one or more (one per occurrence), `flags` none. Throws usage_error for
+  /// an unknown option, a missing value, a value given to a flag, or a repeated value option.
+  args(std::vector<std::string> argv, std::vector<std::string> value_options, std::vector<std::string> flags,
+       std::vector<std::string> input_options = {})
+      : value_options_(std::move(value_options)), flags_(std::move(flags)), input_options_(std::move(input_options)) {
     for (std::size_t i = 0; i < argv.size(); ++i) {
       const std::string& a = argv[i];
       if (a.size() > 2 && a.rfind("--", 0) == 0) {
@@ -44,15 +52,19 @@ class args {
           name = name.substr(0, eq);
           has_value = true;
         }
-        if (is_flag(name)) {
+        if (contains(flags_, name)) {
           if (has_value) throw usage_error{"option --" + name + " takes no value"};
           set_flags_.push_back(name);
-        } else if (is_value_option(name)) {
+        } else if (contains(value_options_, name) || contains(input_options_, name)) {
           if (!has_value) {
             if (i + 1 >= argv.size()) throw usage_error{"option --" + name + " needs a value"};
             value = argv[++i];
           }
-          values_[name] = value;
+          auto& list = values_[name];
+          if (!list.empty() && contains(value_options_, name))
+            throw usage_error{"option --" + name + " given twice (" + list.front() + ", " + value +
+                              "): it takes one value"};
+          list.push_back(std::move(value));
         } else {
           throw usage_error{"unknown option --" + name};
         }
@@ -61,120 +73,35 @@ class args {
       }
     }
   }
-  [[nodiscard]] bool flag(const std::string& name) const {
-    for (const auto& f : set_flags_)
-      if (f == name) return true;
-    return false;
-  }
+  /// True when the flag was given.
+  [[nodiscard]] bool flag(const std::string& name) const { return contains(set_flags_, name); }
+  /// The value of a value option, nullopt when absent.
   [[nodiscard]] std::optional<std::string> value(const std::string& name) const {
     auto it = values_.find(name);
     if (it == values_.end()) return std::nullopt;
-    return it->second;
+    return it->second.front();
   }
+  /// Every value of an input option, in command-line order (empty when absent).
+  [[nodiscard]] std::vector<std::string> values(const std::string& name) const {
+    auto it = values_.find(name);
+    return it == values_.end() ? std::vector<std::string>{} : it->second;
+  }
+  /// The arguments that are not options, in order.
   [[nodiscard]] const std::vector<std::string>& positionals() const { return positionals_; }
 
  private:
-  bool is_flag(const std::string& n) const {
-    for (const auto& f : flags_)
-      if (f == n) return true;
-    return false;
+  static bool contains(const std::vector<std::string>& list, const std::string& n) {
+    return std::find(list.begin(), list.end(), n) != list.end();
   }
-  bool is_value_option(const std::string& n) const {
-    for (const auto& f : value_options_)
-      if (f == n) return true;
-    return false;
-  }
-  std::vector<std::string> value_options_, flags_, set_flags_, positionals_;
-  std::map<std::string, std::string> values_;
+  std::vector<std::string> value_options_, flags_, input_options_, set_flags_, positionals_;
+  std::map<std::string, std::vector<std::string>> values_;
 };
 
-/// Read a whole file, or standard input for "-". nullopt (with a message on stderr) when it
-/// cannot be read.
-inline std::optional<std::string> read_input(const std::string& name) {
-  if (name == "-") {
-    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    if (std::cin.bad()) {
-      std::cerr << "epslice: -: cannot read standard input\n";
-      return std::nullopt;
-    }
-    return text;
-  }
-  std::ifstream in(name, std::ios::binary);
-  if (!in) {
-    std::cerr << "epslice: " << name << ": cannot open file\n";
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    std::cerr << "epslice: " << name << ": cannot read file\n";
-    return std::nullopt;
-  }
-  return ss.str();
-}
-
-/// `<Kind> <namespace>/<name>` of a decoded object, for messages.
-inline std::string describe(const epslice::decoded_object& o) {
-  std::string ns, name;
-  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) {
-    const auto& m = epslice::metadata_of(*s);
-    ns = m.namespace_;
-    name = m.display_name();
-  } else if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) {
-    ns = e->metadata.namespace_;
-    name = e->metadata.display_name();
-  } else {
-    const auto& r = std::get<epslice::raw_object>(o.value);
-    try {
-      auto j = nlohmann::json::parse(r.json);
-      if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
-        if (auto n = md->find("namespace"); n != md->end() && n->is_string()) ns = n->get<std::string>();
-        if (auto n = md->find("name"); n != md->end() && n->is_string()) name = n->get<std::string>();
-        else if (auto g = md->find("generateName"); g != md->end() && g->is_string()) name = g->get<std::string>() + "*";
-      }
-    } catch (const nlohmann::json::exception&) {
-    }
-  }
-  std::string kind(o.kind());
-  if (kind.empty()) kind = "<no kind>";
-  // Cluster-scoped objects (Node) have no namespace.
-  return kind + " " + (ns.empty() ? name : ns + "/" + name);
-}
-
-/// One input file decoded. `code` is exit_usage when it could not be read or is not JSON (the
-/// message is already printed), exit_invalid when it has structural or decoding problems (also
-/// printed), else exit_ok.
-struct loaded_file {
-  std::string name;
-  epslice::decoded_document doc;
-  int code = exit_ok;
-};
-
-inline loaded_file load(const std::string& name) {
-  loaded_file f;
-  f.name = name;
-  auto text = read_input(name);
-  if (!text) {
-    f.code = exit_usage;
-    return f;
-  }
-  f.doc = epslice::decode_document(*text);
-  if (f.doc.syntax_error) {
-    const auto& e = *f.doc.syntax_error;
-    std::cerr << name << ":" << e.line << ":" << e.column << ": not JSON: " << e.message << "\n";
-    f.code = exit_usage;
-    return f;
-  }
-  for (const auto& p : f.doc.problems) {
-    std::cerr << name << ": " << p.message() << "\n";
-    f.code = exit_invalid;
-  }
-  for (const auto& o : f.doc.objects)
-    for (const auto& p : o.problems) {
-      std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
-      f.code = exit_invalid;
-    }
-  return f;
+/// Throws usage_error when standard input (`-`) is named more than once among `names`: it can be
+/// read only once.
+inline void check_stdin_once(const std::vector<std::string>& names) {
+  if (std::count(names.begin(), names.end(), "-") > 1)
+    throw usage_error{"only one input can be standard input (-)"};
 }
 
 /// Print validation problems of object `o` read from `file`, one line each, as `epslice validate`
@@ -185,14 +112,31 @@ inline bool report_errors(const std::string& file, const epslice::decoded_object
   return errors.empty();
 }
 
-/// The EndpointSlices of `file`, in input order, each checked with epslice::validate. Problems are
-/// printed as `epslice validate` prints them; objects of other kinds are invalid here. Returns the
-/// exit code so far (exit_usage when the file is unreadable or not JSON).
-inline int load_valid_slices(const std::string& file, std::vector<epslice::any_endpoint_slice>& out,
-                             std::string_view option = "--slices") {
-  const loaded_file f = load(file);
-  if (f.code == exit_usage) return f.code;
-  int code = f.code;
+/// Reads every input of `names` in order (all of them, so that every problem is reported at
+/// once). `code` is raised to the highest code of the inputs.
+inline std::vector<loaded_file> load_all(const std::vector<std::string>& names, int& code) {
+  std::vector<loaded_file> files;
+  files.reserve(names.size());
+  for (const auto& name : names) {
+    files.push_back(load(name));
+    code = std::max(code, files.back().code);
+  }
+  return files;
+}
+
+/// An EndpointSlice read from an input, with what messages name it by.
+struct input_slice {
+  std::string file;
+  std::string what;  ///< describe() of the object
+  epslice::any_endpoint_slice slice;
+};
+
+/// The EndpointSlices of a loaded input, in input order, each checked with `check` (a function
+/// of the slice returning field errors). Problems are printed as `epslice validate` prints them,
+/// objects of other kinds as `<file>: <Kind> <ns>/<name>: <option> takes EndpointSlice objects`;
+/// either raises `code` to exit_invalid and leaves the object out.
+template <class Check>
+void slices_of(const loaded_file& f, std::string_view option, Check check, std::vector<input_slice>& out, int& code) {
   for (const auto& o : f.doc.objects) {
     const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
     if (!s) {
@@ -201,65 +145,132 @@ inline int load_valid_slices(const std::string& file, std::vector<epslice::any_e
       continue;
     }
     if (!o.problems.empty()) continue;  // reported by load()
-    if (!report_errors(f.name, o, epslice::validate(*s))) {
+    if (!report_errors(f.name, o, check(*s))) {
       code = std::max(code, exit_invalid);
       continue;
     }
-    out.push_back(*s);
+    out.push_back({f.name, describe(o), *s});
   }
+}
+
+/// The valid EndpointSlices of every input of an input option, in command-line and input order
+/// (see slices_of). Returns the exit code so far: exit_usage when an input is unreadable or not
+/// JSON or YAML, exit_invalid when an object is invalid or of another kind.
+inline int load_valid_slices(const std::vector<std::string>& files, std::string_view option,
+                             std::vector<input_slice>& out) {
+  int code = exit_ok;
+  const auto loaded = load_all(files, code);
+  if (code == exit_usage) return code;
+  for (const auto& f : loaded)
+    slices_of(f, option, [](const epslice::any_endpoint_slice& s) { return epslice::validate(s); }, out, code);
   return code;
 }
 
-/// The inputs named on the command line (standard input when there are none).
+/// The inputs named on the command line (standard input when there are none). Throws usage_error
+/// when standard input is named twice.
 inline std::vector<std::string> inputs(const args& a) {
   std::vector<std::string> names = a.positionals();
   if (names.empty()) names.push_back("-");
+  check_stdin_once(names);
   return names;
 }
 
-/// Re-indent compact JSON text (as the encoder writes it) with `indent` spaces, the way kubectl
-/// prints objects. Keys keep their order and numbers their text.
-inline std::string indent_json(std::string_view compact, int indent = 4) {
-  std::string out;
-  out.reserve(compact.size() * 2);
-  int depth = 0;
-  bool in_string = false;
-  auto newline = [&] {
-    out += '\n';
-    out.append(static_cast<std::size_t>(depth * indent), ' ');
-  };
-  for (std::size_t i = 0; i < compact.size(); ++i) {
-    const char c = compact[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\') out += compact[++i];
-      else if (c == '"') in_string = false;
-      continue;
+/// Writes compact JSON text (as the encoder writes it) to an output stream as it is produced:
+/// unchanged with `compact`, else with kubectl's 4-space indentation (keys keep their order and
+/// numbers their text). Indentation stops growing at max_indent_depth levels, so that the output
+/// stays linear in the input however deep a value nests: a line deeper than that is indented as
+/// that level. The text may arrive in pieces split anywhere.
+class json_printer {
+ public:
+  static constexpr int indent = 4;
+  static constexpr int max_indent_depth = 32;
+
+  json_printer(std::ostream& out, bool compact) : out_(out), compact_(compact) {}
+  json_printer(const json_printer&) = delete;
+  json_printer& operator=(const json_printer&) = delete;
+  ~json_printer() { flush(); }
+
+  /// Writes the next piece of the text.
+  void write(std::string_view text) {
+    if (compact_) {
+      buffer_ += text;
+    } else {
+      for (const char c : text) put(c);
+    }
+    if (buffer_.size() >= flush_size) flush();
+  }
+  /// Ends the value with a line feed and writes out what is buffered.
+  void finish() {
+    buffer_ += '\n';
+    flush();
+  }
+
+ private:
+  static constexpr std::size_t flush_size = 64 * 1024;
+
+  void newline() {
+    buffer_ += '\n';
+    buffer_.append(static_cast<std::size_t>(std::min(depth_, max_indent_depth) * indent), ' ');
+  }
+  void flush() {
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+  void put(char c) {
+    if (in_string_) {
+      buffer_ += c;
+      if (escaped_) escaped_ = false;
+      else if (c == '\\') escaped_ = true;
+      else if (c == '"') in_string_ = false;
+      return;
+    }
+    if (open_pending_) {
+      // `{}` and `[]` stay on one line; anything else opens an indented block.
+      open_pending_ = false;
+      if (c == '}' || c == ']') {
+        buffer_ += c;
+        return;
+      }
+      ++depth_;
+      newline();
     }
     switch (c) {
-      case '"': in_string = true; out += c; break;
+      case '"':
+        in_string_ = true;
+        buffer_ += c;
+        break;
       case '{':
       case '[':
-        out += c;
-        if (i + 1 < compact.size() && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
-          out += compact[++i];
-        } else {
-          ++depth;
-          newline();
-        }
+        buffer_ += c;
+        open_pending_ = true;
         break;
       case '}':
       case ']':
-        --depth;
+        --depth_;
         newline();
-        out += c;
+        buffer_ += c;
         break;
-      case ',': out += c; newline(); break;
-      case ':': out += ": "; break;
-      default: out += c; break;
+      case ',':
+        buffer_ += c;
+        newline();
+        break;
+      case ':': buffer_ += ": "; break;
+      default: buffer_ += c; break;
     }
   }
-  return out;
+
+  std::ostream& out_;
+  bool compact_;
+  std::string buffer_;
+  int depth_ = 0;
+  bool in_string_ = false, escaped_ = false, open_pending_ = false;
+};
+
+/// Prints one compact JSON value on standard output, as json_printer writes it, and a line feed.
+inline void print_json_value(std::string_view compact_text, bool compact) {
+  json_printer p(std::cout, compact);
+  p.write(compact_text);
+  p.finish();
 }
 
 /// Compact JSON of a decoded object.
@@ -269,14 +280,18 @@ inline std::string encode_object(const epslice::decoded_object& o) {
   return std::get<epslice::raw_object>(o.value).json;
 }
 
-/// Compact JSON of a `List` (apiVersion v1, kind List) holding the given compact items.
+/// The compact JSON of a `List` (apiVersion v1, kind List) up to its first item, and after its last.
+inline constexpr std::string_view list_prefix = R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)";
+inline constexpr std::string_view list_suffix = "]}";
+
+/// Compact JSON of a `List` holding the given compact items.
 inline std::string list_json(const std::vector<std::string>& items) {
-  std::string out = R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)";
+  std::string out(list_prefix);
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
     out += items[i];
   }
-  out += "]}";
+  out += list_suffix;
   return out;
 }
 

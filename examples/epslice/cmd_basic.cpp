@@ -24,7 +24,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
                  "One line per problem on standard error:\n"
                  "  <file>: <Kind> <namespace>/<name>: <field path>: <message>\n"
                  "Objects of other kinds are accepted without validation (one notice line each).\n"
-                 "Exit 0: all valid; 1: some object would be rejected; 2: unreadable input or not JSON.\n";
+                 "Exit 0: all valid; 1: some object would be rejected; 2: unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
   const args a(argv, {}, {});
@@ -53,26 +53,33 @@ int cmd_fmt(const std::vector<std::string>& argv) {
                  "Decodes and re-encodes objects. One object prints as that object; several, a List or a\n"
                  "typed list print as one List (apiVersion v1, kind List). EndpointSlices and Endpoints are\n"
                  "written as the API server writes them (v1beta1 slices as v1); other kinds pass through.\n"
-                 "--compact prints one line instead of kubectl's 4-space indentation.\n";
+                 "--compact prints one line instead of kubectl's 4-space indentation (which stops growing at\n"
+                 "32 levels: deeper lines are indented as level 32, so the output stays linear in the input).\n";
     return exit_ok;
   }
   const args a(argv, {}, {"compact"});
   int code = exit_ok;
-  std::vector<std::string> items;
-  bool list = false;
-  std::size_t files = 0;
-  for (const auto& name : inputs(a)) {
-    loaded_file f = load(name);
-    code = std::max(code, f.code);
-    ++files;
-    if (f.code != exit_ok) continue;
-    list = list || f.doc.had_list || f.doc.values > 1;
-    for (const auto& o : f.doc.objects) items.push_back(encode_object(o));
-  }
+  const auto files = load_all(inputs(a), code);
   if (code != exit_ok) return code;
-  list = list || files > 1 || items.size() != 1;
-  const std::string out = list ? list_json(items) : items.front();
-  std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+  bool list = files.size() > 1;
+  std::size_t count = 0;
+  for (const auto& f : files) {
+    list = list || f.doc.had_list || f.doc.values > 1;
+    count += f.doc.objects.size();
+  }
+  list = list || count != 1;
+  // Written object by object as it is encoded, never held whole.
+  json_printer out(std::cout, a.flag("compact"));
+  if (list) out.write(list_prefix);
+  bool first = true;
+  for (const auto& f : files)
+    for (const auto& o : f.doc.objects) {
+      if (!first) out.write(",");
+      first = false;
+      out.write(encode_object(o));
+    }
+  if (list) out.write(list_suffix);
+  out.finish();
   return exit_ok;
 }
 

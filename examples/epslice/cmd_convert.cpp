@@ -233,7 +233,7 @@ int cmd_convert(const std::vector<std::string>& argv) {
   std::vector<std::string> items;
   code = *to == "endpointslices" ? to_endpointslices(objects, mirroring, items) : to_endpoints(objects, family, items);
   const std::string out = list_json(items);
-  std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+  print_json_value(out, a.flag("compact"));
   return code;
 }
 

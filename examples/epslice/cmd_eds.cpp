@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // epslice eds: merged endpoints of every service port as Envoy v3 ClusterLoadAssignments.
 #include "cli.hpp"
+#include "proxy_input.hpp"
 
 #include <epslice/envoy.hpp>
 #include <epslice/merge.hpp>
@@ -16,9 +17,10 @@ namespace cli {
 namespace {
 
 template <class F>
-std::string eds_json(const std::vector<epslice::any_endpoint_slice>& slices) {
+std::string eds_json(const std::vector<input_slice>& slices) {
+  notice_unused_slices<F>(slices);
   epslice::endpoint_cache<F> cache;
-  for (const auto& s : slices) (void)cache.update(s);
+  for (const auto& s : slices) (void)cache.update(s.slice);
   return epslice::cluster_load_assignments_json<F>(cache);
 }
 
@@ -27,7 +29,7 @@ std::string eds_json(const std::vector<epslice::any_endpoint_slice>& slices) {
 int cmd_eds(const std::vector<std::string>& argv) {
   if (wants_help(argv)) {
     std::cout
-        << "usage: epslice eds --slices FILE [--family IPv4|IPv6] [--compact]\n\n"
+        << "usage: epslice eds --slices FILE... [--family IPv4|IPv6] [--compact]\n\n"
            "Merges the EndpointSlices as kube-proxy does (one address family, addresses[0] only, one copy\n"
            "of each ip:port) and prints a JSON array of Envoy v3 ClusterLoadAssignments, one per service\n"
            "port, sorted by namespace, service, port name and protocol:\n"
@@ -37,24 +39,34 @@ int cmd_eds(const std::vector<std::string>& argv) {
            "  health_status  HEALTHY when ready, DRAINING when serving and terminating, else UNHEALTHY\n"
            "UDP ports carry \"protocol\":\"UDP\" in socket_address. Field names follow the proto3 JSON\n"
            "mapping with original names, as Envoy reads them.\n"
-           "  --family   address family of the slices used (default IPv4)\n"
+           "  --slices   EndpointSlices, JSON or YAML; repeat it for several inputs\n"
+           "  --family   address family of the slices used; by default IPv4 when the input has IPv4\n"
+           "             slices, else IPv6 (a notice names the families when there are several; FQDN\n"
+           "             slices alone give no endpoints)\n"
            "  --compact  one line instead of kubectl's 4-space indentation\n"
+           "A slice of the family without the kubernetes.io/service-name label is not used (a notice says so).\n"
            "Exit 0: printed; 1: invalid input objects (messages as `epslice validate`); 2: usage errors,\n"
-           "unreadable input or not JSON.\n";
+           "unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
-  const args a(argv, {"slices", "family"}, {"compact"});
+  const args a(argv, {"family"}, {"compact"}, {"slices"});
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
-  const auto slices_file = a.value("slices");
-  if (!slices_file) throw usage_error{"missing --slices FILE"};
-  const std::string family = a.value("family").value_or("IPv4");
-  if (family != "IPv4" && family != "IPv6") throw usage_error{"unknown --family " + family + " (IPv4 or IPv6)"};
+  const auto slice_files = a.values("slices");
+  if (slice_files.empty()) throw usage_error{"missing --slices FILE"};
+  check_stdin_once(slice_files);
+  if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
+    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
 
-  std::vector<epslice::any_endpoint_slice> slices;
-  const int code = load_valid_slices(*slices_file, slices);
+  std::vector<input_slice> slices;
+  const int code = load_valid_slices(slice_files, "--slices", slices);
   if (code != exit_ok) return code;
-  const std::string out = family == "IPv4" ? eds_json<epslice::ipv4>(slices) : eds_json<epslice::ipv6>(slices);
-  std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+  std::string out = "[]";
+  switch (choose_family(a, slices, "eds")) {
+    case slice_family::ipv4: out = eds_json<epslice::ipv4>(slices); break;
+    case slice_family::ipv6: out = eds_json<epslice::ipv6>(slices); break;
+    case slice_family::fqdn: break;  // Envoy's EDS takes IP addresses, as kube-proxy does
+  }
+  print_json_value(out, a.flag("compact"));
   return exit_ok;
 }
 

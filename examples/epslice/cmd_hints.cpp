@@ -125,7 +125,7 @@ std::string owner_key(const epslice::object_meta& m) {
 int cmd_hints(const std::vector<std::string>& argv) {
   if (wants_help(argv)) {
     std::cout
-        << "usage: epslice hints --nodes FILE --slices FILE [--service FILE]\n"
+        << "usage: epslice hints --nodes FILE... --slices FILE... [--service FILE...]\n"
            "                     [--mode auto|PreferClose|PreferSameZone|PreferSameNode] [--compact]\n\n"
            "Sets hints on the EndpointSlices of one Service, taken as its complete current state and all\n"
            "about to be written (walked in input order), and prints them as a List.\n"
@@ -143,92 +143,100 @@ int cmd_hints(const std::vector<std::string>& argv) {
            "Without --mode: the Service's topology annotation when it enables hints (Auto/auto), else its\n"
            "trafficDistribution, else no hints at all; without --service either: auto.\n"
            "Exit 0: hints computed (also when they cannot be used); 1: invalid input objects;\n"
-           "2: usage errors, unreadable input or not JSON.\n";
+           "2: usage errors, unreadable input, or not JSON or YAML. Inputs are JSON or YAML; each input\n"
+           "option may be repeated, its inputs read in order.\n";
     return exit_ok;
   }
-  const args a(argv, {"nodes", "slices", "service", "mode"}, {"compact"});
+  const args a(argv, {"mode"}, {"compact"}, {"nodes", "slices", "service"});
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
-  const auto nodes_file = a.value("nodes");
-  const auto slices_file = a.value("slices");
-  if (!nodes_file) throw usage_error{"missing --nodes FILE"};
-  if (!slices_file) throw usage_error{"missing --slices FILE"};
+  const auto node_files = a.values("nodes");
+  const auto slice_files = a.values("slices");
+  const auto service_files = a.values("service");
+  if (node_files.empty()) throw usage_error{"missing --nodes FILE"};
+  if (slice_files.empty()) throw usage_error{"missing --slices FILE"};
   const auto mode = a.value("mode");
   if (mode && !known_mode(*mode))
     throw usage_error{"unknown --mode " + *mode + " (auto, PreferClose, PreferSameZone or PreferSameNode)"};
+  std::vector<std::string> all_files = node_files;
+  all_files.insert(all_files.end(), slice_files.begin(), slice_files.end());
+  all_files.insert(all_files.end(), service_files.begin(), service_files.end());
+  check_stdin_once(all_files);
 
   int code = exit_ok;
-  std::vector<loaded_file> files;
-  files.push_back(load(*nodes_file));
-  files.push_back(load(*slices_file));
-  const auto service_file = a.value("service");
-  if (service_file) files.push_back(load(*service_file));
-  for (const auto& f : files) code = std::max(code, f.code);
+  const auto node_inputs = load_all(node_files, code);
+  const auto slice_inputs = load_all(slice_files, code);
+  const auto service_inputs = load_all(service_files, code);
   if (code != exit_ok) return code;
 
   // Nodes.
   std::vector<epslice::node> nodes;
-  for (const auto& o : files[0].doc.objects) {
-    const auto* raw = std::get_if<epslice::raw_object>(&o.value);
-    if (!raw || raw->kind != "Node") {
-      std::cerr << files[0].name << ": " << describe(o) << ": not a Node\n";
-      code = exit_invalid;
-      continue;
+  for (const auto& f : node_inputs)
+    for (const auto& o : f.doc.objects) {
+      const auto* raw = std::get_if<epslice::raw_object>(&o.value);
+      if (!raw || raw->kind != "Node") {
+        std::cerr << f.name << ": " << describe(o) << ": not a Node\n";
+        code = exit_invalid;
+        continue;
+      }
+      try {
+        nodes.push_back(epslice::decode_node(*raw));
+      } catch (const epslice::error& e) {
+        std::cerr << f.name << ": " << describe(o) << ": " << e.what() << "\n";
+        code = exit_invalid;
+      }
     }
-    try {
-      nodes.push_back(epslice::decode_node(*raw));
-    } catch (const epslice::error& e) {
-      std::cerr << files[0].name << ": " << describe(o) << ": " << e.what() << "\n";
-      code = exit_invalid;
-    }
-  }
 
   // Slices: valid EndpointSlices of one Service.
   std::vector<epslice::any_endpoint_slice> slices;
   std::optional<std::string> owner;
-  for (const auto& o : files[1].doc.objects) {
-    const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
-    if (!s) {
-      std::cerr << files[1].name << ": " << describe(o) << ": not an EndpointSlice\n";
-      code = exit_invalid;
-      continue;
+  for (const auto& f : slice_inputs)
+    for (const auto& o : f.doc.objects) {
+      const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
+      if (!s) {
+        std::cerr << f.name << ": " << describe(o) << ": not an EndpointSlice\n";
+        code = exit_invalid;
+        continue;
+      }
+      bool ok = report_errors(f.name, o, epslice::validate(*s));
+      const std::string key = owner_key(epslice::metadata_of(*s));
+      if (!owner) owner = key;
+      if (*owner != key) {
+        std::cerr << f.name << ": " << describe(o) << ": belongs to Service " << key << ", not to " << *owner
+                  << " as the slices before it\n";
+        ok = false;
+      }
+      if (!ok) {
+        code = exit_invalid;
+        continue;
+      }
+      slices.push_back(*s);
     }
-    bool ok = report_errors(files[1].name, o, epslice::validate(*s));
-    const std::string key = owner_key(epslice::metadata_of(*s));
-    if (!owner) owner = key;
-    if (*owner != key) {
-      std::cerr << files[1].name << ": " << describe(o) << ": belongs to Service " << key << ", not to "
-                << *owner << " as the slices before it\n";
-      ok = false;
-    }
-    if (!ok) {
-      code = exit_invalid;
-      continue;
-    }
-    slices.push_back(*s);
-  }
 
-  // Service.
+  // Service: one object in all of --service.
   std::optional<epslice::service> svc;
-  if (service_file) {
-    const auto& objs = files[2].doc.objects;
+  if (!service_inputs.empty()) {
+    std::vector<std::pair<const loaded_file*, const epslice::decoded_object*>> objs;
+    for (const auto& f : service_inputs)
+      for (const auto& o : f.doc.objects) objs.emplace_back(&f, &o);
     if (objs.size() != 1) {
-      std::cerr << files[2].name << ": expected one Service, found " << objs.size() << " objects\n";
+      std::cerr << service_inputs.front().name << (service_inputs.size() > 1 ? " and the other --service inputs" : "")
+                << ": expected one Service, found " << objs.size() << " objects\n";
       code = exit_invalid;
-    } else if (const auto* raw = std::get_if<epslice::raw_object>(&objs[0].value);
+    } else if (const auto* raw = std::get_if<epslice::raw_object>(&objs[0].second->value);
                !raw || raw->kind != "Service") {
-      std::cerr << files[2].name << ": " << describe(objs[0]) << ": not a Service\n";
+      std::cerr << objs[0].first->name << ": " << describe(*objs[0].second) << ": not a Service\n";
       code = exit_invalid;
     } else {
       try {
         svc = epslice::decode_service(*raw);
         const std::string key = svc->metadata.namespace_ + "/" + svc->metadata.name;
         if (owner && *owner != key) {
-          std::cerr << files[2].name << ": " << describe(objs[0]) << ": the slices belong to Service "
+          std::cerr << objs[0].first->name << ": " << describe(*objs[0].second) << ": the slices belong to Service "
                     << *owner << "\n";
           code = exit_invalid;
         }
       } catch (const epslice::error& e) {
-        std::cerr << files[2].name << ": " << describe(objs[0]) << ": " << e.what() << "\n";
+        std::cerr << objs[0].first->name << ": " << describe(*objs[0].second) << ": " << e.what() << "\n";
         code = exit_invalid;
       }
     }
@@ -278,7 +286,7 @@ int cmd_hints(const std::vector<std::string>& argv) {
   items.reserve(slices.size());
   for (const auto& s : slices) items.push_back(epslice::encode(s));
   const std::string out = list_json(items);
-  std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+  print_json_value(out, a.flag("compact"));
   return exit_ok;
 }
 

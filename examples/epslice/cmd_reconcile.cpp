@@ -25,8 +25,8 @@ using epslice::field_error;
 using epslice::field_errors;
 
 constexpr const char* reconcile_help =
-    "usage: epslice reconcile --desired FILE --existing FILE [--service FILE] [options]\n"
-    "       epslice reconcile --pods FILE --service FILE --nodes FILE --existing FILE [options]\n\n"
+    "usage: epslice reconcile --desired FILE [--existing FILE] [--service FILE] [options]\n"
+    "       epslice reconcile --pods FILE --service FILE --nodes FILE [--existing FILE] [options]\n\n"
     "Prints the writes that turn the existing EndpointSlices of one Service into slices holding\n"
     "exactly the desired endpoints, as {\"create\": [...], \"update\": [...], \"delete\": [...]}, each an\n"
     "array of EndpointSlice objects in the order to apply them (creates carry generateName and no\n"
@@ -44,9 +44,13 @@ constexpr const char* reconcile_help =
     "                 to a Service, its labels are theirs minus the reserved keys (the headless label\n"
     "                 tells headlessness), and the address types of the desired slices are served.\n"
     "--nodes FILE     Nodes (zones of the endpoints).\n"
-    "--existing FILE  current EndpointSlices; only those whose service-name label names the Service\n"
-    "                 and whose managed-by label is the controller name take part (slices of the\n"
-    "                 legacy `IP` address type are accepted, and deleted as upstream does).\n\n"
+    "--existing FILE  the Service's current EndpointSlices (without it: no slice yet). Slices of\n"
+    "                 other Services are a usage error (select one Service's with kubectl's\n"
+    "                 -l kubernetes.io/service-name=NAME). Those managed by another controller, or\n"
+    "                 being deleted, are ignored, and those the controller manages but the Service\n"
+    "                 does not own are deleted, as upstream does: one notice line each on stderr.\n"
+    "                 Slices of the legacy `IP` address type are accepted, and deleted.\n"
+    "Inputs are JSON or YAML; every input option may be repeated, its inputs read in order.\n\n"
     "options:\n"
     "  --max-endpoints-per-slice N     1..1000, default 100\n"
     "  --strategy kubernetes|minimal   default kubernetes\n"
@@ -189,61 +193,32 @@ field_errors validate_existing(const any_endpoint_slice& s) {
 
 // ---- inputs ----------------------------------------------------------------------------------
 
-struct slice_input {
-  std::string file;
-  std::string what;  // describe() of the object, for messages
-  any_endpoint_slice slice;
-};
-
 // Reports an object of the wrong kind.
 void wrong_kind(const std::string& file, const epslice::decoded_object& o, std::string_view option,
                 std::string_view kind) {
   std::cerr << file << ": " << describe(o) << ": --" << option << " takes " << kind << " objects\n";
 }
 
-// The EndpointSlices of a loaded file, validated with `check`; problems printed, `code` raised.
-template <class Check>
-std::vector<slice_input> slices_of(const loaded_file& f, std::string_view option, Check check, int& code) {
-  std::vector<slice_input> out;
-  for (const auto& o : f.doc.objects) {
-    const auto* s = std::get_if<any_endpoint_slice>(&o.value);
-    if (!s) {
-      wrong_kind(f.name, o, option, "EndpointSlice");
-      code = std::max(code, exit_invalid);
-      continue;
-    }
-    if (!o.problems.empty()) continue;  // reported by load()
-    bool ok = true;
-    for (const auto& e : check(*s)) {
-      std::cerr << f.name << ": " << describe(o) << ": " << e.message() << "\n";
-      ok = false;
-    }
-    if (!ok) {
-      code = std::max(code, exit_invalid);
-      continue;
-    }
-    out.push_back({f.name, describe(o), *s});
-  }
-  return out;
-}
-
-// The objects of one kind decoded with `decode` (pods, nodes, services); problems printed.
+// The objects of one kind decoded with `decode` (pods, nodes, services) from every input of an
+// option; problems printed.
 template <class T, class Decode>
-std::vector<T> views_of(const loaded_file& f, std::string_view option, std::string_view kind, Decode decode,
-                        int& code) {
+std::vector<T> views_of(const std::vector<loaded_file>& files, std::string_view option, std::string_view kind,
+                        Decode decode, int& code) {
   std::vector<T> out;
-  for (const auto& o : f.doc.objects) {
-    const auto* raw = std::get_if<epslice::raw_object>(&o.value);
-    if (!raw || raw->kind != kind) {
-      wrong_kind(f.name, o, option, kind);
-      code = std::max(code, exit_invalid);
-      continue;
-    }
-    try {
-      out.push_back(decode(*raw));
-    } catch (const epslice::error& e) {
-      for (const auto& p : e.errors()) std::cerr << f.name << ": " << describe(o) << ": " << p.message() << "\n";
-      code = std::max(code, exit_invalid);
+  for (const auto& f : files) {
+    for (const auto& o : f.doc.objects) {
+      const auto* raw = std::get_if<epslice::raw_object>(&o.value);
+      if (!raw || raw->kind != kind) {
+        wrong_kind(f.name, o, option, kind);
+        code = std::max(code, exit_invalid);
+        continue;
+      }
+      try {
+        out.push_back(decode(*raw));
+      } catch (const epslice::error& e) {
+        for (const auto& p : e.errors()) std::cerr << f.name << ": " << describe(o) << ": " << p.message() << "\n";
+        code = std::max(code, exit_invalid);
+      }
     }
   }
   return out;
@@ -256,10 +231,10 @@ std::string label_or_empty(const epslice::object_meta& m, std::string_view key) 
 
 // The Service identity named by the desired slices (no --service): namespace and service-name
 // label, uid from an owner reference to that Service, labels minus reserved keys, headless label.
-std::optional<epslice::service_identity> identity_from_slices(const std::vector<slice_input>& desired, int& code) {
+std::optional<epslice::service_identity> identity_from_slices(const std::vector<input_slice>& desired, int& code) {
   epslice::service_identity id;
-  const slice_input* first = nullptr;
-  const slice_input* uid_from = nullptr;
+  const input_slice* first = nullptr;
+  const input_slice* uid_from = nullptr;
   bool ok = true;
   for (const auto& d : desired) {
     const auto& m = epslice::metadata_of(d.slice);
@@ -305,6 +280,74 @@ std::optional<epslice::service_identity> identity_from_slices(const std::vector<
 
 epslice::service_identity identity_of(const epslice::service& svc) {
   return {svc.metadata.namespace_, svc.metadata.name, svc.metadata.uid, svc.metadata.labels, svc.is_headless()};
+}
+
+// "shop/web" for the messages about Services.
+std::string service_key(std::string_view ns, std::string_view name) { return std::string(ns) + "/" + std::string(name); }
+
+// Refuses existing slices that name other Services than `id` (reconcile plans one Service at a
+// time, as the controller does): a usage error naming them, with the kubectl selector that lists
+// the right ones.
+void check_existing_services(const std::vector<input_slice>& existing, const epslice::service_identity& id) {
+  std::set<std::string> named;
+  for (const auto& e : existing) {
+    const auto& m = epslice::metadata_of(e.slice);
+    const std::string name = label_or_empty(m, epslice::well_known::service_name_label);
+    if (!name.empty()) named.insert(service_key(m.namespace_, name));
+  }
+  const std::string want = service_key(id.namespace_, id.name);
+  if (named.empty() || (named.size() == 1 && *named.begin() == want)) return;
+  std::string list;
+  std::size_t shown = 0;
+  for (const auto& n : named) {
+    if (shown == 5) {
+      list += " and " + std::to_string(named.size() - shown) + " more";
+      break;
+    }
+    list += (shown == 0 ? "" : shown + 1 == named.size() ? " and " : ", ") + n;
+    ++shown;
+  }
+  throw usage_error{"--existing holds slices of " + std::string(named.size() == 1 ? "Service " : "Services ") + list +
+                    ", but reconcile plans Service " + want + ": give its slices alone (kubectl get endpointslices -n " +
+                    id.namespace_ + " -l " + std::string(epslice::well_known::service_name_label) + "=" + id.name + ")"};
+}
+
+// The existing slices that take part, as upstream's controller lists them: the Service's slices
+// managed by this controller and not being deleted. Every other one is listed on standard error
+// with the reason, and so is a slice the controller manages but the Service does not own (the
+// reconciler deletes it, as upstream's does).
+std::vector<any_endpoint_slice> existing_taking_part(const std::vector<input_slice>& existing,
+                                                     const epslice::service_identity& id,
+                                                     const std::string& controller) {
+  std::vector<any_endpoint_slice> out;
+  const std::string managed_by(epslice::well_known::managed_by_label);
+  for (const auto& e : existing) {
+    const auto& m = epslice::metadata_of(e.slice);
+    const auto notice = [&](const std::string& reason) {
+      std::cerr << e.file << ": notice: " << e.what << ": " << reason << "\n";
+    };
+    if (label_or_empty(m, epslice::well_known::service_name_label).empty()) {
+      notice("no " + std::string(epslice::well_known::service_name_label) + " label: ignored");
+      continue;
+    }
+    if (m.deletion_timestamp) {
+      notice("being deleted (metadata.deletionTimestamp is set): ignored, as the controller ignores it");
+      continue;
+    }
+    const auto by = m.labels.find(managed_by);
+    if (by == m.labels.end() || by->second != controller) {
+      notice((by == m.labels.end() ? "no " + managed_by + " label"
+                                   : "managed by \"" + by->second + "\" (" + managed_by + ")") +
+             ", not by " + controller + ": ignored");
+      continue;
+    }
+    if (!epslice::is_managed_slice(m, id, controller)) continue;  // excluded by check_existing_services
+    if (!epslice::is_owned_by(m, id, controller))
+      notice("not owned by Service " + service_key(id.namespace_, id.name) + " (no owner reference to uid " + id.uid +
+             "): deleted, as the controller deletes it");
+    out.push_back(e.slice);
+  }
+  return out;
 }
 
 // ---- desired states --------------------------------------------------------------------------
@@ -404,21 +447,21 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
     return exit_ok;
   }
   const args a(argv,
-               {"desired", "existing", "service", "pods", "nodes", "max-endpoints-per-slice", "strategy",
-                "controller-name", "trigger-time", "compact-below", "compaction-budget"},
-               {"compact"});
+               {"max-endpoints-per-slice", "strategy", "controller-name", "trigger-time", "compact-below",
+                "compaction-budget"},
+               {"compact"}, {"desired", "existing", "service", "pods", "nodes"});
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
-  const auto desired_file = a.value("desired");
-  const auto pods_file = a.value("pods");
-  const auto service_file = a.value("service");
-  const auto nodes_file = a.value("nodes");
-  const auto existing_file = a.value("existing");
-  if (desired_file && pods_file) throw usage_error{"give either --desired or --pods, not both"};
-  if (!desired_file && !pods_file) throw usage_error{"--desired FILE or --pods FILE is required"};
-  if (pods_file && !service_file) throw usage_error{"--pods needs --service FILE"};
-  if (pods_file && !nodes_file) throw usage_error{"--pods needs --nodes FILE"};
-  if (desired_file && nodes_file) throw usage_error{"--nodes goes with --pods, not with --desired"};
-  if (!existing_file) throw usage_error{"--existing FILE is required"};
+  const auto desired_files = a.values("desired");
+  const auto pods_files = a.values("pods");
+  const auto service_files = a.values("service");
+  const auto nodes_files = a.values("nodes");
+  const auto existing_files = a.values("existing");
+  const bool by_desired = !desired_files.empty();
+  if (by_desired && !pods_files.empty()) throw usage_error{"give either --desired or --pods, not both"};
+  if (!by_desired && pods_files.empty()) throw usage_error{"--desired FILE or --pods FILE is required"};
+  if (!pods_files.empty() && service_files.empty()) throw usage_error{"--pods needs --service FILE"};
+  if (!pods_files.empty() && nodes_files.empty()) throw usage_error{"--pods needs --nodes FILE"};
+  if (by_desired && !nodes_files.empty()) throw usage_error{"--nodes goes with --pods, not with --desired"};
 
   epslice::reconcile_options options;
   if (auto v = a.value("max-endpoints-per-slice")) options.max_endpoints_per_slice = parse_max_endpoints(*v);
@@ -431,52 +474,49 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
   options.compaction = compaction_of(a);
 
   std::vector<std::string> files;
-  for (const auto* f : {&desired_file, &pods_file, &service_file, &nodes_file, &existing_file})
-    if (*f) files.push_back(**f);
-  if (std::count(files.begin(), files.end(), "-") > 1) throw usage_error{"only one input can be standard input (-)"};
+  for (const auto* list : {&desired_files, &pods_files, &service_files, &nodes_files, &existing_files})
+    files.insert(files.end(), list->begin(), list->end());
+  check_stdin_once(files);
 
-  // Read everything first, so that every problem of every file is reported at once.
+  // Read everything first, so that every problem of every input is reported at once.
   int code = exit_ok;
-  std::map<std::string, loaded_file> loaded;
-  const auto load_once = [&](const std::string& name) -> const loaded_file& {
-    auto it = loaded.find(name);
-    if (it == loaded.end()) {
-      it = loaded.emplace(name, load(name)).first;
-      code = std::max(code, it->second.code);
-    }
-    return it->second;
-  };
-  for (const auto& f : files) (void)load_once(f);
+  const auto desired_inputs = load_all(desired_files, code);
+  const auto pods_inputs = load_all(pods_files, code);
+  const auto service_inputs = load_all(service_files, code);
+  const auto nodes_inputs = load_all(nodes_files, code);
+  const auto existing_inputs = load_all(existing_files, code);
   if (code == exit_usage) return code;
 
-  std::vector<slice_input> desired;
+  std::vector<input_slice> desired;
   std::vector<epslice::pod> pods;
   std::vector<epslice::node> nodes;
   std::optional<epslice::service> svc;
-  if (desired_file) {
-    desired = slices_of(load_once(*desired_file), "desired",
-                        [](const any_endpoint_slice& s) { return validate_desired(s); }, code);
+  if (by_desired) {
+    for (const auto& f : desired_inputs)
+      slices_of(f, "--desired", [](const any_endpoint_slice& s) { return validate_desired(s); }, desired, code);
   } else {
-    pods = views_of<epslice::pod>(load_once(*pods_file), "pods", "Pod",
+    pods = views_of<epslice::pod>(pods_inputs, "pods", "Pod",
                                   [](const epslice::raw_object& o) { return epslice::decode_pod(o); }, code);
-    nodes = views_of<epslice::node>(load_once(*nodes_file), "nodes", "Node",
+    nodes = views_of<epslice::node>(nodes_inputs, "nodes", "Node",
                                     [](const epslice::raw_object& o) { return epslice::decode_node(o); }, code);
   }
-  if (service_file) {
-    const loaded_file& f = load_once(*service_file);
-    auto services = views_of<epslice::service>(f, "service", "Service",
+  if (!service_inputs.empty()) {
+    auto services = views_of<epslice::service>(service_inputs, "service", "Service",
                                                [](const epslice::raw_object& o) { return epslice::decode_service(o); },
                                                code);
-    if (f.doc.objects.size() != 1) {
-      std::cerr << f.name << ": expected one Service, found " << f.doc.objects.size() << " objects\n";
+    std::size_t objects = 0;
+    for (const auto& f : service_inputs) objects += f.doc.objects.size();
+    if (objects != 1) {
+      std::cerr << service_inputs.front().name << (service_inputs.size() > 1 ? " and the other --service inputs" : "")
+                << ": expected one Service, found " << objects << " objects\n";
       code = std::max(code, exit_invalid);
     } else if (services.size() == 1) {
       svc = std::move(services.front());
     }
   }
-  const std::vector<slice_input> existing = slices_of(load_once(*existing_file), "existing",
-                                                      [](const any_endpoint_slice& s) { return validate_existing(s); },
-                                                      code);
+  std::vector<input_slice> existing;
+  for (const auto& f : existing_inputs)
+    slices_of(f, "--existing", [](const any_endpoint_slice& s) { return validate_existing(s); }, existing, code);
   if (code != exit_ok) return code;
 
   // The Service and the desired state of each address family it serves.
@@ -490,7 +530,8 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
     if (!named) throw usage_error{"the service is not known: --desired holds no EndpointSlice; give --service FILE"};
     id = std::move(*named);
   }
-  if (desired_file) {
+  check_existing_services(existing, id);
+  if (by_desired) {
     if (svc)
       for (auto t : epslice::service_address_types(*svc)) enable_family(want, t, id);
     for (const auto& d : desired) add_desired(want, d.slice, id);
@@ -500,7 +541,7 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
               << (svc->type == "ExternalName" ? " is of type ExternalName" : " has no selector")
               << ": the EndpointSlice controller does not manage its slices\n";
     const std::string out = plan_json({});
-    std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+    print_json_value(out, a.flag("compact"));
     return exit_ok;
   } else {
     // One warning per selected pod whose node is missing (upstream records an error and retries).
@@ -521,15 +562,10 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
     }
   }
 
-  // As upstream's controller lists them: the Service's slices managed by this controller.
-  std::vector<any_endpoint_slice> current;
-  for (const auto& e : existing)
-    if (epslice::is_managed_slice(epslice::metadata_of(e.slice), id, options.controller_name))
-      current.push_back(e.slice);
-
+  const std::vector<any_endpoint_slice> current = existing_taking_part(existing, id, options.controller_name);
   const epslice::any_slice_plan plan = epslice::reconcile(want, current, options);
   const std::string out = plan_json(plan);
-  std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+  print_json_value(out, a.flag("compact"));
   return exit_ok;
 }
 

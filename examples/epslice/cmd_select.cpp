@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // epslice select: the endpoints one node uses for every service port, as kube-proxy picks them.
 #include "cli.hpp"
+#include "proxy_input.hpp"
 
 #include <epslice/merge.hpp>
 
@@ -42,10 +43,11 @@ void append_keys(std::string& out, const std::vector<epslice::endpoint_info<F>>*
 }
 
 template <class F>
-std::string select_json(const std::vector<epslice::any_endpoint_slice>& slices, const std::string& node,
-                        const std::string& zone, const epslice::traffic_policy& policy) {
+std::string select_json(const std::vector<input_slice>& slices, const std::string& node, const std::string& zone,
+                        const epslice::traffic_policy& policy) {
+  notice_unused_slices<F>(slices);
   epslice::endpoint_cache<F> cache;
-  for (const auto& s : slices) (void)cache.update(s);
+  for (const auto& s : slices) (void)cache.update(s.slice);
   std::string out = "{";
   bool first = true;
   for (const auto& name : cache.service_ports()) {
@@ -70,7 +72,7 @@ std::string select_json(const std::vector<epslice::any_endpoint_slice>& slices, 
 int cmd_select(const std::vector<std::string>& argv) {
   if (wants_help(argv)) {
     std::cout
-        << "usage: epslice select --slices FILE --node NAME [--zone ZONE] [--family IPv4|IPv6]\n"
+        << "usage: epslice select --slices FILE... --node NAME [--zone ZONE] [--family IPv4|IPv6]\n"
            "                      [--internal-traffic-policy Cluster|Local]\n"
            "                      [--external-traffic-policy Cluster|Local] [--externally-accessible]\n"
            "                      [--compact]\n\n"
@@ -84,37 +86,46 @@ int cmd_select(const std::vector<std::string>& argv) {
            "when externally accessible, external policy Cluster). Ready endpoints first, else serving and\n"
            "terminating ones; cluster endpoints follow node hints (when every ready endpoint has one and\n"
            "one names --node) or zone hints (likewise with --zone).\n"
-           "  --family                   address family of the slices used (default IPv4)\n"
+           "  --slices                   EndpointSlices, JSON or YAML; repeat it for several inputs\n"
+           "  --family                   address family of the slices used; by default IPv4 when the input\n"
+           "                             has IPv4 slices, else IPv6 (a notice names the families when\n"
+           "                             there are several; FQDN slices alone give no endpoints)\n"
            "  --zone                     the node's topology.kubernetes.io/zone label (default none)\n"
            "  --*-traffic-policy         the Service's traffic policies (default Cluster)\n"
            "  --externally-accessible    the Service has a node port, a load-balancer IP or an external IP\n"
            "  --compact                  one line instead of kubectl's 4-space indentation\n"
+           "A slice of the family without the kubernetes.io/service-name label is not used (a notice says so).\n"
            "Exit 0: printed; 1: invalid input objects (messages as `epslice validate`); 2: usage errors,\n"
-           "unreadable input or not JSON.\n";
+           "unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
-  const args a(argv, {"slices", "node", "zone", "family", "internal-traffic-policy", "external-traffic-policy"},
-               {"externally-accessible", "compact"});
+  const args a(argv, {"node", "zone", "family", "internal-traffic-policy", "external-traffic-policy"},
+               {"externally-accessible", "compact"}, {"slices"});
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
-  const auto slices_file = a.value("slices");
-  if (!slices_file) throw usage_error{"missing --slices FILE"};
+  const auto slice_files = a.values("slices");
+  if (slice_files.empty()) throw usage_error{"missing --slices FILE"};
+  check_stdin_once(slice_files);
   const auto node = a.value("node");
   if (!node) throw usage_error{"missing --node NAME"};
   if (node->empty()) throw usage_error{"--node needs a non-empty name"};
-  const std::string family = a.value("family").value_or("IPv4");
-  if (family != "IPv4" && family != "IPv6") throw usage_error{"unknown --family " + family + " (IPv4 or IPv6)"};
+  if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
+    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
   epslice::traffic_policy policy;
   policy.internal_local = local_policy(a, "internal-traffic-policy");
   policy.external_local = local_policy(a, "external-traffic-policy");
   policy.externally_accessible = a.flag("externally-accessible");
   const std::string zone = a.value("zone").value_or("");
 
-  std::vector<epslice::any_endpoint_slice> slices;
-  const int code = load_valid_slices(*slices_file, slices);
+  std::vector<input_slice> slices;
+  const int code = load_valid_slices(slice_files, "--slices", slices);
   if (code != exit_ok) return code;
-  const std::string out = family == "IPv4" ? select_json<epslice::ipv4>(slices, *node, zone, policy)
-                                           : select_json<epslice::ipv6>(slices, *node, zone, policy);
-  std::cout << (a.flag("compact") ? out : indent_json(out)) << "\n";
+  std::string out = "{}";
+  switch (choose_family(a, slices, "select")) {
+    case slice_family::ipv4: out = select_json<epslice::ipv4>(slices, *node, zone, policy); break;
+    case slice_family::ipv6: out = select_json<epslice::ipv6>(slices, *node, zone, policy); break;
+    case slice_family::fqdn: break;  // kube-proxy does not use FQDN slices
+  }
+  print_json_value(out, a.flag("compact"));
   return exit_ok;
 }
 

@@ -13,14 +13,18 @@ void print_help(std::ostream& out) {
   out << "epslice: Kubernetes Endpoints and EndpointSlices, exact and measured.\n\n"
          "usage: epslice <command> [options] [FILE|-]...\n\n"
          "Input is a single object, a List (or EndpointSliceList, EndpointsList, ...), or a stream of\n"
-         "objects as `kubectl get -o json --watch` prints them. No FILE, or -, reads standard input.\n\n"
+         "objects as `kubectl get -o json --watch` prints them, in JSON, or in YAML (`kubectl get -o yaml`,\n"
+         "documents separated by ---): input whose first byte other than white space is { or [ is JSON,\n"
+         "anything else YAML. No FILE, or -, reads standard input. Input options (--slices, --nodes, ...)\n"
+         "may be repeated; their inputs are read in order, as kubectl -f a -f b reads both.\n\n"
          "commands:\n";
   for (const auto& c : cli::command_table()) {
     out << "  " << c.name;
     for (std::size_t i = c.name.size(); i < 12; ++i) out << ' ';
     out << c.summary << "\n";
   }
-  out << "\nexit codes: 0 success, 1 invalid input objects, 2 usage errors and unreadable input.\n"
+  out << "\nexit codes: 0 success, 1 invalid input objects, 2 usage errors and unreadable input (no such\n"
+         "file, permission denied, is a directory, empty input, not JSON or YAML).\n"
          "`epslice <command> --help` describes a command.\n";
 }
 

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reading the tool's inputs: chunked reads, the JSON/YAML decision, the one-line reasons.
+#include "cli.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <iostream>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+namespace cli {
+
+namespace {
+
+// The reason for an errno of open(2), read(2) or fstat(2), as the one line says it.
+std::string reason_of(int error) {
+  switch (error) {
+    case ENOENT: return "no such file";
+    case ENOTDIR: return "no such file (a part of the path is not a directory)";
+    case EACCES:
+    case EPERM: return "permission denied";
+    case EISDIR: return "is a directory";
+    default: return std::strerror(error);
+  }
+}
+
+[[noreturn]] void unreadable(const std::string& name, const std::string& reason) {
+  throw unreadable_input{"epslice: " + name + ": " + reason};
+}
+
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+}  // namespace
+
+// ---- input_source ----------------------------------------------------------------------------
+
+input_source::input_source(std::string name) : name_(std::move(name)) {
+  if (name_ == "-") {
+    fd_ = STDIN_FILENO;
+  } else {
+    fd_ = ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) unreadable(name_, reason_of(errno));
+    owned_ = true;
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (owned_) ::close(fd_);
+    fd_ = -1;
+    unreadable(name_, "is a directory");
+  }
+  buffer_.resize(chunk_size);
+}
+
+input_source::~input_source() {
+  if (owned_ && fd_ >= 0) ::close(fd_);
+}
+
+std::string_view input_source::next() {
+  while (true) {
+    const ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
+    if (n >= 0) return {buffer_.data(), static_cast<std::size_t>(n)};
+    if (errno == EINTR) continue;
+    const int error = errno;
+    unreadable(name_, error == EISDIR ? reason_of(error) : "read error: " + reason_of(error));
+  }
+}
+
+// ---- input_decoder ---------------------------------------------------------------------------
+
+void input_decoder::feed(std::string_view chunk) {
+  std::size_t i = 0;
+  if (format_ == input_format::unknown) {
+    // A UTF-8 byte order mark does not decide the format; kubectl skips it too.
+    static constexpr std::string_view bom = "\xEF\xBB\xBF";
+    while (i < chunk.size() && bom_seen_ < bom.size() && text_.size() + i == bom_seen_ && chunk[i] == bom[bom_seen_]) {
+      ++bom_seen_;
+      ++i;
+    }
+    while (i < chunk.size() && is_json_space(chunk[i])) ++i;
+    if (i < chunk.size()) {
+      format_ = chunk[i] == '{' || chunk[i] == '[' ? input_format::json : input_format::yaml;
+      if (format_ == input_format::yaml) check_.feed(text_);
+    }
+  }
+  if (format_ == input_format::yaml) check_.feed(chunk);
+  text_.append(chunk);
+}
+
+std::optional<epslice::decoded_document> input_decoder::finish() {
+  switch (format_) {
+    case input_format::unknown: return std::nullopt;
+    case input_format::json: return epslice::decode_document(text_);
+    case input_format::yaml: break;
+  }
+  check_.finish();
+  std::string json;
+  const std::size_t documents = yaml_to_json(text_, json);
+  text_.clear();
+  text_.shrink_to_fit();
+  if (documents == 0) return std::nullopt;
+  return epslice::decode_document(json);
+}
+
+// ---- loading ---------------------------------------------------------------------------------
+
+std::string describe(const epslice::decoded_object& o) {
+  std::string ns, name;
+  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) {
+    const auto& m = epslice::metadata_of(*s);
+    ns = m.namespace_;
+    name = m.display_name();
+  } else if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) {
+    ns = e->metadata.namespace_;
+    name = e->metadata.display_name();
+  } else {
+    const auto& r = std::get<epslice::raw_object>(o.value);
+    try {
+      auto j = nlohmann::json::parse(r.json);
+      if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
+        if (auto n = md->find("namespace"); n != md->end() && n->is_string()) ns = n->get<std::string>();
+        if (auto n = md->find("name"); n != md->end() && n->is_string()) name = n->get<std::string>();
+        else if (auto g = md->find("generateName"); g != md->end() && g->is_string()) name = g->get<std::string>() + "*";
+      }
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  std::string kind(o.kind());
+  if (kind.empty()) kind = "<no kind>";
+  // Cluster-scoped objects (Node) have no namespace.
+  return kind + " " + (ns.empty() ? name : ns + "/" + name);
+}
+
+loaded_file load(const std::string& name) {
+  loaded_file f;
+  f.name = name;
+  input_decoder decoder;
+  try {
+    input_source source(name);
+    for (auto chunk = source.next(); !chunk.empty(); chunk = source.next()) decoder.feed(chunk);
+    f.format = decoder.format();
+    auto doc = decoder.finish();
+    if (!doc)
+      unreadable(name, f.format == input_format::yaml ? "empty input (no YAML document holds a value)" : "empty input");
+    f.doc = std::move(*doc);
+  } catch (const unreadable_input& e) {
+    std::cerr << e.message << "\n";
+    f.code = exit_usage;
+    return f;
+  } catch (const text_error& e) {
+    std::cerr << name << ":" << e.line << ":" << e.column << ": " << e.reason << "\n";
+    f.code = exit_usage;
+    return f;
+  }
+  if (f.doc.syntax_error) {
+    const auto& e = *f.doc.syntax_error;
+    // YAML is converted to valid JSON: a syntax error is always in JSON input.
+    std::cerr << name << ":" << e.line << ":" << e.column << ": not JSON: " << e.message << "\n";
+    f.code = exit_usage;
+    return f;
+  }
+  for (const auto& p : f.doc.problems) {
+    std::cerr << name << ": " << p.message() << "\n";
+    f.code = exit_invalid;
+  }
+  for (const auto& o : f.doc.objects)
+    for (const auto& p : o.problems) {
+      std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
+      f.code = exit_invalid;
+    }
+  return f;
+}
+
+}  // namespace cli

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// What `select` and `eds` share: the address family kube-proxy would watch, and the slices it skips.
+#pragma once
+
+#include "cli.hpp"
+
+#include <epslice/merge.hpp>
+
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace cli {
+
+/// The address families of EndpointSlices, in the order select and eds prefer them.
+enum class slice_family { ipv4, ipv6, fqdn };
+
+/// The family select and eds use: `--family` (IPv4 or IPv6) when given, else IPv4 when the slices
+/// include IPv4 ones, else IPv6, else FQDN (IPv4 when there are no slices). Without --family and
+/// with slices of several families, a notice names them and the one used:
+///   epslice <command>: notice: the slices are of address types IPv4 and IPv6: using IPv4 (--family chooses)
+/// Throws usage_error for another --family.
+inline slice_family choose_family(const args& a, const std::vector<input_slice>& slices, std::string_view command) {
+  if (const auto f = a.value("family")) {
+    if (*f == "IPv4") return slice_family::ipv4;
+    if (*f == "IPv6") return slice_family::ipv6;
+    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
+  }
+  bool present[3] = {false, false, false};
+  for (const auto& s : slices) {
+    if (std::holds_alternative<epslice::endpoint_slice_v4>(s.slice)) present[0] = true;
+    else if (std::holds_alternative<epslice::endpoint_slice_v6>(s.slice)) present[1] = true;
+    else if (std::holds_alternative<epslice::endpoint_slice_fqdn>(s.slice)) present[2] = true;
+  }
+  static constexpr std::string_view names[] = {"IPv4", "IPv6", "FQDN"};
+  std::vector<std::string_view> found;
+  for (int i = 0; i < 3; ++i)
+    if (present[i]) found.push_back(names[i]);
+  const auto used = present[0] ? slice_family::ipv4 : present[1] ? slice_family::ipv6
+                                                    : present[2] ? slice_family::fqdn
+                                                                 : slice_family::ipv4;
+  if (found.size() > 1) {
+    std::cerr << "epslice " << command << ": notice: the slices are of address types ";
+    for (std::size_t i = 0; i < found.size(); ++i)
+      std::cerr << (i == 0 ? "" : i + 1 == found.size() ? " and " : ", ") << found[i];
+    std::cerr << ": using " << names[static_cast<int>(used)] << " (--family chooses)\n";
+  }
+  if (used == slice_family::fqdn)
+    std::cerr << "epslice " << command
+              << ": notice: the slices are all of address type FQDN, which kube-proxy does not use: no endpoints\n";
+  return used;
+}
+
+/// One notice line for each slice of family F that kube-proxy skips although it has the family:
+/// no `kubernetes.io/service-name` label (or an empty one), or no name (only a generateName; a
+/// valid slice always has a namespace).
+///   <file>: notice: EndpointSlice <ns>/<name>: no kubernetes.io/service-name label: not used
+template <class F>
+void notice_unused_slices(const std::vector<input_slice>& slices) {
+  for (const auto& s : slices) {
+    const auto* x = std::get_if<epslice::basic_endpoint_slice<F>>(&s.slice);
+    if (!x) continue;
+    const auto& m = x->metadata;
+    std::string reason;
+    const auto label = m.labels.find(epslice::well_known::service_name_label);
+    if (label == m.labels.end()) reason = "no " + std::string(epslice::well_known::service_name_label) + " label";
+    else if (label->second.empty()) reason = "empty " + std::string(epslice::well_known::service_name_label) + " label";
+    else if (m.name.empty()) reason = "no metadata.name";
+    else continue;
+    std::cerr << s.file << ": notice: " << s.what << ": " << reason << ": not used\n";
+  }
+}
+
+}  // namespace cli
