@@ -11,8 +11,11 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -74,6 +77,10 @@ template <std::size_t N>
   return -1;
 }
 
+// The index of a key of the model, as a constant: what `known` handlers of walker::fields get.
+template <int I>
+using key_id = std::integral_constant<int, I>;
+
 // Nesting the fast path reads (the reader's default limit is far deeper; deeper documents go there).
 inline constexpr int max_depth = 128;
 
@@ -83,10 +90,28 @@ inline constexpr std::size_t max_bytes = std::size_t{64} << 20;
 [[nodiscard]] constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // The text of a JSON string from just after its opening quote, when it holds no escape; false when
-// it does. The input is valid JSON text up to a closing quote (stage 1 checked it) and padded.
+// it does. The input is valid JSON text up to a closing quote (stage 1 checked it) and padded, so
+// reading up to seven bytes past that quote stays inside the buffer.
 [[nodiscard]] inline bool plain_string_at(const char* p, std::string_view& out) noexcept {
   const char* q = p;
-  while (*q != '"' && *q != '\\') ++q;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Eight bytes at a time: the lowest byte flagged by the zero-byte test is the first `"` or `\`.
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    for (;; q += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, q, 8);
+      const std::uint64_t quote = w ^ (ones * '"');
+      const std::uint64_t slash = w ^ (ones * '\\');
+      const std::uint64_t hit = ((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs);
+      if (hit != 0) {
+        q += std::countr_zero(hit) / 8;
+        break;
+      }
+    }
+  } else {
+    while (*q != '"' && *q != '\\') ++q;
+  }
   out = std::string_view(p, static_cast<std::size_t>(q - p));
   return *q == '"';
 }
@@ -139,7 +164,9 @@ class key_scope {
   explicit key_scope(std::vector<std::string_view>& keys) noexcept : keys_(keys), start_(keys.size()) {}
   key_scope(const key_scope&) = delete;
   key_scope& operator=(const key_scope&) = delete;
-  ~key_scope() { keys_.resize(start_); }
+  ~key_scope() {
+    if (keys_.size() != start_) keys_.resize(start_);
+  }
 
   // False when `k` was inserted before.
   bool insert(std::string_view k) {
@@ -219,6 +246,8 @@ class walker {
   simdjson_fallback why_ = simdjson_fallback::none;
   std::vector<std::string_view> keys_;
   std::string scratch_;
+  std::size_t endpoints_hint_ = 0;  // endpoints of the last slice read
+  static constexpr std::size_t max_endpoints_hint = 1000;  // the API's maximum per slice
 
   bool miss(simdjson_fallback r) noexcept {
     if (why_ == simdjson_fallback::none) why_ = r;
@@ -251,8 +280,8 @@ class walker {
   bool find_kind(od::object& o, bool top_level, std::string_view& kind, bool& found) {
     found = false;
     for (auto fr : o) {
-      od::field f;
-      if (auto e = std::move(fr).get(f)) return fail(e);
+      if (auto e = fr.error()) return fail(e);
+      od::field& f = fr.value_unsafe();  // not copied out (see fields())
       std::string_view key;
       const char* raw_key = f.key().raw();
       const bool plain = plain_string_at(raw_key, key);
@@ -270,35 +299,53 @@ class walker {
 
   // ---- fields of an object -------------------------------------------------------------------
 
-  // Calls known(id, value) for each key of `names` and unknown(key, value) for the others; gives
-  // up on a repeated key or a known key spelled with escapes.
-  template <std::size_t N, class Known, class Unknown>
-  bool fields(od::object& o, const std::string_view (&names)[N], Known&& known, Unknown&& unknown) {
-    static_assert(N <= 32);
+  // Calls known(key_id<I>{}, value) for the key Names[I] and unknown(key, value) for the others;
+  // gives up on a repeated key or a known key spelled with escapes. Two things here are for
+  // speed, measured on the world slice: the key's index reaches `known` as a constant, so that
+  // each key gets its own code instead of a jump table on a run-time index (6% of the decode);
+  // and fields and array elements are used where simdjson's iterator holds them, not copied out
+  // with get(): the copy was a 16-byte load of two smaller fresh stores, which the CPU cannot
+  // forward, and stalled on every field (40% of the decode).
+  template <const auto& Names, class Known, class Unknown>
+  bool fields(od::object& o, Known&& known, Unknown&& unknown) {
+    static_assert(std::size(Names) <= 32);
     std::uint32_t seen = 0;
     key_scope others(keys_);
     for (auto fr : o) {
-      od::field f;
-      if (auto e = std::move(fr).get(f)) return fail(e);
+      if (auto e = fr.error()) return fail(e);
+      od::field& f = fr.value_unsafe();  // not copied out (see fields())
+      const char* raw_key = f.key().raw();
+      const int handled = known_key<Names>(raw_key, f.value(), seen, known, std::make_index_sequence<std::size(Names)>{});
+      if (handled == 0) return false;
+      if (handled > 0) continue;
       std::string_view key;
-      int id = -1;
-      if (plain_string_at(f.key().raw(), key)) {
-        id = key_index(names, key);
-      } else {
+      if (!plain_string_at(raw_key, key)) {
         if (auto e = f.unescaped_key().get(key)) return fail(e);
-        if (key_index(names, key) >= 0) return miss(simdjson_fallback::shape);
+        if (key_index(Names, key) >= 0) return miss(simdjson_fallback::shape);
       }
-      if (id >= 0) {
-        const std::uint32_t bit = std::uint32_t{1} << id;
-        if (seen & bit) return miss(simdjson_fallback::duplicate_key);
-        seen |= bit;
-        if (!known(id, f.value())) return false;
-      } else {
-        if (!others.insert(key)) return miss(simdjson_fallback::duplicate_key);
-        if (!unknown(key, f.value())) return false;
-      }
+      if (!others.insert(key)) return miss(simdjson_fallback::duplicate_key);
+      if (!unknown(key, f.value())) return false;
     }
     return true;
+  }
+
+  // 1 when the key at `raw_key` is Names[I] for some I and known() took its value, 0 when that
+  // gave up (or the key repeats), -1 when the key is none of Names.
+  template <const auto& Names, class Known, std::size_t... I>
+  int known_key(const char* raw_key, od::value& v, std::uint32_t& seen, Known& known, std::index_sequence<I...>) {
+    int handled = -1;
+    (void)((std::memcmp(raw_key, Names[I].data(), Names[I].size()) == 0 && raw_key[Names[I].size()] == '"'
+                ? (handled = take_known<I>(v, seen, known), true)
+                : false) ||
+           ...);
+    return handled;
+  }
+  template <std::size_t I, class Known>
+  int take_known(od::value& v, std::uint32_t& seen, Known& known) {
+    constexpr std::uint32_t bit = std::uint32_t{1} << I;
+    if (seen & bit) return miss(simdjson_fallback::duplicate_key) ? 1 : 0;
+    seen |= bit;
+    return known(key_id<static_cast<int>(I)>{}, v) ? 1 : 0;
   }
 
   // An unknown field kept as JSON text.
@@ -326,14 +373,25 @@ class walker {
     return n ? true : miss(simdjson_fallback::type);
   }
   // A string, or null (`is_null` set); anything else gives up.
+  // The text of a string value (INCORRECT_TYPE, nothing consumed, when it is not a string). A
+  // string without escapes (nearly all) is used where it lies, not copied into simdjson's string
+  // buffer: the input is valid UTF-8 without raw control characters (stage 1 checked all of it).
+  simdjson::error_code text_of(od::value& v, std::string_view& s) {
+    const std::string_view token = v.raw_json_token();
+    if (!token.empty() && token[0] == '"' && plain_string_at(token.data() + 1, s)) {
+      od::raw_json_string consumed;
+      return v.get_raw_json_string().get(consumed);
+    }
+    return v.get_string().get(s);
+  }
+  // A string, or null (`is_null` set); anything else gives up.
   bool string_or_null(od::value& v, std::string_view& s, bool& is_null) {
-    auto r = v.get_string();
-    if (!r.error()) {
-      s = r.value_unsafe();
+    const simdjson::error_code e = text_of(v, s);
+    if (e == simdjson::SUCCESS) {
       is_null = false;
       return true;
     }
-    if (r.error() != simdjson::INCORRECT_TYPE) return fail(r.error());
+    if (e != simdjson::INCORRECT_TYPE) return fail(e);
     is_null = true;
     return expect_null(v);
   }
@@ -407,8 +465,8 @@ class walker {
         key_scope keys(keys_);
         bool first = true;
         for (auto fr : o) {
-          od::field f;
-          if (auto e = std::move(fr).get(f)) return fail(e);
+          if (auto e = fr.error()) return fail(e);
+          od::field& f = fr.value_unsafe();  // not copied out (see fields())
           std::string_view key;
           if (!plain_string_at(f.key().raw(), key))
             if (auto e = f.unescaped_key().get(key)) return fail(e);
@@ -428,8 +486,8 @@ class walker {
         out += '[';
         bool first = true;
         for (auto er : a) {
-          od::value x;
-          if (auto e = er.get(x)) return fail(e);
+          if (auto e = er.error()) return fail(e);
+          od::value& x = er.value_unsafe();
           if (!first) out += ',';
           first = false;
           if (!capture(x, out, depth + 1)) return false;
@@ -439,7 +497,7 @@ class walker {
       }
       case od::json_type::string: {
         std::string_view s;
-        if (auto e = v.get_string().get(s)) return fail(e);
+        if (auto e = text_of(v, s)) return fail(e);
         write_json_string(out, s);
         return true;
       }
@@ -483,8 +541,8 @@ class walker {
       return expect_null(v);
     }
     for (auto fr : o) {
-      od::field f;
-      if (auto e = std::move(fr).get(f)) return fail(e);
+      if (auto e = fr.error()) return fail(e);
+      od::field& f = fr.value_unsafe();  // not copied out (see fields())
       std::string_view key;
       if (!plain_string_at(f.key().raw(), key))
         if (auto e = f.unescaped_key().get(key)) return fail(e);
@@ -509,21 +567,27 @@ class walker {
       return expect_null(v);
     }
     for (auto er : a) {
-      od::value x;
-      if (auto e = er.get(x)) return fail(e);
+      if (auto e = er.error()) return fail(e);
+      od::value& x = er.value_unsafe();
       od::object o;
       if (auto e = x.get_object().get(o)) return fail(e);
       owner_reference& r = refs.emplace_back();
-      const bool ok = fields(
-          o, owner_keys,
-          [&](int id, od::value& y) {
-            switch (id) {
-              case 0: return read_string(y, r.api_version);
-              case 1: return read_string(y, r.kind);
-              case 2: return read_string(y, r.name);
-              case 3: return read_string(y, r.uid);
-              case 4: return read_opt_bool(y, r.controller);
-              default: return read_opt_bool(y, r.block_owner_deletion);
+      const bool ok = fields<owner_keys>(
+          o,
+          [&](auto id, od::value& y) {
+            constexpr int k = decltype(id)::value;
+            if constexpr (k == 0) {
+              return read_string(y, r.api_version);
+            } else if constexpr (k == 1) {
+              return read_string(y, r.kind);
+            } else if constexpr (k == 2) {
+              return read_string(y, r.name);
+            } else if constexpr (k == 3) {
+              return read_string(y, r.uid);
+            } else if constexpr (k == 4) {
+              return read_opt_bool(y, r.controller);
+            } else {
+              return read_opt_bool(y, r.block_owner_deletion);
             }
           },
           [&](std::string_view key, od::value& y) { return keep(r.extra, key, y, depth + 2); });
@@ -538,34 +602,41 @@ class walker {
       if (e != simdjson::INCORRECT_TYPE) return fail(e);
       return expect_null(v);
     }
-    const bool ok = fields(
-        o, meta_keys,
-        [&](int id, od::value& x) {
-          switch (id) {
-            case 0: return read_string(x, m.name);
-            case 1: return read_string(x, m.generate_name);
-            case 2: return read_string(x, m.namespace_);
-            case 3: return read_string(x, m.uid);
-            case 4: return read_string(x, m.resource_version);
-            case 5: {
-              std::optional<std::int64_t> g;
-              if (!read_int(x, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), g)) return false;
-              if (g) m.generation = *g;
-              return true;
-            }
-            case 6: {
-              // A null creationTimestamp is kept as given (an explicit null).
-              std::string_view s;
-              bool is_null = false;
-              if (!string_or_null(x, s, is_null)) return false;
-              if (is_null) m.extra.push_back(unknown_field{"creationTimestamp", "null"});
-              else m.creation_timestamp.emplace(s);
-              return true;
-            }
-            case 7: return read_opt_string(x, m.deletion_timestamp);
-            case 8: return read_map(x, m.labels);
-            case 9: return read_map(x, m.annotations);
-            default: return owner_references(x, m.owner_references, depth + 1);
+    const bool ok = fields<meta_keys>(
+        o,
+        [&](auto id, od::value& x) {
+          constexpr int k = decltype(id)::value;
+          if constexpr (k == 0) {
+            return read_string(x, m.name);
+          } else if constexpr (k == 1) {
+            return read_string(x, m.generate_name);
+          } else if constexpr (k == 2) {
+            return read_string(x, m.namespace_);
+          } else if constexpr (k == 3) {
+            return read_string(x, m.uid);
+          } else if constexpr (k == 4) {
+            return read_string(x, m.resource_version);
+          } else if constexpr (k == 5) {
+            std::optional<std::int64_t> g;
+            if (!read_int(x, std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), g)) return false;
+            if (g) m.generation = *g;
+            return true;
+          } else if constexpr (k == 6) {
+            // A null creationTimestamp is kept as given (an explicit null).
+            std::string_view s;
+            bool is_null = false;
+            if (!string_or_null(x, s, is_null)) return false;
+            if (is_null) m.extra.push_back(unknown_field{"creationTimestamp", "null"});
+            else m.creation_timestamp.emplace(s);
+            return true;
+          } else if constexpr (k == 7) {
+            return read_opt_string(x, m.deletion_timestamp);
+          } else if constexpr (k == 8) {
+            return read_map(x, m.labels);
+          } else if constexpr (k == 9) {
+            return read_map(x, m.annotations);
+          } else {
+            return owner_references(x, m.owner_references, depth + 1);
           }
         },
         [&](std::string_view key, od::value& x) { return keep(m.extra, key, x, depth + 1); });
@@ -581,17 +652,24 @@ class walker {
   bool object_reference_value(od::value& v, object_reference& r, int depth) {
     od::object o;
     if (auto e = v.get_object().get(o)) return fail(e);
-    return fields(
-        o, ref_keys,
-        [&](int id, od::value& x) {
-          switch (id) {
-            case 0: return read_string(x, r.kind);
-            case 1: return read_string(x, r.namespace_);
-            case 2: return read_string(x, r.name);
-            case 3: return read_string(x, r.uid);
-            case 4: return read_string(x, r.api_version);
-            case 5: return read_string(x, r.resource_version);
-            default: return read_string(x, r.field_path);
+    return fields<ref_keys>(
+        o,
+        [&](auto id, od::value& x) {
+          constexpr int k = decltype(id)::value;
+          if constexpr (k == 0) {
+            return read_string(x, r.kind);
+          } else if constexpr (k == 1) {
+            return read_string(x, r.namespace_);
+          } else if constexpr (k == 2) {
+            return read_string(x, r.name);
+          } else if constexpr (k == 3) {
+            return read_string(x, r.uid);
+          } else if constexpr (k == 4) {
+            return read_string(x, r.api_version);
+          } else if constexpr (k == 5) {
+            return read_string(x, r.resource_version);
+          } else {
+            return read_string(x, r.field_path);
           }
         },
         [&](std::string_view key, od::value& x) { return keep(r.extra, key, x, depth + 1); });
@@ -618,77 +696,79 @@ class walker {
 
   template <class F>
   bool endpoint(od::object& o, basic_endpoint<F>& ep, std::uint32_t index, address_tail& tail, int depth) {
-    return fields(
-        o, endpoint_keys,
-        [&](int id, od::value& x) {
-          switch (id) {
-            case 0: {
-              od::array a;
-              if (auto e = x.get_array().get(a)) {
-                if (e != simdjson::INCORRECT_TYPE) return fail(e);
-                if (!expect_null(x)) return false;
-                ep.addresses.set_nil();
-                return true;
-              }
-              ep.addresses.clear();
-              ep.addresses.set_empty_not_nil();
-              for (auto er : a) {
-                od::value y;
-                if (auto e = er.get(y)) return fail(e);
-                std::string_view s;
-                if (auto e = y.get_string().get(s)) return fail(e);
-                if (!add_address(ep, s, index, tail)) return false;
-              }
+    return fields<endpoint_keys>(
+        o,
+        [&](auto id, od::value& x) {
+          constexpr int k = decltype(id)::value;
+          if constexpr (k == 0) {
+            od::array a;
+            if (auto e = x.get_array().get(a)) {
+              if (e != simdjson::INCORRECT_TYPE) return fail(e);
+              if (!expect_null(x)) return false;
+              ep.addresses.set_nil();
               return true;
             }
-            case 1: {
-              od::object c;
-              if (auto e = x.get_object().get(c)) {
-                if (e != simdjson::INCORRECT_TYPE) return fail(e);
-                return expect_null(x);
-              }
-              return fields(
-                  c, condition_keys,
-                  [&](int cid, od::value& y) {
-                    switch (cid) {
-                      case 0: return read_opt_bool(y, ep.conditions.ready);
-                      case 1: return read_opt_bool(y, ep.conditions.serving);
-                      default: return read_opt_bool(y, ep.conditions.terminating);
-                    }
-                  },
-                  [&](std::string_view, od::value& y) { return drop(y, depth + 2); });
+            ep.addresses.clear();
+            ep.addresses.set_empty_not_nil();
+            for (auto er : a) {
+              if (auto e = er.error()) return fail(e);
+              od::value& y = er.value_unsafe();
+              std::string_view s;
+              if (auto e = text_of(y, s)) return fail(e);
+              if (!add_address(ep, s, index, tail)) return false;
             }
-            case 2: return read_opt_string(x, ep.hostname);
-            case 3: {
-              if (null_here(x)) {
-                ep.target_ref.reset();
-                return true;
-              }
-              return object_reference_value(x, ep.target_ref.emplace(), depth + 1);
+            return true;
+          } else if constexpr (k == 1) {
+            od::object c;
+            if (auto e = x.get_object().get(c)) {
+              if (e != simdjson::INCORRECT_TYPE) return fail(e);
+              return expect_null(x);
             }
-            case 4: {
-              string_map m;
-              if (!read_map(x, m)) return false;
-              ep.deprecated_topology = std::move(m);  // allocated only when not empty
+            return fields<condition_keys>(
+                c,
+                [&](auto cid, od::value& y) {
+                  constexpr int ck = decltype(cid)::value;
+                  if constexpr (ck == 0) {
+                    return read_opt_bool(y, ep.conditions.ready);
+                  } else if constexpr (ck == 1) {
+                    return read_opt_bool(y, ep.conditions.serving);
+                  } else {
+                    return read_opt_bool(y, ep.conditions.terminating);
+                  }
+                },
+                [&](std::string_view, od::value& y) { return drop(y, depth + 2); });
+          } else if constexpr (k == 2) {
+            return read_opt_string(x, ep.hostname);
+          } else if constexpr (k == 3) {
+            if (null_here(x)) {
+              ep.target_ref.reset();
               return true;
             }
-            case 5: return read_opt_string(x, ep.node_name);
-            case 6: return read_opt_string(x, ep.zone);
-            default: {
-              if (null_here(x)) {
-                ep.hints.reset();
-                return true;
-              }
-              od::object h;
-              if (auto e = x.get_object().get(h)) return fail(e);
-              endpoint_hints& hints = ep.hints.emplace();
-              return fields(
-                  h, hint_keys,
-                  [&](int hid, od::value& y) {
-                    return hid == 0 ? named_list(y, hints.for_zones, depth + 2) : named_list(y, hints.for_nodes, depth + 2);
-                  },
-                  [&](std::string_view key, od::value& y) { return keep(hints.extra, key, y, depth + 2); });
+            return object_reference_value(x, ep.target_ref.emplace(), depth + 1);
+          } else if constexpr (k == 4) {
+            string_map m;
+            if (!read_map(x, m)) return false;
+            ep.deprecated_topology = std::move(m);  // allocated only when not empty
+            return true;
+          } else if constexpr (k == 5) {
+            return read_opt_string(x, ep.node_name);
+          } else if constexpr (k == 6) {
+            return read_opt_string(x, ep.zone);
+          } else {
+            if (null_here(x)) {
+              ep.hints.reset();
+              return true;
             }
+            od::object h;
+            if (auto e = x.get_object().get(h)) return fail(e);
+            endpoint_hints& hints = ep.hints.emplace();
+            return fields<hint_keys>(
+                h,
+                [&](auto hid, od::value& y) {
+                  if constexpr (decltype(hid)::value == 0) return named_list(y, hints.for_zones, depth + 2);
+                  else return named_list(y, hints.for_nodes, depth + 2);
+                },
+                [&](std::string_view key, od::value& y) { return keep(hints.extra, key, y, depth + 2); });
           }
         },
         [&](std::string_view key, od::value& x) { return keep(ep.extra.edit(), key, x, depth + 1); });
@@ -703,13 +783,13 @@ class walker {
       return expect_null(v);
     }
     for (auto er : a) {
-      od::value x;
-      if (auto e = er.get(x)) return fail(e);
+      if (auto e = er.error()) return fail(e);
+      od::value& x = er.value_unsafe();
       od::object o;
       if (auto e = x.get_object().get(o)) return fail(e);
       Named& item = out.emplace_back();
-      const bool ok = fields(
-          o, name_keys, [&](int, od::value& y) { return read_string(y, item.name); },
+      const bool ok = fields<name_keys>(
+          o, [&](auto, od::value& y) { return read_string(y, item.name); },
           [&](std::string_view, od::value& y) { return drop(y, depth + 2); });
       if (!ok) return false;
     }
@@ -720,15 +800,20 @@ class walker {
   bool endpoint_list(od::array& a, nullable_vector<basic_endpoint<F>>& out, address_tail& tail, int depth) {
     out.clear();
     out.set_empty_not_nil();
+    // Slices of one stream are alike: room for as many endpoints as the last one had saves the
+    // vector's regrowth (7% of the decode); a guess far too large is given back below.
+    out.reserve(std::min(endpoints_hint_, max_endpoints_hint));
     std::uint32_t index = 0;
     for (auto er : a) {
-      od::value x;
-      if (auto e = er.get(x)) return fail(e);
+      if (auto e = er.error()) return fail(e);
+      od::value& x = er.value_unsafe();
       od::object o;
       if (auto e = x.get_object().get(o)) return fail(e);
       if (!endpoint(o, out.emplace_back(), index, tail, depth + 1)) return false;
       ++index;
     }
+    endpoints_hint_ = out.size();
+    if (out.capacity() > 2 * out.size() + 16) out.shrink_to_fit();
     return true;
   }
 
@@ -743,19 +828,23 @@ class walker {
     ports.clear();
     ports.set_empty_not_nil();
     for (auto er : a) {
-      od::value x;
-      if (auto e = er.get(x)) return fail(e);
+      if (auto e = er.error()) return fail(e);
+      od::value& x = er.value_unsafe();
       od::object o;
       if (auto e = x.get_object().get(o)) return fail(e);
       endpoint_port& p = ports.emplace_back();
-      const bool ok = fields(
-          o, port_keys,
-          [&](int id, od::value& y) {
-            switch (id) {
-              case 0: return read_opt_string(y, p.name);
-              case 1: return read_opt_string(y, p.protocol);
-              case 2: return read_opt_int32(y, p.port);
-              default: return read_opt_string(y, p.app_protocol);
+      const bool ok = fields<port_keys>(
+          o,
+          [&](auto id, od::value& y) {
+            constexpr int k = decltype(id)::value;
+            if constexpr (k == 0) {
+              return read_opt_string(y, p.name);
+            } else if constexpr (k == 1) {
+              return read_opt_string(y, p.protocol);
+            } else if constexpr (k == 2) {
+              return read_opt_int32(y, p.port);
+            } else {
+              return read_opt_string(y, p.app_protocol);
             }
           },
           [&](std::string_view key, od::value& y) { return keep(p.extra, key, y, depth + 2); });
@@ -816,47 +905,49 @@ class walker {
     address_tail tail;
     mode m = mode::raw;
     bool kind_seen = false;
-    const bool ok = fields(
-        o, slice_keys,
-        [&](int id, od::value& x) {
-          switch (id) {
-            case 0: kind_seen = true; return read_string(x, head.kind);
-            case 1: return read_string(x, head.api_version);
-            case 2: return meta(x, head.metadata, depth + 1);
-            case 3: {
-              // Go cannot tell an absent addressType from "": both read as absent.
-              std::string_view s;
-              bool is_null = false;
-              if (!string_or_null(x, s, is_null)) return false;
-              if (is_null || s.empty()) head.address_type.reset();
-              else head.address_type.emplace(s);
+    const bool ok = fields<slice_keys>(
+        o,
+        [&](auto id, od::value& x) {
+          constexpr int k = decltype(id)::value;
+          if constexpr (k == 0) {
+            kind_seen = true; return read_string(x, head.kind);
+          } else if constexpr (k == 1) {
+            return read_string(x, head.api_version);
+          } else if constexpr (k == 2) {
+            return meta(x, head.metadata, depth + 1);
+          } else if constexpr (k == 3) {
+            // Go cannot tell an absent addressType from "": both read as absent.
+            std::string_view s;
+            bool is_null = false;
+            if (!string_or_null(x, s, is_null)) return false;
+            if (is_null || s.empty()) head.address_type.reset();
+            else head.address_type.emplace(s);
+            return true;
+          } else if constexpr (k == 4) {
+            od::array a;
+            if (auto e = x.get_array().get(a)) {
+              if (e != simdjson::INCORRECT_TYPE) return fail(e);
+              if (!expect_null(x)) return false;
+              m = mode::raw;
+              head.endpoints.set_nil();
               return true;
             }
-            case 4: {
-              od::array a;
-              if (auto e = x.get_array().get(a)) {
-                if (e != simdjson::INCORRECT_TYPE) return fail(e);
-                if (!expect_null(x)) return false;
-                m = mode::raw;
-                head.endpoints.set_nil();
-                return true;
-              }
-              // Typed by the addressType read so far (the reader's rule); raw otherwise.
-              m = mode::raw;
-              if (head.address_type) {
-                if (*head.address_type == ipv4::name) m = mode::v4;
-                else if (*head.address_type == ipv6::name) m = mode::v6;
-                else if (*head.address_type == fqdn::name) m = mode::fqdn;
-              }
-              switch (m) {
-                case mode::v4: return endpoint_list(a, e4, tail, depth + 1);
-                case mode::v6: return endpoint_list(a, e6, tail, depth + 1);
-                case mode::fqdn: return endpoint_list(a, ef, tail, depth + 1);
-                case mode::raw: break;
-              }
-              return endpoint_list(a, head.endpoints, tail, depth + 1);
+            // Typed by the addressType read so far (the reader's rule); raw otherwise.
+            m = mode::raw;
+            if (head.address_type) {
+              if (*head.address_type == ipv4::name) m = mode::v4;
+              else if (*head.address_type == ipv6::name) m = mode::v6;
+              else if (*head.address_type == fqdn::name) m = mode::fqdn;
             }
-            default: return slice_ports(x, head.ports, depth + 1);
+            switch (m) {
+              case mode::v4: return endpoint_list(a, e4, tail, depth + 1);
+              case mode::v6: return endpoint_list(a, e6, tail, depth + 1);
+              case mode::fqdn: return endpoint_list(a, ef, tail, depth + 1);
+              case mode::raw: break;
+            }
+            return endpoint_list(a, head.endpoints, tail, depth + 1);
+          } else {
+            return slice_ports(x, head.ports, depth + 1);
           }
         },
         [&](std::string_view key, od::value& x) {
@@ -888,24 +979,27 @@ class walker {
       return expect_null(v);
     }
     for (auto er : a) {
-      od::value x;
-      if (auto e = er.get(x)) return fail(e);
+      if (auto e = er.error()) return fail(e);
+      od::value& x = er.value_unsafe();
       od::object o;
       if (auto e = x.get_object().get(o)) return fail(e);
       endpoint_address& ad = out.emplace_back();
-      const bool ok = fields(
-          o, address_keys,
-          [&](int id, od::value& y) {
-            switch (id) {
-              case 0: return read_string(y, ad.ip);
-              case 1: return read_string(y, ad.hostname);
-              case 2: return read_opt_string(y, ad.node_name);
-              default:
-                if (null_here(y)) {
-                  ad.target_ref.reset();
-                  return true;
-                }
-                return object_reference_value(y, ad.target_ref.emplace(), depth + 2);
+      const bool ok = fields<address_keys>(
+          o,
+          [&](auto id, od::value& y) {
+            constexpr int k = decltype(id)::value;
+            if constexpr (k == 0) {
+              return read_string(y, ad.ip);
+            } else if constexpr (k == 1) {
+              return read_string(y, ad.hostname);
+            } else if constexpr (k == 2) {
+              return read_opt_string(y, ad.node_name);
+            } else {
+              if (null_here(y)) {
+                ad.target_ref.reset();
+                return true;
+              }
+              return object_reference_value(y, ad.target_ref.emplace(), depth + 2);
             }
           },
           [&](std::string_view key, od::value& y) { return keep(ad.extra, key, y, depth + 2); });
@@ -921,24 +1015,26 @@ class walker {
       return expect_null(v);
     }
     for (auto er : a) {
-      od::value x;
-      if (auto e = er.get(x)) return fail(e);
+      if (auto e = er.error()) return fail(e);
+      od::value& x = er.value_unsafe();
       od::object o;
       if (auto e = x.get_object().get(o)) return fail(e);
       endpoints_port& p = out.emplace_back();
-      const bool ok = fields(
-          o, sub_port_keys,
-          [&](int id, od::value& y) {
-            switch (id) {
-              case 0: return read_string(y, p.name);
-              case 1: {
-                std::optional<std::int32_t> port;
-                if (!read_opt_int32(y, port)) return false;
-                if (port) p.port = *port;
-                return true;
-              }
-              case 2: return read_string(y, p.protocol);
-              default: return read_opt_string(y, p.app_protocol);
+      const bool ok = fields<sub_port_keys>(
+          o,
+          [&](auto id, od::value& y) {
+            constexpr int k = decltype(id)::value;
+            if constexpr (k == 0) {
+              return read_string(y, p.name);
+            } else if constexpr (k == 1) {
+              std::optional<std::int32_t> port;
+              if (!read_opt_int32(y, port)) return false;
+              if (port) p.port = *port;
+              return true;
+            } else if constexpr (k == 2) {
+              return read_string(y, p.protocol);
+            } else {
+              return read_opt_string(y, p.app_protocol);
             }
           },
           [&](std::string_view key, od::value& y) { return keep(p.extra, key, y, depth + 2); });
@@ -951,39 +1047,44 @@ class walker {
     out.api_version.clear();
     out.kind.clear();
     bool kind_seen = false;
-    const bool ok = fields(
-        o, endpoints_keys,
-        [&](int id, od::value& x) {
-          switch (id) {
-            case 0: kind_seen = true; return read_string(x, out.kind);
-            case 1: return read_string(x, out.api_version);
-            case 2: return meta(x, out.metadata, depth + 1);
-            default: {
-              od::array a;
-              if (auto e = x.get_array().get(a)) {
-                if (e != simdjson::INCORRECT_TYPE) return fail(e);
-                return expect_null(x);
-              }
-              for (auto er : a) {
-                od::value y;
-                if (auto e = er.get(y)) return fail(e);
-                od::object so;
-                if (auto e = y.get_object().get(so)) return fail(e);
-                endpoint_subset& sub = out.subsets.emplace_back();
-                const bool sub_ok = fields(
-                    so, subset_keys,
-                    [&](int sid, od::value& z) {
-                      switch (sid) {
-                        case 0: return endpoint_addresses(z, sub.addresses, depth + 2);
-                        case 1: return endpoint_addresses(z, sub.not_ready_addresses, depth + 2);
-                        default: return endpoints_ports(z, sub.ports, depth + 2);
-                      }
-                    },
-                    [&](std::string_view key, od::value& z) { return keep(sub.extra, key, z, depth + 3); });
-                if (!sub_ok) return false;
-              }
-              return true;
+    const bool ok = fields<endpoints_keys>(
+        o,
+        [&](auto id, od::value& x) {
+          constexpr int k = decltype(id)::value;
+          if constexpr (k == 0) {
+            kind_seen = true; return read_string(x, out.kind);
+          } else if constexpr (k == 1) {
+            return read_string(x, out.api_version);
+          } else if constexpr (k == 2) {
+            return meta(x, out.metadata, depth + 1);
+          } else {
+            od::array a;
+            if (auto e = x.get_array().get(a)) {
+              if (e != simdjson::INCORRECT_TYPE) return fail(e);
+              return expect_null(x);
             }
+            for (auto er : a) {
+              if (auto e = er.error()) return fail(e);
+              od::value& y = er.value_unsafe();
+              od::object so;
+              if (auto e = y.get_object().get(so)) return fail(e);
+              endpoint_subset& sub = out.subsets.emplace_back();
+              const bool sub_ok = fields<subset_keys>(
+                  so,
+                  [&](auto sid, od::value& z) {
+                    constexpr int sk = decltype(sid)::value;
+                    if constexpr (sk == 0) {
+                      return endpoint_addresses(z, sub.addresses, depth + 2);
+                    } else if constexpr (sk == 1) {
+                      return endpoint_addresses(z, sub.not_ready_addresses, depth + 2);
+                    } else {
+                      return endpoints_ports(z, sub.ports, depth + 2);
+                    }
+                  },
+                  [&](std::string_view key, od::value& z) { return keep(sub.extra, key, z, depth + 3); });
+              if (!sub_ok) return false;
+            }
+            return true;
           }
         },
         [&](std::string_view key, od::value& x) {
@@ -1003,8 +1104,8 @@ class walker {
     key_scope keys(keys_);
     bool first = true;
     for (auto fr : o) {
-      od::field f;
-      if (auto e = std::move(fr).get(f)) return fail(e);
+      if (auto e = fr.error()) return fail(e);
+      od::field& f = fr.value_unsafe();  // not copied out (see fields())
       std::string_view key;
       if (!plain_string_at(f.key().raw(), key))
         if (auto e = f.unescaped_key().get(key)) return fail(e);
@@ -1016,13 +1117,14 @@ class walker {
       od::value& x = f.value();
       if (key == "kind" || key == "apiVersion") {
         // The reader takes both from the object's own string values.
-        auto r = x.get_string();
-        if (!r.error()) {
-          (key == "kind" ? out.kind : out.api_version).assign(r.value_unsafe());
-          write_json_string(json, r.value_unsafe());
+        std::string_view s;
+        const simdjson::error_code e = text_of(x, s);
+        if (e == simdjson::SUCCESS) {
+          (key == "kind" ? out.kind : out.api_version).assign(s);
+          write_json_string(json, s);
           continue;
         }
-        if (r.error() != simdjson::INCORRECT_TYPE) return fail(r.error());
+        if (e != simdjson::INCORRECT_TYPE) return fail(e);
       }
       if (!capture(x, json, depth + 1)) return false;
     }
@@ -1056,44 +1158,43 @@ class walker {
   // A List or a typed list (EndpointSliceList, ...): its items, each an object of its own kind.
   bool list_object(od::object& o, decoded_document& out) {
     std::string_view item_kind;  // what a typed list read before its items makes its items
-    return fields(
-        o, list_keys,
-        [&](int id, od::value& x) {
-          switch (id) {
-            case 0: {
+    return fields<list_keys>(
+        o,
+        [&](auto id, od::value& x) {
+          constexpr int k = decltype(id)::value;
+          if constexpr (k == 0) {
+            std::string_view kind;
+            if (auto e = x.get_string().get(kind)) return fail(e);
+            if (kind == "EndpointSliceList") item_kind = "EndpointSlice";
+            else if (kind == "EndpointsList") item_kind = "Endpoints";
+            return true;
+          } else if constexpr (k == 3) {
+            od::array a;
+            if (auto e = x.get_array().get(a)) {
+              if (e != simdjson::INCORRECT_TYPE) return fail(e);
+              return expect_null(x);
+            }
+            std::size_t index = 0;
+            for (auto er : a) {
+              if (auto e = er.error()) return fail(e);
+              od::value& y = er.value_unsafe();
+              od::object item;
+              if (auto e = y.get_object().get(item)) return fail(e);
+              decoded_object d;
+              d.location = "items[" + std::to_string(index++) + "]";
               std::string_view kind;
-              if (auto e = x.get_string().get(kind)) return fail(e);
-              if (kind == "EndpointSliceList") item_kind = "EndpointSlice";
-              else if (kind == "EndpointsList") item_kind = "Endpoints";
-              return true;
+              bool found = false;
+              if (!find_kind(item, false, kind, found)) return false;
+              // An item without its own kind takes its typed list's (the streams issue marks it
+              // inferred): left to the reader, as is an item of another kind in a typed list.
+              if (!found || (!item_kind.empty() && kind != item_kind)) return miss(simdjson_fallback::shape);
+              if (auto e = item.reset().error()) return fail(e);
+              if (!object_of_kind(item, kind, d.value, false, 3)) return false;
+              out.objects.push_back(std::move(d));
             }
-            case 3: {
-              od::array a;
-              if (auto e = x.get_array().get(a)) {
-                if (e != simdjson::INCORRECT_TYPE) return fail(e);
-                return expect_null(x);
-              }
-              std::size_t index = 0;
-              for (auto er : a) {
-                od::value y;
-                if (auto e = er.get(y)) return fail(e);
-                od::object item;
-                if (auto e = y.get_object().get(item)) return fail(e);
-                decoded_object d;
-                d.location = "items[" + std::to_string(index++) + "]";
-                std::string_view kind;
-                bool found = false;
-                if (!find_kind(item, false, kind, found)) return false;
-                // An item without its own kind takes its typed list's (the streams issue marks it
-                // inferred): left to the reader, as is an item of another kind in a typed list.
-                if (!found || (!item_kind.empty() && kind != item_kind)) return miss(simdjson_fallback::shape);
-                if (auto e = item.reset().error()) return fail(e);
-                if (!object_of_kind(item, kind, d.value, false, 3)) return false;
-                out.objects.push_back(std::move(d));
-              }
-              return true;
-            }
-            default: return drop(x, 1);  // the list's apiVersion and metadata: not kept
+            return true;
+          } else {
+            return drop(x, 1);  // the list's apiVersion and metadata: not kept
           }
         },
         [&](std::string_view, od::value& x) { return drop(x, 1); });
