@@ -343,7 +343,10 @@ class walker {
   template <std::size_t I, class Known>
   int take_known(od::value& v, std::uint32_t& seen, Known& known) {
     constexpr std::uint32_t bit = std::uint32_t{1} << I;
-    if (seen & bit) return miss(simdjson_fallback::duplicate_key) ? 1 : 0;
+    if (seen & bit) {
+      miss(simdjson_fallback::duplicate_key);
+      return 0;
+    }
     seen |= bit;
     return known(key_id<static_cast<int>(I)>{}, v) ? 1 : 0;
   }
@@ -372,7 +375,6 @@ class walker {
     if (auto e = v.is_null().get(n)) return fail(e);
     return n ? true : miss(simdjson_fallback::type);
   }
-  // A string, or null (`is_null` set); anything else gives up.
   // The text of a string value (INCORRECT_TYPE, nothing consumed, when it is not a string). A
   // string without escapes (nearly all) is used where it lies, not copied into simdjson's string
   // buffer: the input is valid UTF-8 without raw control characters (stage 1 checked all of it).
