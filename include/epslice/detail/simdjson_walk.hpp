@@ -246,8 +246,13 @@ class walker {
   simdjson_fallback why_ = simdjson_fallback::none;
   std::vector<std::string_view> keys_;
   std::string scratch_;
-  std::size_t endpoints_hint_ = 0;  // endpoints of the last slice read
-  static constexpr std::size_t max_endpoints_hint = 1000;  // the API's maximum per slice
+  // Sizes of the last lists read, to size the next ones: endpoints of a slice, addresses and
+  // not-ready addresses of an Endpoints subset. At most 1000 (the API's maximum per slice, and
+  // where the controller truncates an Endpoints object).
+  std::size_t endpoints_hint_ = 0;
+  std::size_t addresses_hint_ = 0;
+  std::size_t not_ready_hint_ = 0;
+  static constexpr std::size_t max_list_hint = 1000;
 
   bool miss(simdjson_fallback r) noexcept {
     if (why_ == simdjson_fallback::none) why_ = r;
@@ -804,7 +809,7 @@ class walker {
     out.set_empty_not_nil();
     // Slices of one stream are alike: room for as many endpoints as the last one had saves the
     // vector's regrowth (7% of the decode); a guess far too large is given back below.
-    out.reserve(std::min(endpoints_hint_, max_endpoints_hint));
+    out.reserve(std::min(endpoints_hint_, max_list_hint));
     std::uint32_t index = 0;
     for (auto er : a) {
       if (auto e = er.error()) return fail(e);
@@ -974,12 +979,15 @@ class walker {
 
   // ---- legacy Endpoints ------------------------------------------------------------------------
 
-  bool endpoint_addresses(od::value& v, std::vector<endpoint_address>& out, int depth) {
+  // `hint`: how many the last list of its kind held (as for a slice's endpoints; an address is
+  // large, so regrowth costs even more here).
+  bool endpoint_addresses(od::value& v, std::vector<endpoint_address>& out, std::size_t& hint, int depth) {
     od::array a;
     if (auto e = v.get_array().get(a)) {
       if (e != simdjson::INCORRECT_TYPE) return fail(e);
       return expect_null(v);
     }
+    out.reserve(std::min(hint, max_list_hint));
     for (auto er : a) {
       if (auto e = er.error()) return fail(e);
       od::value& x = er.value_unsafe();
@@ -1007,6 +1015,8 @@ class walker {
           [&](std::string_view key, od::value& y) { return keep(ad.extra, key, y, depth + 2); });
       if (!ok) return false;
     }
+    hint = out.size();
+    if (out.capacity() > 2 * out.size() + 16) out.shrink_to_fit();
     return true;
   }
 
@@ -1076,9 +1086,9 @@ class walker {
                   [&](auto sid, od::value& z) {
                     constexpr int sk = decltype(sid)::value;
                     if constexpr (sk == 0) {
-                      return endpoint_addresses(z, sub.addresses, depth + 2);
+                      return endpoint_addresses(z, sub.addresses, addresses_hint_, depth + 2);
                     } else if constexpr (sk == 1) {
-                      return endpoint_addresses(z, sub.not_ready_addresses, depth + 2);
+                      return endpoint_addresses(z, sub.not_ready_addresses, not_ready_hint_, depth + 2);
                     } else {
                       return endpoints_ports(z, sub.ports, depth + 2);
                     }
