@@ -242,13 +242,13 @@ struct slice {
   std::vector<port> ports;
 };
 
-simdjson::error_code read(od::value& v, std::string& out) {
+simdjson::error_code read(od::value v, std::string& out) {
   std::string_view s;
   if (auto e = v.get_string().get(s)) return e;
   out.assign(s);
   return simdjson::SUCCESS;
 }
-simdjson::error_code read(od::value& v, std::map<std::string, std::string, std::less<>>& out) {
+simdjson::error_code read(od::value v, std::map<std::string, std::string, std::less<>>& out) {
   od::object o;
   if (auto e = v.get_object().get(o)) return e;
   for (auto f : o) {
@@ -261,7 +261,7 @@ simdjson::error_code read(od::value& v, std::map<std::string, std::string, std::
 }
 // Calls fn(key, value) for each field of the object `v`.
 template <class Fn>
-simdjson::error_code each_field(od::value& v, Fn&& fn) {
+simdjson::error_code each_field(od::value v, Fn&& fn) {
   od::object o;
   if (auto e = v.get_object().get(o)) return e;
   for (auto f : o) {
@@ -274,7 +274,7 @@ simdjson::error_code each_field(od::value& v, Fn&& fn) {
   return simdjson::SUCCESS;
 }
 template <class Fn>
-simdjson::error_code each_element(od::value& v, Fn&& fn) {
+simdjson::error_code each_element(od::value v, Fn&& fn) {
   od::array a;
   if (auto e = v.get_array().get(a)) return e;
   for (auto x : a) {
@@ -285,10 +285,10 @@ simdjson::error_code each_element(od::value& v, Fn&& fn) {
   return simdjson::SUCCESS;
 }
 
-simdjson::error_code read_endpoint(od::value& v, endpoint& ep) {
-  return each_field(v, [&](od::raw_json_string key, od::value& x) -> simdjson::error_code {
+simdjson::error_code read_endpoint(od::value v, endpoint& ep) {
+  return each_field(v, [&](od::raw_json_string key, od::value x) -> simdjson::error_code {
     if (key == "addresses")
-      return each_element(x, [&](od::value& a) -> simdjson::error_code {
+      return each_element(x, [&](od::value a) -> simdjson::error_code {
         std::string_view text;
         if (auto e = a.get_string().get(text)) return e;
         const auto parsed = epslice::parse_ipv4(text);
@@ -297,13 +297,13 @@ simdjson::error_code read_endpoint(od::value& v, endpoint& ep) {
         return simdjson::SUCCESS;
       });
     if (key == "conditions")
-      return each_field(x, [&](od::raw_json_string c, od::value& b) -> simdjson::error_code {
+      return each_field(x, [&](od::raw_json_string c, od::value b) -> simdjson::error_code {
         bool* dst = c == "ready" ? &ep.ready : c == "serving" ? &ep.serving : c == "terminating" ? &ep.terminating : nullptr;
         if (!dst) return simdjson::SUCCESS;
         return b.get_bool().get(*dst);
       });
     if (key == "targetRef")
-      return each_field(x, [&](od::raw_json_string k, od::value& s) -> simdjson::error_code {
+      return each_field(x, [&](od::raw_json_string k, od::value s) -> simdjson::error_code {
         if (k == "kind") return read(s, ep.target.kind);
         if (k == "namespace") return read(s, ep.target.namespace_);
         if (k == "name") return read(s, ep.target.name);
@@ -316,17 +316,17 @@ simdjson::error_code read_endpoint(od::value& v, endpoint& ep) {
   });
 }
 
-simdjson::error_code read_metadata(od::value& v, metadata& m) {
-  return each_field(v, [&](od::raw_json_string key, od::value& x) -> simdjson::error_code {
+simdjson::error_code read_metadata(od::value v, metadata& m) {
+  return each_field(v, [&](od::raw_json_string key, od::value x) -> simdjson::error_code {
     if (key == "name") return read(x, m.name);
     if (key == "generateName") return read(x, m.generate_name);
     if (key == "namespace") return read(x, m.namespace_);
     if (key == "labels") return read(x, m.labels);
     if (key == "annotations") return read(x, m.annotations);
     if (key == "ownerReferences")
-      return each_element(x, [&](od::value& r) {
+      return each_element(x, [&](od::value r) {
         owner& o = m.owners.emplace_back();
-        return each_field(r, [&](od::raw_json_string k, od::value& s) -> simdjson::error_code {
+        return each_field(r, [&](od::raw_json_string k, od::value s) -> simdjson::error_code {
           if (k == "apiVersion") return read(s, o.api_version);
           if (k == "kind") return read(s, o.kind);
           if (k == "name") return read(s, o.name);
@@ -345,16 +345,16 @@ simdjson::error_code decode(od::parser& parser, const simdjson::padded_string& t
   if (auto e = parser.iterate(text).get(doc)) return e;
   od::value root;
   if (auto e = doc.get_value().get(root)) return e;
-  return each_field(root, [&](od::raw_json_string key, od::value& x) -> simdjson::error_code {
+  return each_field(root, [&](od::raw_json_string key, od::value x) -> simdjson::error_code {
     if (key == "kind") return read(x, s.kind);
     if (key == "apiVersion") return read(x, s.api_version);
     if (key == "addressType") return read(x, s.address_type);
     if (key == "metadata") return read_metadata(x, s.meta);
-    if (key == "endpoints") return each_element(x, [&](od::value& e) { return read_endpoint(e, s.endpoints.emplace_back()); });
+    if (key == "endpoints") return each_element(x, [&](od::value e) { return read_endpoint(e, s.endpoints.emplace_back()); });
     if (key == "ports")
-      return each_element(x, [&](od::value& p) {
+      return each_element(x, [&](od::value p) {
         port& out = s.ports.emplace_back();
-        return each_field(p, [&](od::raw_json_string k, od::value& y) -> simdjson::error_code {
+        return each_field(p, [&](od::raw_json_string k, od::value y) -> simdjson::error_code {
           if (k == "name") return read(y, out.name);
           if (k == "protocol") return read(y, out.protocol);
           if (k == "port") return y.get_int64().get(out.number);
