@@ -28,8 +28,9 @@
 namespace epslice {
 
 /// A reusable decoder of Kubernetes JSON through simdjson's On-Demand API. It holds a simdjson
-/// parser and a padded copy of the last input, so that decoding many documents with one decoder
-/// allocates nothing beyond the decoded values once it has seen the largest document.
+/// parser and a padded copy of its input, sized for the largest document it has decoded (about
+/// seven bytes per byte of it: the copy, simdjson's index and string buffer) and reused for the
+/// next ones, so keep one decoder for many documents.
 ///
 /// Every decode gives the result of the matching json.hpp function on the same text. The fast
 /// path decodes EndpointSlices (every family, v1beta1 converted, raw slices for addresses that do
