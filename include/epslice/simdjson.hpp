@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+// The fast decode path: simdjson On-Demand into the typed model, the nlohmann reader for the rest.
+//
+// Part of the opt-in target `epslice::simdjson` (it links Debian's libsimdjson); the core target
+// stays nlohmann-only and does not see this header. A simdjson_decoder returns exactly what
+// json.hpp's decode_endpoint_slice, decode_endpoints and decode_document return: the same values
+// for every input, and for every input those reject, the same exception or syntax error, because
+// anything the fast path finds wrong or unusual goes to the nlohmann reader unchanged.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <simdjson.h>
+
+#include "detail/simdjson_walk.hpp"
+#include "error.hpp"
+#include "json.hpp"
+#include "types.hpp"
+
+namespace epslice {
+
+/// A reusable decoder of Kubernetes JSON through simdjson's On-Demand API. It holds a simdjson
+/// parser and a padded copy of its input, sized for the largest document it has decoded (about
+/// seven bytes per byte of it: the copy, simdjson's index and string buffer) and reused for the
+/// next ones, so keep one decoder for many documents.
+///
+/// Every decode gives the result of the matching json.hpp function on the same text. The fast
+/// path decodes EndpointSlices (every family, v1beta1 converted, raw slices for addresses that do
+/// not parse), Endpoints, objects of other kinds (kept as raw_object) and Lists of those, with
+/// every field a stored object carries (uid, resourceVersion, generation, creationTimestamp,
+/// managedFields) and unknown fields kept as the same compact, Go-escaped text. Anything else (a
+/// syntax error, a value of the wrong type or out of range, a repeated key, nesting deeper than 128
+/// or a document over 64 MiB, a watch event, a stream of several values, an item without its own
+/// kind) is decoded by the nlohmann reader from the same bytes, so every error keeps its message
+/// and field path; fallbacks() counts those decodes and last_fallback() says why.
+///
+/// Not thread-safe: use one decoder per thread. Movable, not copyable.
+class simdjson_decoder {
+ public:
+  simdjson_decoder() = default;
+  simdjson_decoder(const simdjson_decoder&) = delete;
+  simdjson_decoder& operator=(const simdjson_decoder&) = delete;
+  simdjson_decoder(simdjson_decoder&&) noexcept = default;
+  simdjson_decoder& operator=(simdjson_decoder&&) noexcept = default;
+  ~simdjson_decoder() = default;
+
+  /// Decode exactly one EndpointSlice, as epslice::decode_endpoint_slice does (throws
+  /// epslice::error with the same message when that does).
+  [[nodiscard]] any_endpoint_slice decode_endpoint_slice(std::string_view text) {
+    ++decodes_;
+    walker_.reset();
+    if (simdjson::ondemand::document doc; load(text, doc)) {
+      any_endpoint_slice out;
+      if (walker_.slice_document(doc, out)) return out;
+    }
+    fell_back();
+    return epslice::decode_endpoint_slice(text);
+  }
+
+  /// Decode exactly one EndpointSlice of family F, as epslice::decode_endpoint_slice_as<F> does
+  /// (throws epslice::error with the same message when that does).
+  template <class F>
+  [[nodiscard]] basic_endpoint_slice<F> decode_endpoint_slice_as(std::string_view text) {
+    ++decodes_;
+    walker_.reset();
+    if (simdjson::ondemand::document doc; load(text, doc)) {
+      any_endpoint_slice out;
+      if (walker_.slice_document(doc, out)) {
+        if (auto* s = std::get_if<basic_endpoint_slice<F>>(&out)) return std::move(*s);
+        last_ = simdjson_fallback::family;  // the reader words the mismatch
+        ++fallbacks_;
+        return epslice::decode_endpoint_slice_as<F>(text);
+      }
+    }
+    fell_back();
+    return epslice::decode_endpoint_slice_as<F>(text);
+  }
+
+  /// Decode exactly one legacy Endpoints object, as epslice::decode_endpoints does (throws
+  /// epslice::error with the same message when that does).
+  [[nodiscard]] endpoints decode_endpoints(std::string_view text) {
+    ++decodes_;
+    walker_.reset();
+    if (simdjson::ondemand::document doc; load(text, doc)) {
+      endpoints out;
+      if (walker_.endpoints_document(doc, out)) return out;
+    }
+    fell_back();
+    return epslice::decode_endpoints(text);
+  }
+
+  /// Decode every object of a document, as epslice::decode_document does (never throws for bad
+  /// content: syntax errors and problems are in the result).
+  [[nodiscard]] decoded_document decode_document(std::string_view text) {
+    ++decodes_;
+    walker_.reset();
+    if (simdjson::ondemand::document doc; load(text, doc)) {
+      decoded_document out;
+      if (walker_.any_document(doc, out)) return out;
+    }
+    fell_back();
+    return epslice::decode_document(text);
+  }
+
+  /// Number of decodes so far (every call of a decode function).
+  [[nodiscard]] std::uint64_t decodes() const noexcept { return decodes_; }
+  /// Number of those that the nlohmann reader decoded instead of the fast path.
+  [[nodiscard]] std::uint64_t fallbacks() const noexcept { return fallbacks_; }
+  /// Why the last decode fell back (simdjson_fallback::none when it took the fast path).
+  [[nodiscard]] simdjson_fallback last_fallback() const noexcept { return last_; }
+
+ private:
+  simdjson::ondemand::parser parser_;
+  std::unique_ptr<char[]> buffer_;  // the input, followed by simdjson's padding
+  std::size_t capacity_ = 0;        // bytes of buffer_, padding included
+  detail::sj::walker walker_;
+  std::uint64_t decodes_ = 0;
+  std::uint64_t fallbacks_ = 0;
+  simdjson_fallback last_ = simdjson_fallback::none;
+
+  // Copy `text` into the padded buffer and index it; false (with the reason noted) when simdjson
+  // refuses it or it is over the fast path's size.
+  bool load(std::string_view text, simdjson::ondemand::document& doc) {
+    last_ = simdjson_fallback::none;
+    if (text.size() > detail::sj::max_bytes) {
+      last_ = simdjson_fallback::limit;
+      return false;
+    }
+    // One top-level object: arrays, scalars, a byte order mark and empty input are the reader's.
+    std::size_t first = 0;
+    while (first < text.size() && detail::sj::is_space(text[first])) ++first;
+    if (first == text.size() || text[first] != '{') {
+      last_ = simdjson_fallback::shape;
+      return false;
+    }
+    const std::size_t need = text.size() + simdjson::SIMDJSON_PADDING;
+    if (need > capacity_) {
+      const std::size_t grown = std::max(need, capacity_ + capacity_ / 2);
+      buffer_ = std::make_unique_for_overwrite<char[]>(grown);
+      capacity_ = grown;
+    }
+    if (!text.empty()) std::memcpy(buffer_.get(), text.data(), text.size());
+    // simdjson reads into the padding; its bytes must be defined.
+    std::memset(buffer_.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+    if (parser_.iterate(buffer_.get(), text.size(), capacity_).get(doc) != simdjson::SUCCESS) {
+      last_ = simdjson_fallback::syntax;
+      return false;
+    }
+    return true;
+  }
+
+  void fell_back() noexcept {
+    ++fallbacks_;
+    if (last_ == simdjson_fallback::none) last_ = walker_.reason();
+    if (last_ == simdjson_fallback::none) last_ = simdjson_fallback::syntax;
+  }
+};
+
+}  // namespace epslice
