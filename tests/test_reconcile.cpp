@@ -1229,6 +1229,7 @@ TEST_CASE("simulate: minimal meets the churn targets and never writes more than 
 
 // ---- speed paths, bytes written, the incremental planner -------------------------------------------
 
+#include <epslice/detail/json_size.hpp>
 #include <epslice/detail/json_writer.hpp>
 
 TEST_CASE("reconcile: a handed-over desired state gives the same plan, bytes_written is the JSON size", "[reconcile]") {

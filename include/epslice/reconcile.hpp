@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "address.hpp"
-#include "detail/json_writer.hpp"
+#include "detail/json_size.hpp"
 #include "detail/reconcile_keys.hpp"
 #include "error.hpp"
 #include "types.hpp"
@@ -355,97 +355,6 @@ template <class F>
   const bool a = slice_labels.count(well_known::zone_label) != 0, b = service_labels.count(well_known::zone_label) != 0;
   if (!a && !b) return slice_labels_changed(slice_labels, service_labels);
   return slice_labels_changed(a ? strip(slice_labels) : slice_labels, b ? strip(service_labels) : service_labels);
-}
-
-/// The compact JSON size of a slice, encoded into a reused buffer.
-template <class F>
-[[nodiscard]] std::size_t json_size(const basic_endpoint_slice<F>& s, std::string& buffer) {
-  buffer.clear();
-  write_endpoint_slice(buffer, s);
-  return buffer.size();
-}
-
-/// The size of `"key":` after `first` members (a comma before every member but the first).
-[[nodiscard]] constexpr std::size_t json_key_size(std::string_view key, bool first) noexcept {
-  return key.size() + 3 + (first ? 0 : 1);
-}
-
-/// The decimal length of an octet.
-[[nodiscard]] constexpr std::size_t octet_digits(std::uint8_t v) noexcept { return v >= 100 ? 3 : v >= 10 ? 2 : 1; }
-
-/// The exact compact JSON size of one endpoint as write_endpoint() encodes it, computed without
-/// writing when no string needs an escape and the endpoint has no hints, deprecated topology or
-/// unknown fields; otherwise the endpoint is encoded into `buffer`.
-template <class F>
-[[nodiscard]] std::size_t endpoint_json_size(const basic_endpoint<F>& e, std::string& buffer) {
-  const auto encoded = [&] {
-    buffer.clear();
-    write_endpoint(buffer, e);
-    return buffer.size();
-  };
-  if (e.hints || !e.deprecated_topology.empty() || !e.extra.empty() || (e.target_ref && !e.target_ref->extra.empty()))
-    return encoded();
-  std::uint64_t care = 0;  // non-zero when some string needs an escape: then encode instead
-  const auto text = [&care](std::string_view v) {
-    care |= json_care_bits(v);
-    return v.size() + 2;
-  };
-  std::size_t n = 2 + json_key_size("addresses", true);
-  if (e.addresses.is_nil()) {
-    n += 4;
-  } else {
-    n += 2 + (e.addresses.empty() ? 0 : e.addresses.size() - 1);
-    for (const auto& a : e.addresses) {
-      if constexpr (std::is_same_v<F, ipv4>) {
-        n += 5 + octet_digits(a.bytes[0]) + octet_digits(a.bytes[1]) + octet_digits(a.bytes[2]) + octet_digits(a.bytes[3]);
-      } else if constexpr (std::is_same_v<F, ipv6>) {
-        buffer.clear();
-        F::format(buffer, a);
-        n += buffer.size() + 2;
-      } else {
-        n += text(a);
-      }
-    }
-  }
-  n += json_key_size("conditions", false) + 2;
-  {
-    bool first = true;
-    const auto cond = [&](std::string_view k, const std::optional<bool>& v) {
-      if (!v) return;
-      n += json_key_size(k, first) + (*v ? 4 : 5);
-      first = false;
-    };
-    cond("ready", e.conditions.ready);
-    cond("serving", e.conditions.serving);
-    cond("terminating", e.conditions.terminating);
-  }
-  if (e.hostname) n += json_key_size("hostname", false) + text(*e.hostname);
-  if (e.target_ref) {
-    const object_reference& r = *e.target_ref;
-    n += json_key_size("targetRef", false) + 2;
-    bool first = true;
-    const auto field = [&](std::string_view k, const std::string& v) {
-      if (v.empty()) return;
-      n += json_key_size(k, first) + text(v);
-      first = false;
-    };
-    field("kind", r.kind);
-    field("namespace", r.namespace_);
-    field("name", r.name);
-    field("uid", r.uid);
-    field("apiVersion", r.api_version);
-    field("resourceVersion", r.resource_version);
-    field("fieldPath", r.field_path);
-  }
-  if (e.node_name) n += json_key_size("nodeName", false) + text(*e.node_name);
-  if (e.zone) n += json_key_size("zone", false) + text(*e.zone);
-  return care == 0 ? n : encoded();
-}
-
-/// The compact JSON size of a slice whose endpoint list is not nil, given the size of the slice
-/// with an empty list (`header`) and the sizes of its `count` endpoints (`endpoint_bytes`).
-[[nodiscard]] constexpr std::size_t slice_json_size(std::size_t header, std::size_t count, std::size_t endpoint_bytes) noexcept {
-  return header + endpoint_bytes + (count > 0 ? count - 1 : 0);
 }
 
 template <class F>
@@ -1331,10 +1240,10 @@ class family_reconciler {
       nullable_vector<endpoint_type> eps = std::move(built->endpoints);
       built->endpoints = nullable_vector<endpoint_type>();
       built->endpoints.set_empty_not_nil();
-      n = json_size(*built, size_buffer_);
+      n = encoded_json_size(*built, size_buffer_);
       built->endpoints = std::move(eps);
     } else {
-      n = json_size(make_header(o), size_buffer_);
+      n = encoded_json_size(make_header(o), size_buffer_);
     }
     if (fresh) {
       if (new_header_bytes_.size() <= slot) new_header_bytes_.resize(slot + 1, unmeasured);
@@ -1345,7 +1254,7 @@ class family_reconciler {
 
   // The JSON size of slice `s` built for `o`: its header's size, its endpoints' cached sizes.
   [[nodiscard]] std::size_t written_bytes(slice_type& s, const out& o) const {
-    if (s.endpoints.is_nil()) return json_size(s, size_buffer_);
+    if (s.endpoints.is_nil()) return encoded_json_size(s, size_buffer_);
     const std::size_t header = header_bytes(o, &s);
     const std::size_t kept = s.endpoints.size() - o.eps.size();
     std::size_t bytes = kept ? existing_endpoint_bytes(static_cast<std::uint32_t>(o.src)) : 0;
