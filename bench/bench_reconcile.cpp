@@ -18,6 +18,7 @@
 // costly at 100,000 whenever the allocator has returned the last plan's memory to the system).
 #include <epslice/reconcile.hpp>
 #include <epslice/simulate.hpp>
+#include <epslice/slice_planner.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -4,10 +4,12 @@
 
 #include <epslice/reconcile.hpp>
 #include <epslice/simulate.hpp>
+#include <epslice/slice_planner.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -1118,6 +1120,164 @@ TEST_CASE("reconcile: compaction options are checked and the planner refuses the
   }
 }
 
+// ---- the stages on hand-built prepared states ----------------------------------------------------------
+
+namespace {
+// A prepared family built by hand, the way slice_planner builds the small problem of a change:
+// owned slices in name order with what each keeps, then the endpoints found in no slice. The
+// service, options, slices and endpoints it refers to live here, beside it.
+struct hand_built {
+  service_identity svc = fixture_service();
+  reconcile_options options;
+  std::vector<endpoint_slice_v4> slices;  // owned, fixture ports, in name order
+  std::vector<endpoint_v4> fresh;
+  std::optional<detail::prepared_family<ipv4>> p;
+
+  // `changed[k]`: slice k's first endpoint has a new desired version; `lost[k]`: it loses its
+  // last entry. The group of every slice is the fixture's port set.
+  void build(const std::vector<bool>& changed, const std::vector<bool>& lost) {
+    p.emplace(svc, options, slices.size());
+    const auto gi = p->add_group(slices.at(0).ports, detail::port_set_hash(slices.at(0).ports));
+    for (std::size_t k = 0; k < slices.size(); ++k) {
+      CHECK(p->add_owned_slice(slices[k], gi) == k);
+      const auto& eps = slices[k].endpoints;
+      for (std::size_t i = 0; i < eps.size(); ++i) {
+        if (lost[k] && i + 1 == eps.size()) {
+          p->drop_endpoint();
+          continue;
+        }
+        const bool change = changed[k] && i == 0;
+        p->keep_endpoint(eps[i], change ? detail::kept_endpoint::changed : detail::kept_endpoint::same);
+      }
+    }
+    for (const auto& e : fresh) p->add_remaining(gi, e);
+  }
+};
+
+std::vector<std::size_t> draft_sizes(const detail::prepared_family<ipv4>& p, const std::vector<detail::slice_draft>& v) {
+  std::vector<std::size_t> out;
+  for (const auto& o : v) out.push_back(p.draft_size(o));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("reconcile stages: plan_kubernetes fills updated slices fullest first, then the closest fit", "[reconcile]") {
+  // Upstream's TestReconcileEndpointSlicesUpdatePacking: slices of 80 and 20 are both updated; 15
+  // new endpoints go to the fuller one.
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::kubernetes);
+  h.slices = {fixture_slice("foo-1", range(0, 80)), fixture_slice("foo-2", range(100, 120))};
+  for (unsigned n : range(200, 215)) h.fresh.push_back(pod_endpoint(n));
+  h.build({true, true}, {false, false});
+  CHECK(h.p->added() == 15);
+  CHECK(h.p->changed() == 2);
+  auto d = detail::plan_kubernetes(*h.p);
+  CHECK(d.creates.empty());
+  CHECK(d.deletes.empty());
+  REQUIRE(d.updates.size() == 2);
+  CHECK(d.updates[0].src == 0);  // name order
+  CHECK(draft_sizes(*h.p, d.updates) == std::vector<std::size_t>{95, 20});
+  CHECK_FALSE(d.updates[0].keep_existing);
+
+  // Upstream's TestReconcileEndpointSlicesSomePreexisting: unchanged slices of 62 and 61, 127 new
+  // endpoints: a new slice of 100, and the 27 left go to the slice they fill closest to full.
+  hand_built g;
+  g.options = with_strategy(reconcile_strategy::kubernetes);
+  g.slices = {fixture_slice("foo-1", range(0, 62)), fixture_slice("foo-2", range(100, 161))};
+  for (unsigned n : range(200, 327)) g.fresh.push_back(pod_endpoint(n));
+  g.build({false, false}, {false, false});
+  d = detail::plan_kubernetes(*g.p);
+  REQUIRE(d.creates.size() == 1);
+  CHECK(d.creates[0].eps.size() == 100);
+  REQUIRE(d.updates.size() == 1);
+  CHECK(d.updates[0].src == 0);
+  CHECK(d.updates[0].keep_existing);
+  CHECK_FALSE(d.updates[0].relabel);
+  CHECK(g.p->draft_size(d.updates[0]) == 89);
+}
+
+TEST_CASE("reconcile stages: plan_minimal repacks slices written anyway and deletes the rest", "[reconcile]") {
+  // Three slices of 30 each lose one endpoint; with 5 new endpoints the 92 endpoints fit in one
+  // slice: minimal keeps the first (most kept, then name order) and empties the other two into it;
+  // kubernetes updates all three.
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::minimal);
+  h.slices = {fixture_slice("foo-1", range(0, 30)), fixture_slice("foo-2", range(30, 60)), fixture_slice("foo-3", range(60, 90))};
+  for (unsigned n : range(200, 205)) h.fresh.push_back(pod_endpoint(n));
+  h.build({false, false, false}, {true, true, true});
+  CHECK(h.p->removed_entries() == 3);
+  const auto m = detail::plan_minimal(*h.p);
+  CHECK(m.creates.empty());
+  REQUIRE(m.updates.size() == 1);
+  CHECK(m.updates[0].src == 0);
+  CHECK(m.updates[0].eps.size() == 92);
+  CHECK(m.deletes == std::vector<std::uint32_t>{1, 2});
+  const auto k = detail::plan_kubernetes(*h.p);
+  CHECK(k.updates.size() == 3);
+  CHECK(k.deletes.empty());
+  // Finished, minimal's draft wins on writes (3 against 3) and slices (1 against 3).
+  detail::plan_meter<ipv4> meter;
+  const auto chosen = detail::decide_family(*h.p, meter);
+  CHECK(detail::same_shape(chosen, [&] {
+    auto x = m;
+    detail::finish_draft(*h.p, x);
+    return x;
+  }()));
+  CHECK(chosen.moved == 58);
+}
+
+TEST_CASE("reconcile stages: compact empties underfull slices within its budget", "[reconcile]") {
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::kubernetes);
+  for (unsigned k = 0; k < 10; ++k) h.slices.push_back(fixture_slice("foo-" + std::to_string(k), range(k * 10, k * 10 + 10)));
+  h.options.compaction = {0.5, 100};
+  h.build(std::vector<bool>(10, false), std::vector<bool>(10, false));
+  const auto plain = detail::plan_kubernetes(*h.p);
+  CHECK(plain.writes() == 0);
+  const auto c = detail::compact(*h.p, plain);
+  // One unchanged slice receives the endpoints of eight others (one update), which are deleted.
+  CHECK(c.slices_compacted == 8);
+  REQUIRE(c.updates.size() == 1);
+  CHECK(c.updates[0].keep_existing);
+  CHECK(h.p->draft_size(c.updates[0]) == 90);
+  CHECK(c.deletes.size() == 8);
+  // A budget of three writes: one receiver, two deletes.
+  h.options.compaction.max_extra_writes = 3;
+  const auto small = detail::compact(*h.p, plain);
+  CHECK(small.writes() == 3);
+  CHECK(small.slices_compacted == 2);
+}
+
+TEST_CASE("reconcile stages: finish_draft adds the placeholder and recycles creates into deleted slices", "[reconcile]") {
+  // Every endpoint of both slices is gone: both are deleted, so the family gets the placeholder,
+  // which takes the name of the first slice deleted.
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::kubernetes);
+  h.slices = {fixture_slice("foo-1", {1}), fixture_slice("foo-2", {2})};
+  h.build({false, false}, {true, true});
+  auto d = detail::plan_kubernetes(*h.p);
+  CHECK(d.deletes == std::vector<std::uint32_t>{0, 1});
+  detail::finish_draft(*h.p, d);
+  CHECK(d.creates.empty());
+  REQUIRE(d.updates.size() == 1);
+  CHECK(d.updates[0].group == detail::placeholder_group);
+  CHECK(d.updates[0].target == 0);
+  CHECK(d.deletes == std::vector<std::uint32_t>{1});
+  // Built, it is the empty placeholder under foo-1's name.
+  detail::plan_meter<ipv4> meter;
+  const auto plan = detail::build_plan(*h.p, d, meter);
+  REQUIRE(plan.update.size() == 1);
+  CHECK(plan.update[0].metadata.name == "foo-1");
+  CHECK(plan.update[0].endpoints.empty());
+  CHECK(plan.update[0].ports.empty());
+  CHECK(plan.stats.endpoints_removed == 2);
+  REQUIRE(plan.remove.size() == 1);
+  CHECK(plan.remove[0].metadata.name == "foo-2");
+  // The same as reconcile() on the same input.
+  const std::vector<endpoint_slice_v4> slices = h.slices;
+  CHECK(same_plan(plan, reconcile(fixture_desired({}), slices, h.options)));
+}
+
 // ---- scenarios.md ------------------------------------------------------------------------------------
 
 namespace {
@@ -1344,12 +1504,12 @@ void check_one_pass_plan(splitmix64& rng) {
     d.groups[rng.below(d.groups.size())].endpoints.push_back(e);
   }
   const std::vector<basic_endpoint_slice<F>> none;
-  const auto direct = detail::reconcile_family<F>(d, none, o, false, true);
-  const auto general = detail::reconcile_family<F>(d, none, o, false, false);
+  const auto direct = detail::reconcile_family<F>(d, none, o, detail::scratch_path::one_pass);
+  const auto general = detail::reconcile_family<F>(d, none, o, detail::scratch_path::general);
   CHECK(same_plan(direct, general));
   desired_state<F> d1 = d, d2 = d;  // handed over: endpoints are moved
-  CHECK(same_plan(detail::reconcile_family<F>(d1, none, o, true, true), general));
-  CHECK(same_plan(detail::reconcile_family<F>(d2, none, o, true, false), general));
+  CHECK(same_plan(detail::reconcile_family<F>(std::move(d1), none, o, detail::scratch_path::one_pass), general));
+  CHECK(same_plan(detail::reconcile_family<F>(std::move(d2), none, o, detail::scratch_path::general), general));
   check_plan_safety(d, none, direct, o.max_endpoints_per_slice);
 }
 }  // namespace
