@@ -18,7 +18,7 @@ using namespace epslice;
 
 namespace {
 
-// ---- ES-fixtures (k8s-vectors.md section 0) -------------------------------------------------------
+// ---- the fixtures of upstream's reconciler_test.go (staging/src/k8s.io/endpointslice) -------------
 
 endpoint_port fixture_port(std::int32_t port = 80) {
   endpoint_port p;
@@ -37,7 +37,8 @@ service_identity fixture_service() {
   return s;
 }
 
-// pod<n>: a valid unique IP per n (k8s-vectors.md's caution), node-1, no zone.
+// pod<n>: a valid unique IP per n (upstream's newPod writes 1.2.3.<4+n>, which is no address from n = 252
+// on; the expected counts do not depend on it), node-1, no zone.
 endpoint_v4 pod_endpoint(unsigned n, bool ready = true) {
   endpoint_v4 e;
   e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + n));
@@ -206,9 +207,9 @@ TEST_CASE("reconcile: generateName, namer and ownership", "[reconcile]") {
   CHECK_FALSE(is_managed_slice(s.metadata, svc, well_known::endpointslice_controller));
 }
 
-// ---- upstream reconciler vectors (k8s-vectors.md section A) ---------------------------------------
+// ---- upstream's reconciler tests (staging/src/k8s.io/endpointslice/reconciler_test.go) ------------
 
-TEST_CASE("reconcile: A1 TestReconcileEmpty creates the placeholder", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEmpty creates the placeholder", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto d = fixture_desired({});
     const std::vector<endpoint_slice_v4> none;
@@ -228,7 +229,7 @@ TEST_CASE("reconcile: A1 TestReconcileEmpty creates the placeholder", "[reconcil
   }
 }
 
-TEST_CASE("reconcile: A2 one endpoint per family, dual-stack and new-slice metadata", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcile1Pod, one endpoint per family, dual-stack and new-slice metadata", "[reconcile]") {
   dual_stack_desired d;
   d.ipv4_state = fixture_desired({1});
   d.ipv4_state->service.headless = false;
@@ -268,7 +269,7 @@ TEST_CASE("reconcile: A2 one endpoint per family, dual-stack and new-slice metad
   CHECK(metadata_of(after[1]).name == "foo-00001");
 }
 
-TEST_CASE("reconcile: A3 placeholder handling with no endpoints", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcile1EndpointSlice, placeholder handling with no endpoints", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto d = fixture_desired({});
     const auto o = with_strategy(strategy);
@@ -292,7 +293,7 @@ TEST_CASE("reconcile: A3 placeholder handling with no endpoints", "[reconcile]")
   }
 }
 
-TEST_CASE("reconcile: A5-A6-A17 creates from scratch by max endpoints per slice", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileManyPods and TestReconcileMaxEndpointsPerSlice, creates from scratch by max endpoints per slice", "[reconcile]") {
   struct row {
     unsigned pods;
     std::size_t max;
@@ -318,7 +319,7 @@ TEST_CASE("reconcile: A5-A6-A17 creates from scratch by max endpoints per slice"
   }
 }
 
-TEST_CASE("reconcile: A7 some preexisting: one create then one update, sizes 89 61 100", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesSomePreexisting, one create then one update, sizes 89 61 100", "[reconcile]") {
   const auto d = fixture_desired(range(0, 250));
   const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(1, 246, 4)),
                                                    fixture_slice("foo-2", range(3, 246, 4))};
@@ -335,7 +336,7 @@ TEST_CASE("reconcile: A7 some preexisting: one create then one update, sizes 89 
   CHECK(existing[0].endpoints.size() == 62);
 }
 
-TEST_CASE("reconcile: A8 worse allocation: two creates, sizes 74 74 100 52", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesSomePreexistingWorseAllocation, two creates, sizes 74 74 100 52", "[reconcile]") {
   const auto d = fixture_desired(range(0, 300));
   const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(1, 296, 4)),
                                                    fixture_slice("foo-2", range(3, 296, 4))};
@@ -347,7 +348,7 @@ TEST_CASE("reconcile: A8 worse allocation: two creates, sizes 74 74 100 52", "[r
   CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{74, 74, 100, 52});
 }
 
-TEST_CASE("reconcile: A9-A11 target port, service labels and reserved labels on 3 slices", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesUpdating and ServicesLabelsUpdating, ServicesReservedLabels on 3 slices", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto o = with_strategy(strategy);
     const std::vector<endpoint_slice_v4> none;
@@ -376,7 +377,7 @@ TEST_CASE("reconcile: A9-A11 target port, service labels and reserved labels on 
   }
 }
 
-TEST_CASE("reconcile: A12 recycling: 10 slices of 30, port change -> 3 updates + 7 deletes", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesRecycling, 10 slices of 30, port change -> 3 updates + 7 deletes", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto o = with_strategy(strategy);
     std::vector<endpoint_slice_v4> existing;
@@ -391,7 +392,7 @@ TEST_CASE("reconcile: A12 recycling: 10 slices of 30, port change -> 3 updates +
   }
 }
 
-TEST_CASE("reconcile: A13 update packing: new endpoints go to the fuller slice (95, 20)", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesUpdatePacking, new endpoints go to the fuller slice (95, 20)", "[reconcile]") {
   std::vector<unsigned> pods = range(0, 80);
   for (unsigned n : range(100, 120)) pods.push_back(n);
   const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(0, 80)), fixture_slice("foo-2", range(100, 120))};
@@ -408,7 +409,7 @@ TEST_CASE("reconcile: A13 update packing: new endpoints go to the fuller slice (
   CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{95, 20});
 }
 
-TEST_CASE("reconcile: A14 deprecated IP slices are replaced by IPv4 slices and deleted last", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesReplaceDeprecated, IP slices are replaced by IPv4 slices and deleted last", "[reconcile]") {
   for (auto strategy : both_strategies) {
     std::vector<any_endpoint_slice> existing;
     for (const auto& [name, pods] : {std::pair{std::string("foo-1"), range(0, 80)}, std::pair{std::string("foo-2"), range(100, 150)}}) {
@@ -432,7 +433,7 @@ TEST_CASE("reconcile: A14 deprecated IP slices are replaced by IPv4 slices and d
   }
 }
 
-TEST_CASE("reconcile: A15 recreation: a slice owned by an older Service is replaced", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesRecreation, a slice owned by an older Service is replaced", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto d = fixture_desired({1});
     std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", {1})};
@@ -446,7 +447,7 @@ TEST_CASE("reconcile: A15 recreation: a slice owned by an older Service is repla
   }
 }
 
-TEST_CASE("reconcile: A16 named ports: one group per resolved port, 5 slices of 60", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesNamedPorts, one group per resolved port, 5 slices of 60", "[reconcile]") {
   desired_state<ipv4> d;
   d.service = fixture_service();
   for (std::int32_t k = 0; k < 5; ++k) {
@@ -468,7 +469,7 @@ TEST_CASE("reconcile: A16 named ports: one group per resolved port, 5 slices of 
   }
 }
 
-TEST_CASE("reconcile: A18-A19 added and removed endpoints", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesMetrics, added and removed endpoints", "[reconcile]") {
   const std::vector<endpoint_slice_v4> none;
   const auto first = epslice::apply(reconcile(fixture_desired(range(0, 20)), none), none);
   const auto plan = reconcile(fixture_desired(range(0, 10)), first);
@@ -485,7 +486,7 @@ TEST_CASE("reconcile: A18-A19 added and removed endpoints", "[reconcile]") {
   CHECK(rem.stats.endpoints_removed == 1);
 }
 
-TEST_CASE("reconcile: A22 all endpoints gone: the placeholder is recycled onto the emptied slice", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcilerPodMissingNode, all endpoints gone: the placeholder is recycled onto the emptied slice", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", {0, 1})};
     // Both pods skipped (their nodes are missing): the group exists with no endpoints.
@@ -505,7 +506,7 @@ TEST_CASE("reconcile: A22 all endpoints gone: the placeholder is recycled onto t
   }
 }
 
-TEST_CASE("reconcile: A25 nil ports and empty ports are the same port set", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileHeadlessServiceNoPorts, nil ports and empty ports are the same port set", "[reconcile]") {
   desired_state<ipv4> d;
   d.service = fixture_service();
   d.service.name = "headless-no-ports";
@@ -1278,7 +1279,7 @@ TEST_CASE("reconcile stages: finish_draft adds the placeholder and recycles crea
   CHECK(same_plan(plan, reconcile(fixture_desired({}), slices, h.options)));
 }
 
-// ---- scenarios.md ------------------------------------------------------------------------------------
+// ---- the churn scenarios of simulate.hpp (docs/scenarios.md) --------------------------------------------
 
 namespace {
 simulation_result run_scenario(scenario_kind kind, std::size_t n, std::size_t batch, std::optional<std::size_t> steps,
@@ -1308,7 +1309,7 @@ TEST_CASE("simulate: splitmix64 and the scenario world", "[simulate]") {
   CHECK(to_string(scenario_endpoint(70000).addresses.at(0)) == "10.1.17.112");
 }
 
-TEST_CASE("simulate: kubernetes strategy reproduces the fixed-order table of scenarios.md", "[simulate]") {
+TEST_CASE("simulate: kubernetes strategy reproduces the fixed-order table of docs/scenarios.md", "[simulate]") {
   const auto k = reconcile_strategy::kubernetes;
   struct row {
     const char* name;

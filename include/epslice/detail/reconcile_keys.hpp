@@ -96,8 +96,8 @@ template <class F>
   return fold_bytes(h, e.hostname ? std::string_view(*e.hostname) : std::string_view());
 }
 
-/// The identity hash of an endpoint (k8s-semantics c.5): addresses, hostname, and the targetRef's
-/// namespace and name.
+/// The identity hash of an endpoint (upstream's hashEndpoint, staging/src/k8s.io/endpointslice/
+/// util/endpointset.go): addresses, hostname, and the targetRef's namespace and name.
 template <class F>
 [[nodiscard]] std::uint64_t endpoint_identity_hash(const basic_endpoint<F>& e) noexcept {
   std::uint64_t h = fold_inline_identity(e);
@@ -175,7 +175,8 @@ template <class F>
   return a.name == b.name && a.protocol == b.protocol && a.port == b.port && a.app_protocol == b.app_protocol;
 }
 
-/// The port-set key (k8s-semantics c.6): an order-insensitive multiset of ports; nil == empty.
+/// The port-set key (upstream's NewPortMapKey, staging/src/k8s.io/endpointslice/util/
+/// controller_utils.go): an order-insensitive multiset of ports; nil == empty.
 [[nodiscard]] inline std::uint64_t port_set_hash(const std::vector<endpoint_port>& ports) noexcept {
   std::uint64_t sum = 0;
   for (const auto& p : ports) sum += mix64(port_hash(p));
