@@ -1735,6 +1735,45 @@ TEST_CASE("reconcile: slice_planner decisions held together, moved or dropped st
   }
 }
 
+TEST_CASE("reconcile: slice_planner plans stay valid and unchanged after the planner moves on", "[reconcile][planner]") {
+  for (auto strategy : both_strategies) {
+    splitmix64 rng{7};
+    reconcile_options o;
+    o.strategy = strategy;
+    o.max_endpoints_per_slice = 5;
+    desired_state<ipv4> d;
+    d.service = fixture_service();
+    d.groups.emplace_back();
+    auto ports = property_ports(0);
+    d.groups[0].ports.assign(ports.begin(), ports.end());
+    for (unsigned i = 0; i < 23; ++i) d.groups[0].endpoints.push_back(property_endpoint<ipv4>(i, rng));
+    const std::vector<endpoint_slice_v4> none;
+    slice_namer namer;
+    auto slices = epslice::apply(reconcile(d, none, o), none, namer);
+    std::vector<slice_plan<ipv4>> plans, copies;
+    {
+      slice_planner<ipv4> planner(d, slices, o, namer);
+      for (unsigned step = 0; step < 8; ++step) {
+        endpoint_change<ipv4> c;
+        c.removed.push_back(d.groups[0].endpoints[step]);  // each removed once: the planner held it
+        c.added.push_back(property_endpoint<ipv4>(100 + step, rng));
+        auto u = d.groups[0].endpoints[step + 10];
+        u.conditions.ready = !u.conditions.ready.value_or(true);
+        c.updated.push_back(u);
+        plans.push_back(planner.apply(c));
+        copies.push_back(plans.back());
+      }
+    }  // the planner is gone; the plans it made are the caller's
+    REQUIRE(plans.size() == copies.size());
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      INFO("plan " << i);
+      CHECK(same_plan(plans[i], copies[i]));
+      CHECK_FALSE(plans[i].empty());
+      for (const auto& sl : plans[i].update) CHECK(sl.endpoints.size() <= o.max_endpoints_per_slice);
+    }
+  }
+}
+
 TEST_CASE("reconcile: slice_planner refuses unsettled layouts and the by_zone layout", "[reconcile][planner]") {
   desired_state<ipv4> d;
   d.service = fixture_service();

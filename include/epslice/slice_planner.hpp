@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "detail/flat_index.hpp"
+#include "detail/json_size.hpp"
 #include "detail/reconcile_draft.hpp"
 #include "detail/reconcile_family.hpp"
 #include "detail/reconcile_finish.hpp"
@@ -263,11 +264,15 @@ class slice_planner {
     });
     // The small problem: its slices (by name), its endpoints (kept ones, then the fresh ones).
     const std::uint32_t gi = p.add_group(pg.ports, pg.key);
+    auto& sizes = sc.sizes;
 #if defined(__GNUC__) || defined(__clang__)
     // The records of a slice lie anywhere in the group's table: ask for all of them at once
     // rather than waiting on each in turn below.
     for (std::uint32_t sid : involved)
-      for (std::uint32_t rec : slices_[sid].recs) __builtin_prefetch(pg.eps.data() + rec);
+      for (std::uint32_t rec : slices_[sid].recs) {
+        __builtin_prefetch(pg.eps.data() + rec);
+        __builtin_prefetch(pg.bytes.data() + rec);
+      }
 #endif
     for (std::uint32_t sid : involved) {
       const pslice& ps = slices_[sid];
@@ -290,9 +295,13 @@ class slice_planner {
         for (const auto& [rr, e] : replaced)
           if (rr == rec) value = e;
         p.keep_endpoint(*value, kind == 2 ? detail::kept_endpoint::changed : detail::kept_endpoint::same);
+        sizes.push_back(value == pg.eps[rec].get() ? pg.bytes[rec] : 0);
       }
     }
     for (const endpoint_type* e : fresh) p.add_remaining(gi, *e);
+    // The size of every desired endpoint held is known: build() and minimal's last tie-break need
+    // not measure them again (0: a new value, measured when needed).
+    work->meter.know_desired(gi, sizes);
     detail::draft_plan draft = detail::decide_family(p, work->meter);
     return planner_decision<F>(std::move(work), std::move(draft), &spare_);
   }
@@ -370,6 +379,7 @@ class slice_planner {
     std::uint64_t key = 0;
     detail::identity_index<F> index;                   // identity -> record
     std::vector<std::unique_ptr<endpoint_type>> eps;   // record -> desired value (null when free)
+    std::vector<std::uint32_t> bytes;                  // record -> JSON size of its desired value
     std::vector<std::uint32_t> slice_of, pos_of, free;  // record -> slice and position in it
     std::set<fill_key> by_fill;                        // the group's slices by fill level, then name
   };
@@ -390,6 +400,7 @@ class slice_planner {
     const std::uint32_t at = find(pg, e);
     if (at != detail::flat_index::npos) {
       *pg.eps[at] = std::forward<E>(e);
+      pg.bytes[at] = static_cast<std::uint32_t>(detail::endpoint_json_size(*pg.eps[at], size_buffer_));
       return;
     }
     std::uint32_t rec;
@@ -399,10 +410,12 @@ class slice_planner {
     } else {
       rec = static_cast<std::uint32_t>(pg.eps.size());
       pg.eps.emplace_back();
+      pg.bytes.push_back(0);
       pg.slice_of.push_back(0);
       pg.pos_of.push_back(0);
     }
     pg.eps[rec] = std::make_unique<endpoint_type>(std::forward<E>(e));
+    pg.bytes[rec] = static_cast<std::uint32_t>(detail::endpoint_json_size(*pg.eps[rec], size_buffer_));
     pg.index.insert(pg.index.key(*pg.eps[rec]), rec, [](std::uint32_t) { return false; });
     pg.index.settle([&pg](std::uint32_t v) -> const endpoint_type& { return *pg.eps[v]; });
   }
@@ -413,9 +426,12 @@ class slice_planner {
     return it->second;
   }
 
-  void place(std::uint32_t id, slice_type s) {
+  // Put slice `s` at `id` (given as a value to move in, or copied over the slot's previous
+  // content, which reuses the memory of its endpoints when the slot held a slice before).
+  template <class S>
+  void place(std::uint32_t id, S&& s) {
     pslice& ps = slices_[id];
-    ps.slice = std::move(s);
+    ps.slice = std::forward<S>(s);
     ps.live = true;
     ps.group = dead_group;
     ps.recs.clear();
@@ -461,6 +477,7 @@ class slice_planner {
   std::vector<std::uint32_t> free_slices_, dead_;
   std::map<std::string, std::uint32_t, std::less<>> names_;
   std::size_t live_slices_ = 0;
+  std::string size_buffer_;  // measuring desired endpoints (upsert())
   // Scratch memory of decide(), kept between calls (decide() is const, but not for concurrent use).
   struct scratch {
     std::vector<std::uint32_t> dirty;                                     // planner slice ids
@@ -468,12 +485,14 @@ class slice_planner {
     std::vector<const endpoint_type*> fresh;                              // endpoints not desired before
     std::vector<std::pair<std::uint32_t, const endpoint_type*>> replaced;  // record -> new value
     std::vector<std::uint32_t> involved;                                  // slices of the small problem
+    std::vector<std::uint32_t> sizes;                                     // JSON size of each kept endpoint, or 0
     void clear() noexcept {
       dirty.clear();
       marks.clear();
       fresh.clear();
       replaced.clear();
       involved.clear();
+      sizes.clear();
     }
   };
   mutable scratch scratch_;

@@ -61,7 +61,14 @@ template <class F>
   } else {
     copy_slice_header(p.existing(static_cast<std::size_t>(o.src)), s);
     s.endpoints.set_empty_not_nil();
-    if (o.relabel) s.metadata.labels = labels_for(p, o.group);
+    if (o.relabel) {
+      const bool zoned = p.by_zone() && o.group != placeholder_group && !p.groups()[o.group].zone.empty();
+      // A slice written before usually carries the labels already: then they are not copied again.
+      if (zoned)
+        s.metadata.labels = labels_for(p, o.group);
+      else if (s.metadata.labels != p.labels())
+        s.metadata.labels = p.labels();
+    }
   }
   set_trigger_time(s.metadata, p.options());
   return s;
@@ -272,9 +279,10 @@ class plan_meter {
   using slice_type = basic_endpoint_slice<F>;
   using endpoint_type = basic_endpoint<F>;
 
-  /// Forget every size (for another prepared state), keeping the memory.
+  /// Forget every size (for another prepared state), keeping the memory (slice_planner reuses a
+  /// meter for every decision: allocating anew each time costs more than the sizes save).
   void clear() noexcept {
-    desired_bytes_.clear();
+    for (auto& sizes : desired_bytes_) sizes.clear();
     existing_bytes_.clear();
     new_header_bytes_.clear();
   }
@@ -289,6 +297,15 @@ class plan_meter {
     if (sizes.size() < p.groups()[gi].eps.size()) sizes.resize(p.groups()[gi].eps.size(), 0);
     if (sizes[e] == 0) sizes[e] = static_cast<std::uint32_t>(endpoint_json_size(value ? *value : *p.groups()[gi].eps[e], buffer_));
     return sizes[e];
+  }
+
+  /// Record the JSON sizes of the first desired endpoints of group `gi`, measured before
+  /// (slice_planner keeps the size of every endpoint it holds); 0 for one not measured yet.
+  void know_desired(std::uint32_t gi, std::span<const std::uint32_t> bytes) {
+    if (desired_bytes_.size() <= gi) desired_bytes_.resize(gi + 1);
+    auto& sizes = desired_bytes_[gi];
+    if (sizes.size() < bytes.size()) sizes.resize(bytes.size(), 0);
+    std::copy(bytes.begin(), bytes.end(), sizes.begin());
   }
 
   /// The JSON size of the endpoints of existing slice `s` (without separators).
