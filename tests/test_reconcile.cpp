@@ -1135,11 +1135,16 @@ struct hand_built {
   std::optional<detail::prepared_family<ipv4>> p;
 
   // `changed[k]`: slice k's first endpoint has a new desired version; `lost[k]`: it loses its
-  // last entry. The group of every slice is the fixture's port set.
-  void build(const std::vector<bool>& changed, const std::vector<bool>& lost) {
+  // last entry. The group of every slice is the fixture's port set. With `unlisted`, slices that
+  // neither change nor lose anything are added without their endpoints (as slice_planner does).
+  void build(const std::vector<bool>& changed, const std::vector<bool>& lost, bool unlisted = false) {
     p.emplace(svc, options, slices.size());
     const auto gi = p->add_group(slices.at(0).ports, detail::port_set_hash(slices.at(0).ports));
     for (std::size_t k = 0; k < slices.size(); ++k) {
+      if (unlisted && !changed[k] && !lost[k]) {
+        CHECK(p->add_unchanged_slice(slices[k], gi) == k);
+        continue;
+      }
       CHECK(p->add_owned_slice(slices[k], gi) == k);
       const auto& eps = slices[k].endpoints;
       for (std::size_t i = 0; i < eps.size(); ++i) {
@@ -1195,6 +1200,16 @@ TEST_CASE("reconcile stages: plan_kubernetes fills updated slices fullest first,
   CHECK(d.updates[0].keep_existing);
   CHECK_FALSE(d.updates[0].relabel);
   CHECK(g.p->draft_size(d.updates[0]) == 89);
+  // The same plan when the unchanged slices are added without their endpoints.
+  detail::plan_meter<ipv4> meter;
+  detail::finish_draft(*g.p, d);
+  const auto listed = detail::build_plan(*g.p, d, meter);
+  g.build({false, false}, {false, false}, true);
+  CHECK_FALSE(g.p->lists_every_endpoint());
+  auto u = detail::plan_kubernetes(*g.p);
+  detail::finish_draft(*g.p, u);
+  meter.clear();
+  CHECK(same_plan(detail::build_plan(*g.p, u, meter), listed));
 }
 
 TEST_CASE("reconcile stages: plan_minimal repacks slices written anyway and deletes the rest", "[reconcile]") {
@@ -1247,6 +1262,10 @@ TEST_CASE("reconcile stages: compact empties underfull slices within its budget"
   const auto small = detail::compact(*h.p, plain);
   CHECK(small.writes() == 3);
   CHECK(small.slices_compacted == 2);
+  // Compaction empties unchanged slices: it needs their endpoints listed.
+  h.build(std::vector<bool>(10, false), std::vector<bool>(10, false), true);
+  CHECK_THROWS_WITH(detail::compact(*h.p, detail::plan_kubernetes(*h.p)),
+                    "compaction: Invalid value: compaction needs the endpoints of every slice (a slice was added unlisted)");
 }
 
 TEST_CASE("reconcile stages: finish_draft adds the placeholder and recycles creates into deleted slices", "[reconcile]") {

@@ -268,7 +268,7 @@ class slice_planner {
 #if defined(__GNUC__) || defined(__clang__)
     // The records of a slice lie anywhere in the group's table: ask for all of them at once
     // rather than waiting on each in turn below.
-    for (std::uint32_t sid : involved)
+    for (std::uint32_t sid : dirty)
       for (std::uint32_t rec : slices_[sid].recs) {
         __builtin_prefetch(pg.eps.data() + rec);
         __builtin_prefetch(pg.bytes.data() + rec);
@@ -280,13 +280,17 @@ class slice_planner {
         p.add_owned_slice(ps.slice, detail::placeholder_group);
         continue;
       }
+      // A clean slice keeps its endpoints, unchanged: the strategies can only fill it, so its
+      // endpoints need not be listed.
+      if (!is_dirty(sid)) {
+        p.add_unchanged_slice(ps.slice, gi);
+        continue;
+      }
       p.add_owned_slice(ps.slice, gi);
-      const bool is_d = is_dirty(sid);
       for (std::uint32_t rec : ps.recs) {
         int kind = 0;
-        if (is_d)
-          for (const auto& [mr, mk] : marks)
-            if (mr == rec) kind = mk;
+        for (const auto& [mr, mk] : marks)
+          if (mr == rec) kind = mk;
         if (kind == 1) {
           p.drop_endpoint();
           continue;

@@ -26,8 +26,12 @@ namespace epslice::detail {
 ///    group); the donor's endpoints go to the receivers and the donor is deleted (or not created).
 /// Receivers only gain endpoints and every emptied slice is deleted, after all creates and
 /// updates: no endpoint desired before and after is ever absent while the plan is applied.
+/// Throws epslice::error when `p` does not list the endpoints of every slice
+/// (prepared_family::add_unchanged_slice()).
 template <class F>
 [[nodiscard]] draft_plan compact(const prepared_family<F>& p, draft_plan d) {
+  if (!p.lists_every_endpoint())
+    throw_error("compaction", "compaction needs the endpoints of every slice (a slice was added unlisted)");
   const compaction_options& c = p.options().compaction;  // enabled(): decide_family() calls it only then
   const std::size_t max = p.max();
   std::vector<std::uint8_t> written(p.existing().size(), 0);

@@ -191,6 +191,7 @@ class prepared_family {
     unserved_.clear();
     loses_.clear();
     added_ = changed_ = removed_entries_ = 0;
+    unlisted_ = false;
     for (auto& list : states_)
       for (auto& st : list) spare_states_.push_back(std::move(st));
     states_.clear();
@@ -238,6 +239,24 @@ class prepared_family {
     open_ = gi;
     return k;
   }
+
+  /// Add an existing slice owned by the Service, of group `gi`, that keeps every endpoint it holds
+  /// unchanged, without listing them (its state keeps none; the strategies only ever add
+  /// endpoints to such a slice, and read its size). After every slice added before in name order;
+  /// returns its number. Compaction, which empties unchanged slices, refuses a prepared state with
+  /// such slices.
+  std::uint32_t add_unchanged_slice(const slice_type& s, std::uint32_t gi) {
+    const std::uint32_t k = add_existing(s, true);
+    groups_[gi].slices.push_back(k);
+    slice_state st = take_state();
+    st.existing = k;
+    states_[gi].push_back(std::move(st));
+    unlisted_ = true;
+    return k;
+  }
+
+  /// False when a slice was added by add_unchanged_slice(): its endpoints are not listed.
+  [[nodiscard]] bool lists_every_endpoint() const noexcept { return !unlisted_; }
 
   /// Add an existing slice not owned by the Service, after every slice added before in name order
   /// (deleted); returns its number.
@@ -517,6 +536,7 @@ class prepared_family {
   std::vector<std::uint32_t> loses_;  // by_zone: slices holding endpoints that change partition
   std::size_t added_ = 0, changed_ = 0, removed_entries_ = 0;
   std::uint32_t open_ = 0;  // the group of the last owned slice added by hand
+  bool unlisted_ = false;   // some slice was added by add_unchanged_slice()
   std::vector<slice_state> spare_states_;  // of earlier problems, for reuse (restart())
   std::vector<group_type> spare_groups_;
 };
