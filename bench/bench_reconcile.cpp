@@ -12,7 +12,8 @@
 // - BM_PlannerOneChange/<N> (kubernetes) and BM_PlannerOneChangeMinimal/<N>: the same change
 //   through slice_planner, what a user pays for it: the decision and the slice objects of the plan
 //   (build). Counters: `decide_us` and `build_us`, the two parts; `commit_us`, advancing the
-//   planner past the plan (not in the time).
+//   planner past the plan (not in the time); `decide_cpu_us` and `build_cpu_us`, the two parts in
+//   CPU time of the thread (steadier than wall time when other processes share the cores).
 // - BM_PlannerDecision/<N> and BM_PlannerDecisionMinimal/<N>: the decision alone.
 // - BM_CopySlice/<N>: the reference for a build: one slice of the settled layout (100 endpoints)
 //   copied and the JSON size of its endpoints measured, a different slice each time.
@@ -38,6 +39,7 @@
 #include <sys/resource.h>
 #define EPSLICE_BENCH_HAS_RUSAGE 1
 #endif
+#include <ctime>
 
 namespace {
 
@@ -49,6 +51,18 @@ long minor_faults() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_minflt;
+#else
+  return 0;
+#endif
+}
+
+// CPU time of the calling thread in seconds (0 where the clock is missing): on a shared machine
+// it moves less than wall time, which counts the time other processes hold the core.
+double thread_cpu_seconds() {
+#ifdef CLOCK_THREAD_CPUTIME_ID
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 #else
   return 0;
 #endif
@@ -159,7 +173,7 @@ enum class planner_time : std::uint8_t { decision, decision_and_build };
 
 void bm_planner(benchmark::State& state, std::size_t n, reconcile_strategy strategy, planner_time timed) {
   planner_state& p = planner_for(strategy, n);
-  double decide_seconds = 0, build_seconds = 0, commit_seconds = 0;
+  double decide_seconds = 0, build_seconds = 0, commit_seconds = 0, decide_cpu = 0, build_cpu = 0;
   std::size_t writes = 0, bytes = 0;
   for (auto _ : state) {
     p.rng = p.rng * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -168,11 +182,16 @@ void bm_planner(benchmark::State& state, std::size_t n, reconcile_strategy strat
     change.removed.push_back(scenario_endpoint(p.live[j]));
     change.added.push_back(scenario_endpoint(p.next));
     p.live[j] = p.next++;
+    const double c0 = thread_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     auto decision = p.planner->decide(change);
     const auto t1 = std::chrono::steady_clock::now();
+    const double c1 = thread_cpu_seconds();
     auto plan = p.planner->build(decision);
     const auto t2 = std::chrono::steady_clock::now();
+    const double c2 = thread_cpu_seconds();
+    decide_cpu += c1 - c0;
+    build_cpu += c2 - c1;
     p.planner->commit(change, plan);
     const auto t3 = std::chrono::steady_clock::now();
     state.SetIterationTime(std::chrono::duration<double>((timed == planner_time::decision ? t1 : t2) - t0).count());
@@ -191,6 +210,8 @@ void bm_planner(benchmark::State& state, std::size_t n, reconcile_strategy strat
   state.counters["decide_us"] = per_iteration_us(decide_seconds);
   state.counters["build_us"] = per_iteration_us(build_seconds);
   state.counters["commit_us"] = per_iteration_us(commit_seconds);
+  state.counters["decide_cpu_us"] = per_iteration_us(decide_cpu);
+  state.counters["build_cpu_us"] = per_iteration_us(build_cpu);
 }
 
 // The floor of a build: copy one slice of the settled layout and measure its endpoints' JSON.
