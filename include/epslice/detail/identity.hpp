@@ -26,6 +26,35 @@
 
 namespace epslice::detail {
 
+/// True when lists `a` and `b` hold the same elements under `eq`, each as often, in any order.
+/// Lists in the same order are recognised in one pass; otherwise each element of `a` takes the
+/// first unused equal element of `b` (quadratic: for the short lists of addresses and ports;
+/// no allocation up to 64 elements).
+template <class A, class B, class Eq>
+[[nodiscard]] bool same_multiset(const A& a, const B& b, Eq&& eq) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  std::size_t i = 0;
+  while (i < n && eq(a[i], b[i])) ++i;
+  if (i == n) return true;
+  const auto match_all = [&](auto&& is_used, auto&& use) {
+    for (std::size_t j = i; j < n; ++j) {
+      std::size_t k = i;
+      while (k < n && (is_used(k) || !eq(a[j], b[k]))) ++k;
+      if (k == n) return false;
+      use(k);
+    }
+    return true;
+  };
+  if (n <= 64) {
+    std::uint64_t used = 0;
+    return match_all([&used](std::size_t k) { return ((used >> k) & 1U) != 0; },
+                     [&used](std::size_t k) { used |= std::uint64_t{1} << k; });
+  }
+  std::vector<bool> used(n, false);
+  return match_all([&used](std::size_t k) { return static_cast<bool>(used[k]); }, [&used](std::size_t k) { used[k] = true; });
+}
+
 /// The last 1 to 7 bytes of a string as one word, with fixed-size loads (a variable-length copy
 /// is a library call): two overlapping 4-byte words, or the first, middle and last byte; 0 when
 /// there are none. For a given count, different bytes give different words.
@@ -131,20 +160,7 @@ template <class F>
   const std::size_t n = a.addresses.size();
   if (n != b.addresses.size()) return false;
   if (n == 1) return a.addresses[0] == b.addresses[0];
-  // Multiset comparison; an endpoint has few addresses (at most 100 by validation).
-  std::vector<bool> used(n, false);
-  for (const auto& x : a.addresses) {
-    bool matched = false;
-    for (std::size_t k = 0; k < n; ++k) {
-      if (!used[k] && b.addresses[k] == x) {
-        used[k] = true;
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) return false;
-  }
-  return true;
+  return same_multiset(a.addresses, b.addresses, std::equal_to<>());
 }
 
 [[nodiscard]] inline std::uint64_t hash_optional_string(const std::optional<std::string>& s, std::uint64_t seed) noexcept {
@@ -174,20 +190,7 @@ template <class F>
 
 /// Full comparison behind port_set_hash.
 [[nodiscard]] inline bool same_port_set(const std::vector<endpoint_port>& a, const std::vector<endpoint_port>& b) {
-  if (a.size() != b.size()) return false;
-  std::vector<bool> used(b.size(), false);
-  for (const auto& x : a) {
-    bool matched = false;
-    for (std::size_t k = 0; k < b.size(); ++k) {
-      if (!used[k] && same_port(b[k], x)) {
-        used[k] = true;
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) return false;
-  }
-  return true;
+  return same_multiset(a, b, [](const endpoint_port& x, const endpoint_port& y) { return same_port(x, y); });
 }
 
 /// endpoint_identity_hash() as a function object over endpoint pointers, for hash containers
