@@ -5,6 +5,7 @@
 #include <epslice/reconcile.hpp>
 #include <epslice/simulate.hpp>
 #include <epslice/slice_planner.hpp>
+#include <epslice/topology.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -1296,6 +1297,158 @@ TEST_CASE("reconcile stages: finish_draft adds the placeholder and recycles crea
   // The same as reconcile() on the same input.
   const std::vector<endpoint_slice_v4> slices = h.slices;
   CHECK(same_plan(plan, reconcile(fixture_desired({}), slices, h.options)));
+}
+
+// ---- one identity for every user (detail/identity.hpp) ---------------------------------------------
+
+namespace {
+// An endpoint drawn from a small vocabulary, so that pairs often share an identity: one or two
+// of three addresses in either order, hostname nil / "" / "h", targetRef absent / empty / one of
+// two names, fields beyond identity varied.
+endpoint_v4 vocabulary_endpoint(splitmix64& rng) {
+  endpoint_v4 e;
+  const unsigned first = static_cast<unsigned>(rng.below(3));
+  e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + first));
+  if (rng.below(2)) e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + (first + 1 + static_cast<unsigned>(rng.below(2))) % 3));
+  if (rng.below(2) && e.addresses.size() == 2) std::swap(e.addresses[0], e.addresses[1]);
+  switch (rng.below(3)) {
+    case 0: break;
+    case 1: e.hostname = ""; break;
+    default: e.hostname = "h"; break;
+  }
+  switch (rng.below(4)) {
+    case 0: break;
+    case 1: e.target_ref = object_reference{}; break;
+    default: e.target_ref = object_reference{"Pod", "ns", rng.below(2) ? "a" : "b", "uid-" + std::to_string(rng.below(3)), "", "", "", {}};
+  }
+  e.node_name = "node-" + std::to_string(rng.below(2));
+  if (rng.below(2)) e.conditions.ready = rng.below(2) == 0;
+  return e;
+}
+
+// Endpoint identity as independent text: sorted addresses, hostname (nil == ""), targetRef
+// namespace and name (an absent reference has empty ones).
+std::string identity_text(const endpoint_v4& e) {
+  std::vector<std::string> addresses;
+  for (const auto& a : e.addresses) {
+    std::string text;
+    ipv4::format(text, a);
+    addresses.push_back(text);
+  }
+  std::sort(addresses.begin(), addresses.end());
+  std::string out;
+  for (const auto& a : addresses) out += a + ",";
+  out += "|" + e.hostname.value_or("") + "|";
+  out += e.target_ref ? e.target_ref->namespace_ + "/" + e.target_ref->name : std::string("/");
+  return out;
+}
+
+// A port list drawn from a small vocabulary: up to three ports, nil and empty fields apart.
+nullable_vector<endpoint_port> vocabulary_ports(splitmix64& rng) {
+  nullable_vector<endpoint_port> out;
+  if (rng.below(2)) out.set_empty_not_nil();
+  for (std::uint64_t k = 0, n = rng.below(4); k < n; ++k) {
+    endpoint_port p;
+    if (rng.below(3)) p.name = rng.below(2) ? "http" : "";
+    if (rng.below(3)) p.protocol = "TCP";
+    if (rng.below(4)) p.port = 80;
+    if (rng.below(4) == 0) p.app_protocol = "h2";
+    out.push_back(p);
+  }
+  return out;
+}
+
+// Port-set identity as independent text: each port's fields with nil marked, sorted.
+std::string port_set_text(const std::vector<endpoint_port>& ports) {
+  std::vector<std::string> each;
+  const auto field = [](const std::optional<std::string>& v) { return v ? "=" + *v : std::string("-"); };
+  for (const auto& p : ports)
+    each.push_back(field(p.name) + field(p.protocol) + (p.port ? "=" + std::to_string(*p.port) : "-") + field(p.app_protocol));
+  std::sort(each.begin(), each.end());
+  std::string out;
+  for (const auto& x : each) out += x + ";";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("identity: reconcile, topology and convert agree on endpoint and port-set identity", "[reconcile][identity]") {
+  splitmix64 rng{2024};
+  const std::vector<endpoint_slice_v4> none;
+  for (int i = 0; i < 3000; ++i) {
+    INFO("case " << i);
+    const endpoint_v4 a = vocabulary_endpoint(rng), b = vocabulary_endpoint(rng);
+    const bool same = identity_text(a) == identity_text(b);
+    CHECK(detail::same_endpoint_identity(a, b) == same);
+    if (same) CHECK(detail::endpoint_identity_hash(a) == detail::endpoint_identity_hash(b));
+    // reconcile: two desired endpoints of one identity collapse into one.
+    desired_state<ipv4> d = fixture_desired({});
+    d.groups.emplace_back();
+    d.groups[0].endpoints = {a, b};
+    CHECK(reconcile(d, none).stats.endpoints_written == (same ? 1u : 2u));
+    // topology: the hints of a previous endpoint carry over to an endpoint of the same identity.
+    endpoint_slice_v4 previous = fixture_slice("foo-1", {});
+    previous.endpoints.push_back(a);
+    previous.endpoints.back().hints.emplace();
+    previous.endpoints.back().hints->for_zones.push_back({"zone-a"});
+    slice_set<ipv4> set;
+    set.to_update.push_back(fixture_slice("foo-1", {}));
+    set.to_update[0].endpoints.push_back(b);
+    const auto carried = carry_over_hints(set, std::span<const endpoint_slice_v4>(&previous, 1));
+    CHECK(carried.to_update[0].endpoints[0].hints.has_value() == same);
+
+    const auto x = vocabulary_ports(rng), y = vocabulary_ports(rng);
+    const bool same_ports = port_set_text(x) == port_set_text(y);
+    CHECK(detail::same_port_set(x, y) == same_ports);
+    if (same_ports) CHECK(detail::port_set_hash(x) == detail::port_set_hash(y));
+    // reconcile: groups of the same port set merge into one set of slices.
+    desired_state<ipv4> g = fixture_desired({});
+    g.groups.resize(2);
+    g.groups[0].ports = x;
+    g.groups[1].ports = y;
+    g.groups[0].endpoints.push_back(pod_endpoint(1));
+    g.groups[1].endpoints.push_back(pod_endpoint(2));
+    CHECK(reconcile(g, none).create.size() == (same_ports ? 1u : 2u));
+    // convert: the mirroring controller puts subsets of the same port set into one slice.
+    endpoints ep;
+    ep.metadata.name = "foo";
+    ep.metadata.namespace_ = "test";
+    for (const auto* ports : {&x, &y}) {
+      endpoint_subset subset;
+      subset.addresses.push_back(endpoint_address{ports == &x ? "10.1.0.1" : "10.1.0.2", "", std::nullopt, std::nullopt, {}});
+      for (const auto& p : *ports) {
+        endpoints_port lp;
+        lp.name = p.name.value_or("");
+        lp.protocol = p.protocol.value_or("");
+        lp.port = p.port.value_or(0);
+        lp.app_protocol = p.app_protocol;
+        subset.ports.push_back(lp);
+      }
+      ep.subsets.push_back(subset);
+    }
+    // (Legacy ports have no nil name or protocol: compare the lists the mirror sees.)
+    const auto legacy = [](const nullable_vector<endpoint_port>& ports) {
+      std::vector<endpoint_port> out;
+      for (auto p : ports) {
+        p.name = p.name.value_or("");
+        p.protocol = p.protocol.value_or("");
+        p.port = p.port.value_or(0);
+        out.push_back(p);
+      }
+      return out;
+    };
+    // Repacking treats a subset's ports as a set: lists with a port twice are left out here.
+    const auto has_twice = [](const std::vector<endpoint_port>& ports) {
+      for (std::size_t m = 0; m < ports.size(); ++m)
+        for (std::size_t k = m + 1; k < ports.size(); ++k)
+          if (detail::same_port(ports[m], ports[k])) return true;
+      return false;
+    };
+    if (has_twice(legacy(x)) || has_twice(legacy(y))) continue;
+    // Repacking splits subsets by the addresses of each port, so different port sets can make
+    // more than two slices; the same port set makes exactly one.
+    const bool same_legacy = detail::same_port_set(legacy(x), legacy(y));
+    CHECK((mirror_endpoints(ep).ipv4.size() == 1) == same_legacy);
+  }
 }
 
 // ---- the churn scenarios of simulate.hpp (docs/scenarios.md) --------------------------------------------
