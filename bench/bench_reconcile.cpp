@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Speed of reconcile.hpp: plans from scratch, one change in a settled layout, and the incremental planner.
+// Speed of reconcile.hpp and slice_planner.hpp: plans from scratch, one change in a settled layout, the incremental planner.
 //
-// Inputs are the endpoints of scenarios.md "The world" (simulate.hpp scenario_endpoint(i): IP 10.x.y.z,
+// Inputs are the endpoints of the scenario world (simulate.hpp scenario_endpoint(i): IP 10.x.y.z,
 // node, zone, targetRef), one port set, at most 100 endpoints per slice.
 // - BM_Reconcile/<strategy>/<N>: a plan from no slices. The desired state is handed over (moved),
 //   so endpoints move into the created slices; the copy of the input and the destruction of the
@@ -10,14 +10,20 @@
 //   (endpoints copied).
 // - BM_ReconcileOneChange/<strategy>/<N>: one endpoint replaced in a settled layout of N.
 // - BM_PlannerOneChange/<N> (kubernetes) and BM_PlannerOneChangeMinimal/<N>: the same change
-//   through slice_planner. The time is the decision only; building the written slice's object is
-//   reported apart in the counter `build_us` (it is proportional to that slice's size); committing
-//   the plan to the planner is not timed.
+//   through slice_planner, what a user pays for it: the decision and the slice objects of the plan
+//   (build). Counters: `decide_us` and `build_us`, the two parts; `commit_us`, advancing the
+//   planner past the plan (not in the time); `decide_cpu_us` and `build_cpu_us`, the two parts in
+//   CPU time of the thread (steadier than wall time when other processes share the cores).
+// - BM_PlannerDecision/<N> and BM_PlannerDecisionMinimal/<N>: the decision alone.
+// - BM_CopySlice/<N>: the reference for a build: one slice of the settled layout (100 endpoints)
+//   copied and the JSON size of its endpoints measured, a different slice each time.
 // Counters: `writes` per plan, `bytes` written per plan (plan_stats::bytes_written); from scratch,
 // `faults`: minor page faults per plan (the kernel mapping fresh memory for the written slices;
 // costly at 100,000 whenever the allocator has returned the last plan's memory to the system).
+#include <epslice/detail/json_size.hpp>
 #include <epslice/reconcile.hpp>
 #include <epslice/simulate.hpp>
+#include <epslice/slice_planner.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -33,6 +39,7 @@
 #include <sys/resource.h>
 #define EPSLICE_BENCH_HAS_RUSAGE 1
 #endif
+#include <ctime>
 
 namespace {
 
@@ -44,6 +51,18 @@ long minor_faults() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_minflt;
+#else
+  return 0;
+#endif
+}
+
+// CPU time of the calling thread in seconds (0 where the clock is missing): on a shared machine
+// it moves less than wall time, which counts the time other processes hold the core.
+double thread_cpu_seconds() {
+#ifdef CLOCK_THREAD_CPUTIME_ID
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 #else
   return 0;
 #endif
@@ -149,9 +168,12 @@ planner_state& planner_for(reconcile_strategy strategy, std::size_t n) {
   return *slot;
 }
 
-void bm_planner(benchmark::State& state, std::size_t n, reconcile_strategy strategy) {
+// What a planner iteration reports as its time.
+enum class planner_time : std::uint8_t { decision, decision_and_build };
+
+void bm_planner(benchmark::State& state, std::size_t n, reconcile_strategy strategy, planner_time timed) {
   planner_state& p = planner_for(strategy, n);
-  double build_seconds = 0;
+  double decide_seconds = 0, build_seconds = 0, commit_seconds = 0, decide_cpu = 0, build_cpu = 0;
   std::size_t writes = 0, bytes = 0;
   for (auto _ : state) {
     p.rng = p.rng * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -160,21 +182,55 @@ void bm_planner(benchmark::State& state, std::size_t n, reconcile_strategy strat
     change.removed.push_back(scenario_endpoint(p.live[j]));
     change.added.push_back(scenario_endpoint(p.next));
     p.live[j] = p.next++;
+    const double c0 = thread_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     auto decision = p.planner->decide(change);
     const auto t1 = std::chrono::steady_clock::now();
+    const double c1 = thread_cpu_seconds();
     auto plan = p.planner->build(decision);
     const auto t2 = std::chrono::steady_clock::now();
-    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    const double c2 = thread_cpu_seconds();
+    decide_cpu += c1 - c0;
+    build_cpu += c2 - c1;
+    p.planner->commit(change, plan);
+    const auto t3 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>((timed == planner_time::decision ? t1 : t2) - t0).count());
+    decide_seconds += std::chrono::duration<double>(t1 - t0).count();
     build_seconds += std::chrono::duration<double>(t2 - t1).count();
+    commit_seconds += std::chrono::duration<double>(t3 - t2).count();
     writes = plan.stats.writes;
     bytes = plan.stats.bytes_written;
-    p.planner->commit(change, plan);
   }
+  const auto per_iteration_us = [&](double seconds) {
+    return state.iterations() ? seconds * 1e6 / static_cast<double>(state.iterations()) : 0.0;
+  };
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.counters["writes"] = static_cast<double>(writes);
   state.counters["bytes"] = static_cast<double>(bytes);
-  state.counters["build_us"] = state.iterations() ? build_seconds * 1e6 / static_cast<double>(state.iterations()) : 0.0;
+  state.counters["decide_us"] = per_iteration_us(decide_seconds);
+  state.counters["build_us"] = per_iteration_us(build_seconds);
+  state.counters["commit_us"] = per_iteration_us(commit_seconds);
+  state.counters["decide_cpu_us"] = per_iteration_us(decide_cpu);
+  state.counters["build_cpu_us"] = per_iteration_us(build_cpu);
+}
+
+// The floor of a build: copy one slice of the settled layout and measure its endpoints' JSON.
+void bm_copy_slice(benchmark::State& state, std::size_t n) {
+  const settled& s = settled_layout(n);
+  std::string buffer;
+  std::uint64_t rng = 42;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    const endpoint_slice_v4& from = s.slices[static_cast<std::size_t>((rng >> 33) % s.slices.size())];
+    endpoint_slice_v4 copy = from;
+    bytes = 0;
+    for (const auto& e : copy.endpoints) bytes += detail::endpoint_json_size(e, buffer);
+    benchmark::DoNotOptimize(copy);
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["endpoint_bytes"] = static_cast<double>(bytes);
 }
 
 const int registered = [] {
@@ -209,14 +265,22 @@ const int registered = [] {
                                    [strategy, n](benchmark::State& st) { bm_one_change(st, static_cast<std::size_t>(n), strategy); })
           ->Unit(benchmark::kMillisecond);
   }
+  const struct {
+    const char* name;
+    reconcile_strategy strategy;
+    planner_time timed;
+  } planners[] = {{"BM_PlannerOneChange/", reconcile_strategy::kubernetes, planner_time::decision_and_build},
+                  {"BM_PlannerOneChangeMinimal/", reconcile_strategy::minimal, planner_time::decision_and_build},
+                  {"BM_PlannerDecision/", reconcile_strategy::kubernetes, planner_time::decision},
+                  {"BM_PlannerDecisionMinimal/", reconcile_strategy::minimal, planner_time::decision}};
   for (std::int64_t n : {1000, 10000, 100000, 1000000}) {
-    benchmark::RegisterBenchmark(("BM_PlannerOneChange/" + std::to_string(n)).c_str(),
-                                 [n](benchmark::State& st) { bm_planner(st, static_cast<std::size_t>(n), reconcile_strategy::kubernetes); })
-        ->UseManualTime()
-        ->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("BM_PlannerOneChangeMinimal/" + std::to_string(n)).c_str(),
-                                 [n](benchmark::State& st) { bm_planner(st, static_cast<std::size_t>(n), reconcile_strategy::minimal); })
-        ->UseManualTime()
+    for (const auto& b : planners)
+      benchmark::RegisterBenchmark((b.name + std::to_string(n)).c_str(),
+                                   [n, b](benchmark::State& st) { bm_planner(st, static_cast<std::size_t>(n), b.strategy, b.timed); })
+          ->UseManualTime()
+          ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("BM_CopySlice/" + std::to_string(n)).c_str(),
+                                 [n](benchmark::State& st) { bm_copy_slice(st, static_cast<std::size_t>(n)); })
         ->Unit(benchmark::kMicrosecond);
   }
   return 0;

@@ -4,10 +4,13 @@
 
 #include <epslice/reconcile.hpp>
 #include <epslice/simulate.hpp>
+#include <epslice/slice_planner.hpp>
+#include <epslice/topology.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,7 +19,7 @@ using namespace epslice;
 
 namespace {
 
-// ---- ES-fixtures (k8s-vectors.md section 0) -------------------------------------------------------
+// ---- the fixtures of upstream's reconciler_test.go (staging/src/k8s.io/endpointslice) -------------
 
 endpoint_port fixture_port(std::int32_t port = 80) {
   endpoint_port p;
@@ -35,7 +38,8 @@ service_identity fixture_service() {
   return s;
 }
 
-// pod<n>: a valid unique IP per n (k8s-vectors.md's caution), node-1, no zone.
+// pod<n>: a valid unique IP per n (upstream's newPod writes 1.2.3.<4+n>, which is no address from n = 252
+// on; the expected counts do not depend on it), node-1, no zone.
 endpoint_v4 pod_endpoint(unsigned n, bool ready = true) {
   endpoint_v4 e;
   e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + n));
@@ -204,9 +208,9 @@ TEST_CASE("reconcile: generateName, namer and ownership", "[reconcile]") {
   CHECK_FALSE(is_managed_slice(s.metadata, svc, well_known::endpointslice_controller));
 }
 
-// ---- upstream reconciler vectors (k8s-vectors.md section A) ---------------------------------------
+// ---- upstream's reconciler tests (staging/src/k8s.io/endpointslice/reconciler_test.go) ------------
 
-TEST_CASE("reconcile: A1 TestReconcileEmpty creates the placeholder", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEmpty creates the placeholder", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto d = fixture_desired({});
     const std::vector<endpoint_slice_v4> none;
@@ -226,7 +230,7 @@ TEST_CASE("reconcile: A1 TestReconcileEmpty creates the placeholder", "[reconcil
   }
 }
 
-TEST_CASE("reconcile: A2 one endpoint per family, dual-stack and new-slice metadata", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcile1Pod, one endpoint per family, dual-stack and new-slice metadata", "[reconcile]") {
   dual_stack_desired d;
   d.ipv4_state = fixture_desired({1});
   d.ipv4_state->service.headless = false;
@@ -266,7 +270,7 @@ TEST_CASE("reconcile: A2 one endpoint per family, dual-stack and new-slice metad
   CHECK(metadata_of(after[1]).name == "foo-00001");
 }
 
-TEST_CASE("reconcile: A3 placeholder handling with no endpoints", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcile1EndpointSlice, placeholder handling with no endpoints", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto d = fixture_desired({});
     const auto o = with_strategy(strategy);
@@ -290,7 +294,7 @@ TEST_CASE("reconcile: A3 placeholder handling with no endpoints", "[reconcile]")
   }
 }
 
-TEST_CASE("reconcile: A5-A6-A17 creates from scratch by max endpoints per slice", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileManyPods and TestReconcileMaxEndpointsPerSlice, creates from scratch by max endpoints per slice", "[reconcile]") {
   struct row {
     unsigned pods;
     std::size_t max;
@@ -316,7 +320,7 @@ TEST_CASE("reconcile: A5-A6-A17 creates from scratch by max endpoints per slice"
   }
 }
 
-TEST_CASE("reconcile: A7 some preexisting: one create then one update, sizes 89 61 100", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesSomePreexisting, one create then one update, sizes 89 61 100", "[reconcile]") {
   const auto d = fixture_desired(range(0, 250));
   const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(1, 246, 4)),
                                                    fixture_slice("foo-2", range(3, 246, 4))};
@@ -333,7 +337,7 @@ TEST_CASE("reconcile: A7 some preexisting: one create then one update, sizes 89 
   CHECK(existing[0].endpoints.size() == 62);
 }
 
-TEST_CASE("reconcile: A8 worse allocation: two creates, sizes 74 74 100 52", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesSomePreexistingWorseAllocation, two creates, sizes 74 74 100 52", "[reconcile]") {
   const auto d = fixture_desired(range(0, 300));
   const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(1, 296, 4)),
                                                    fixture_slice("foo-2", range(3, 296, 4))};
@@ -345,7 +349,7 @@ TEST_CASE("reconcile: A8 worse allocation: two creates, sizes 74 74 100 52", "[r
   CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{74, 74, 100, 52});
 }
 
-TEST_CASE("reconcile: A9-A11 target port, service labels and reserved labels on 3 slices", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesUpdating and ServicesLabelsUpdating, ServicesReservedLabels on 3 slices", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto o = with_strategy(strategy);
     const std::vector<endpoint_slice_v4> none;
@@ -374,7 +378,7 @@ TEST_CASE("reconcile: A9-A11 target port, service labels and reserved labels on 
   }
 }
 
-TEST_CASE("reconcile: A12 recycling: 10 slices of 30, port change -> 3 updates + 7 deletes", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesRecycling, 10 slices of 30, port change -> 3 updates + 7 deletes", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto o = with_strategy(strategy);
     std::vector<endpoint_slice_v4> existing;
@@ -389,7 +393,7 @@ TEST_CASE("reconcile: A12 recycling: 10 slices of 30, port change -> 3 updates +
   }
 }
 
-TEST_CASE("reconcile: A13 update packing: new endpoints go to the fuller slice (95, 20)", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesUpdatePacking, new endpoints go to the fuller slice (95, 20)", "[reconcile]") {
   std::vector<unsigned> pods = range(0, 80);
   for (unsigned n : range(100, 120)) pods.push_back(n);
   const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", range(0, 80)), fixture_slice("foo-2", range(100, 120))};
@@ -406,7 +410,7 @@ TEST_CASE("reconcile: A13 update packing: new endpoints go to the fuller slice (
   CHECK(sizes(epslice::apply(plan, existing)) == std::multiset<std::size_t>{95, 20});
 }
 
-TEST_CASE("reconcile: A14 deprecated IP slices are replaced by IPv4 slices and deleted last", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesReplaceDeprecated, IP slices are replaced by IPv4 slices and deleted last", "[reconcile]") {
   for (auto strategy : both_strategies) {
     std::vector<any_endpoint_slice> existing;
     for (const auto& [name, pods] : {std::pair{std::string("foo-1"), range(0, 80)}, std::pair{std::string("foo-2"), range(100, 150)}}) {
@@ -430,7 +434,7 @@ TEST_CASE("reconcile: A14 deprecated IP slices are replaced by IPv4 slices and d
   }
 }
 
-TEST_CASE("reconcile: A15 recreation: a slice owned by an older Service is replaced", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesRecreation, a slice owned by an older Service is replaced", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const auto d = fixture_desired({1});
     std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", {1})};
@@ -444,7 +448,7 @@ TEST_CASE("reconcile: A15 recreation: a slice owned by an older Service is repla
   }
 }
 
-TEST_CASE("reconcile: A16 named ports: one group per resolved port, 5 slices of 60", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesNamedPorts, one group per resolved port, 5 slices of 60", "[reconcile]") {
   desired_state<ipv4> d;
   d.service = fixture_service();
   for (std::int32_t k = 0; k < 5; ++k) {
@@ -466,7 +470,7 @@ TEST_CASE("reconcile: A16 named ports: one group per resolved port, 5 slices of 
   }
 }
 
-TEST_CASE("reconcile: A18-A19 added and removed endpoints", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileEndpointSlicesMetrics, added and removed endpoints", "[reconcile]") {
   const std::vector<endpoint_slice_v4> none;
   const auto first = epslice::apply(reconcile(fixture_desired(range(0, 20)), none), none);
   const auto plan = reconcile(fixture_desired(range(0, 10)), first);
@@ -483,7 +487,7 @@ TEST_CASE("reconcile: A18-A19 added and removed endpoints", "[reconcile]") {
   CHECK(rem.stats.endpoints_removed == 1);
 }
 
-TEST_CASE("reconcile: A22 all endpoints gone: the placeholder is recycled onto the emptied slice", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcilerPodMissingNode, all endpoints gone: the placeholder is recycled onto the emptied slice", "[reconcile]") {
   for (auto strategy : both_strategies) {
     const std::vector<endpoint_slice_v4> existing = {fixture_slice("foo-1", {0, 1})};
     // Both pods skipped (their nodes are missing): the group exists with no endpoints.
@@ -503,7 +507,7 @@ TEST_CASE("reconcile: A22 all endpoints gone: the placeholder is recycled onto t
   }
 }
 
-TEST_CASE("reconcile: A25 nil ports and empty ports are the same port set", "[reconcile]") {
+TEST_CASE("reconcile: TestReconcileHeadlessServiceNoPorts, nil ports and empty ports are the same port set", "[reconcile]") {
   desired_state<ipv4> d;
   d.service = fixture_service();
   d.service.name = "headless-no-ports";
@@ -1118,7 +1122,336 @@ TEST_CASE("reconcile: compaction options are checked and the planner refuses the
   }
 }
 
-// ---- scenarios.md ------------------------------------------------------------------------------------
+// ---- the stages on hand-built prepared states ----------------------------------------------------------
+
+namespace {
+// A prepared family built by hand, the way slice_planner builds the small problem of a change:
+// owned slices in name order with what each keeps, then the endpoints found in no slice. The
+// service, options, slices and endpoints it refers to live here, beside it.
+struct hand_built {
+  service_identity svc = fixture_service();
+  reconcile_options options;
+  std::vector<endpoint_slice_v4> slices;  // owned, fixture ports, in name order
+  std::vector<endpoint_v4> fresh;
+  std::optional<detail::prepared_family<ipv4>> p;
+
+  // `changed[k]`: slice k's first endpoint has a new desired version; `lost[k]`: it loses its
+  // last entry. The group of every slice is the fixture's port set. With `unlisted`, slices that
+  // neither change nor lose anything are added without their endpoints (as slice_planner does).
+  void build(const std::vector<bool>& changed, const std::vector<bool>& lost, bool unlisted = false) {
+    p.emplace(svc, options, slices.size());
+    const auto gi = p->add_group(slices.at(0).ports, detail::port_set_hash(slices.at(0).ports));
+    for (std::size_t k = 0; k < slices.size(); ++k) {
+      if (unlisted && !changed[k] && !lost[k]) {
+        CHECK(p->add_unchanged_slice(slices[k], gi) == k);
+        continue;
+      }
+      CHECK(p->add_owned_slice(slices[k], gi) == k);
+      const auto& eps = slices[k].endpoints;
+      for (std::size_t i = 0; i < eps.size(); ++i) {
+        if (lost[k] && i + 1 == eps.size()) {
+          p->drop_endpoint();
+          continue;
+        }
+        const bool change = changed[k] && i == 0;
+        p->keep_endpoint(eps[i], change ? detail::kept_endpoint::changed : detail::kept_endpoint::same);
+      }
+    }
+    for (const auto& e : fresh) p->add_remaining(gi, e);
+  }
+};
+
+std::vector<std::size_t> draft_sizes(const detail::prepared_family<ipv4>& p, const std::vector<detail::slice_draft>& v) {
+  std::vector<std::size_t> out;
+  for (const auto& o : v) out.push_back(p.draft_size(o));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("reconcile stages: plan_kubernetes fills updated slices fullest first, then the closest fit", "[reconcile]") {
+  // Upstream's TestReconcileEndpointSlicesUpdatePacking: slices of 80 and 20 are both updated; 15
+  // new endpoints go to the fuller one.
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::kubernetes);
+  h.slices = {fixture_slice("foo-1", range(0, 80)), fixture_slice("foo-2", range(100, 120))};
+  for (unsigned n : range(200, 215)) h.fresh.push_back(pod_endpoint(n));
+  h.build({true, true}, {false, false});
+  CHECK(h.p->added() == 15);
+  CHECK(h.p->changed() == 2);
+  auto d = detail::plan_kubernetes(*h.p);
+  CHECK(d.creates.empty());
+  CHECK(d.deletes.empty());
+  REQUIRE(d.updates.size() == 2);
+  CHECK(d.updates[0].src == 0);  // name order
+  CHECK(draft_sizes(*h.p, d.updates) == std::vector<std::size_t>{95, 20});
+  CHECK_FALSE(d.updates[0].keep_existing);
+
+  // Upstream's TestReconcileEndpointSlicesSomePreexisting: unchanged slices of 62 and 61, 127 new
+  // endpoints: a new slice of 100, and the 27 left go to the slice they fill closest to full.
+  hand_built g;
+  g.options = with_strategy(reconcile_strategy::kubernetes);
+  g.slices = {fixture_slice("foo-1", range(0, 62)), fixture_slice("foo-2", range(100, 161))};
+  for (unsigned n : range(200, 327)) g.fresh.push_back(pod_endpoint(n));
+  g.build({false, false}, {false, false});
+  d = detail::plan_kubernetes(*g.p);
+  REQUIRE(d.creates.size() == 1);
+  CHECK(d.creates[0].eps.size() == 100);
+  REQUIRE(d.updates.size() == 1);
+  CHECK(d.updates[0].src == 0);
+  CHECK(d.updates[0].keep_existing);
+  CHECK_FALSE(d.updates[0].relabel);
+  CHECK(g.p->draft_size(d.updates[0]) == 89);
+  // The same plan when the unchanged slices are added without their endpoints.
+  detail::plan_meter<ipv4> meter;
+  detail::finish_draft(*g.p, d);
+  const auto listed = detail::build_plan(*g.p, d, meter);
+  g.build({false, false}, {false, false}, true);
+  CHECK_FALSE(g.p->lists_every_endpoint());
+  auto u = detail::plan_kubernetes(*g.p);
+  detail::finish_draft(*g.p, u);
+  meter.clear();
+  CHECK(same_plan(detail::build_plan(*g.p, u, meter), listed));
+}
+
+TEST_CASE("reconcile stages: plan_minimal repacks slices written anyway and deletes the rest", "[reconcile]") {
+  // Three slices of 30 each lose one endpoint; with 5 new endpoints the 92 endpoints fit in one
+  // slice: minimal keeps the first (most kept, then name order) and empties the other two into it;
+  // kubernetes updates all three.
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::minimal);
+  h.slices = {fixture_slice("foo-1", range(0, 30)), fixture_slice("foo-2", range(30, 60)), fixture_slice("foo-3", range(60, 90))};
+  for (unsigned n : range(200, 205)) h.fresh.push_back(pod_endpoint(n));
+  h.build({false, false, false}, {true, true, true});
+  CHECK(h.p->removed_entries() == 3);
+  const auto m = detail::plan_minimal(*h.p);
+  CHECK(m.creates.empty());
+  REQUIRE(m.updates.size() == 1);
+  CHECK(m.updates[0].src == 0);
+  CHECK(m.updates[0].eps.size() == 92);
+  CHECK(m.deletes == std::vector<std::uint32_t>{1, 2});
+  const auto k = detail::plan_kubernetes(*h.p);
+  CHECK(k.updates.size() == 3);
+  CHECK(k.deletes.empty());
+  // Finished, minimal's draft wins on writes (3 against 3) and slices (1 against 3).
+  detail::plan_meter<ipv4> meter;
+  const auto chosen = detail::decide_family(*h.p, meter);
+  CHECK(detail::same_shape(chosen, [&] {
+    auto x = m;
+    detail::finish_draft(*h.p, x);
+    return x;
+  }()));
+  CHECK(chosen.moved == 58);
+}
+
+TEST_CASE("reconcile stages: compact empties underfull slices within its budget", "[reconcile]") {
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::kubernetes);
+  for (unsigned k = 0; k < 10; ++k) h.slices.push_back(fixture_slice("foo-" + std::to_string(k), range(k * 10, k * 10 + 10)));
+  h.options.compaction = {0.5, 100};
+  h.build(std::vector<bool>(10, false), std::vector<bool>(10, false));
+  const auto plain = detail::plan_kubernetes(*h.p);
+  CHECK(plain.writes() == 0);
+  const auto c = detail::compact(*h.p, plain);
+  // One unchanged slice receives the endpoints of eight others (one update), which are deleted.
+  CHECK(c.slices_compacted == 8);
+  REQUIRE(c.updates.size() == 1);
+  CHECK(c.updates[0].keep_existing);
+  CHECK(h.p->draft_size(c.updates[0]) == 90);
+  CHECK(c.deletes.size() == 8);
+  // A budget of three writes: one receiver, two deletes.
+  h.options.compaction.max_extra_writes = 3;
+  const auto small = detail::compact(*h.p, plain);
+  CHECK(small.writes() == 3);
+  CHECK(small.slices_compacted == 2);
+  // Compaction empties unchanged slices: it needs their endpoints listed.
+  h.build(std::vector<bool>(10, false), std::vector<bool>(10, false), true);
+  CHECK_THROWS_WITH(detail::compact(*h.p, detail::plan_kubernetes(*h.p)),
+                    "compaction: Invalid value: compaction needs the endpoints of every slice (a slice was added unlisted)");
+}
+
+TEST_CASE("reconcile stages: finish_draft adds the placeholder and recycles creates into deleted slices", "[reconcile]") {
+  // Every endpoint of both slices is gone: both are deleted, so the family gets the placeholder,
+  // which takes the name of the first slice deleted.
+  hand_built h;
+  h.options = with_strategy(reconcile_strategy::kubernetes);
+  h.slices = {fixture_slice("foo-1", {1}), fixture_slice("foo-2", {2})};
+  h.build({false, false}, {true, true});
+  auto d = detail::plan_kubernetes(*h.p);
+  CHECK(d.deletes == std::vector<std::uint32_t>{0, 1});
+  detail::finish_draft(*h.p, d);
+  CHECK(d.creates.empty());
+  REQUIRE(d.updates.size() == 1);
+  CHECK(d.updates[0].group == detail::placeholder_group);
+  CHECK(d.updates[0].target == 0);
+  CHECK(d.deletes == std::vector<std::uint32_t>{1});
+  // Built, it is the empty placeholder under foo-1's name.
+  detail::plan_meter<ipv4> meter;
+  const auto plan = detail::build_plan(*h.p, d, meter);
+  REQUIRE(plan.update.size() == 1);
+  CHECK(plan.update[0].metadata.name == "foo-1");
+  CHECK(plan.update[0].endpoints.empty());
+  CHECK(plan.update[0].ports.empty());
+  CHECK(plan.stats.endpoints_removed == 2);
+  REQUIRE(plan.remove.size() == 1);
+  CHECK(plan.remove[0].metadata.name == "foo-2");
+  // The same as reconcile() on the same input.
+  const std::vector<endpoint_slice_v4> slices = h.slices;
+  CHECK(same_plan(plan, reconcile(fixture_desired({}), slices, h.options)));
+}
+
+// ---- one identity for every user (detail/identity.hpp) ---------------------------------------------
+
+namespace {
+// An endpoint drawn from a small vocabulary, so that pairs often share an identity: one or two
+// of three addresses in either order, hostname nil / "" / "h", targetRef absent / empty / one of
+// two names, fields beyond identity varied.
+endpoint_v4 vocabulary_endpoint(splitmix64& rng) {
+  endpoint_v4 e;
+  const unsigned first = static_cast<unsigned>(rng.below(3));
+  e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + first));
+  if (rng.below(2)) e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + (first + 1 + static_cast<unsigned>(rng.below(2))) % 3));
+  if (rng.below(2) && e.addresses.size() == 2) std::swap(e.addresses[0], e.addresses[1]);
+  switch (rng.below(3)) {
+    case 0: break;
+    case 1: e.hostname = ""; break;
+    default: e.hostname = "h"; break;
+  }
+  switch (rng.below(4)) {
+    case 0: break;
+    case 1: e.target_ref = object_reference{}; break;
+    default: e.target_ref = object_reference{"Pod", "ns", rng.below(2) ? "a" : "b", "uid-" + std::to_string(rng.below(3)), "", "", "", {}};
+  }
+  e.node_name = "node-" + std::to_string(rng.below(2));
+  if (rng.below(2)) e.conditions.ready = rng.below(2) == 0;
+  return e;
+}
+
+// Endpoint identity as independent text: sorted addresses, hostname (nil == ""), targetRef
+// namespace and name (an absent reference has empty ones).
+std::string identity_text(const endpoint_v4& e) {
+  std::vector<std::string> addresses;
+  for (const auto& a : e.addresses) {
+    std::string text;
+    ipv4::format(text, a);
+    addresses.push_back(text);
+  }
+  std::sort(addresses.begin(), addresses.end());
+  std::string out;
+  for (const auto& a : addresses) out += a + ",";
+  out += "|" + e.hostname.value_or("") + "|";
+  out += e.target_ref ? e.target_ref->namespace_ + "/" + e.target_ref->name : std::string("/");
+  return out;
+}
+
+// A port list drawn from a small vocabulary: up to three ports, nil and empty fields apart.
+nullable_vector<endpoint_port> vocabulary_ports(splitmix64& rng) {
+  nullable_vector<endpoint_port> out;
+  if (rng.below(2)) out.set_empty_not_nil();
+  for (std::uint64_t k = 0, n = rng.below(4); k < n; ++k) {
+    endpoint_port p;
+    if (rng.below(3)) p.name = rng.below(2) ? "http" : "";
+    if (rng.below(3)) p.protocol = "TCP";
+    if (rng.below(4)) p.port = 80;
+    if (rng.below(4) == 0) p.app_protocol = "h2";
+    out.push_back(p);
+  }
+  return out;
+}
+
+// Port-set identity as independent text: each port's fields with nil marked, sorted.
+std::string port_set_text(const std::vector<endpoint_port>& ports) {
+  std::vector<std::string> each;
+  const auto field = [](const std::optional<std::string>& v) { return v ? "=" + *v : std::string("-"); };
+  for (const auto& p : ports)
+    each.push_back(field(p.name) + field(p.protocol) + (p.port ? "=" + std::to_string(*p.port) : "-") + field(p.app_protocol));
+  std::sort(each.begin(), each.end());
+  std::string out;
+  for (const auto& x : each) out += x + ";";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("identity: reconcile, topology and convert agree on endpoint and port-set identity", "[reconcile][identity]") {
+  splitmix64 rng{2024};
+  const std::vector<endpoint_slice_v4> none;
+  for (int i = 0; i < 3000; ++i) {
+    INFO("case " << i);
+    const endpoint_v4 a = vocabulary_endpoint(rng), b = vocabulary_endpoint(rng);
+    const bool same = identity_text(a) == identity_text(b);
+    CHECK(detail::same_endpoint_identity(a, b) == same);
+    if (same) CHECK(detail::endpoint_identity_hash(a) == detail::endpoint_identity_hash(b));
+    // reconcile: two desired endpoints of one identity collapse into one.
+    desired_state<ipv4> d = fixture_desired({});
+    d.groups.emplace_back();
+    d.groups[0].endpoints = {a, b};
+    CHECK(reconcile(d, none).stats.endpoints_written == (same ? 1u : 2u));
+    // topology: the hints of a previous endpoint carry over to an endpoint of the same identity.
+    endpoint_slice_v4 previous = fixture_slice("foo-1", {});
+    previous.endpoints.push_back(a);
+    previous.endpoints.back().hints.emplace();
+    previous.endpoints.back().hints->for_zones.push_back({"zone-a"});
+    slice_set<ipv4> set;
+    set.to_update.push_back(fixture_slice("foo-1", {}));
+    set.to_update[0].endpoints.push_back(b);
+    const auto carried = carry_over_hints(set, std::span<const endpoint_slice_v4>(&previous, 1));
+    CHECK(carried.to_update[0].endpoints[0].hints.has_value() == same);
+
+    const auto x = vocabulary_ports(rng), y = vocabulary_ports(rng);
+    const bool same_ports = port_set_text(x) == port_set_text(y);
+    CHECK(detail::same_port_set(x, y) == same_ports);
+    if (same_ports) CHECK(detail::port_set_hash(x) == detail::port_set_hash(y));
+    // reconcile: groups of the same port set merge into one set of slices.
+    desired_state<ipv4> g = fixture_desired({});
+    g.groups.resize(2);
+    g.groups[0].ports = x;
+    g.groups[1].ports = y;
+    g.groups[0].endpoints.push_back(pod_endpoint(1));
+    g.groups[1].endpoints.push_back(pod_endpoint(2));
+    CHECK(reconcile(g, none).create.size() == (same_ports ? 1u : 2u));
+    // convert: the mirroring controller puts subsets of the same port set into one slice.
+    endpoints ep;
+    ep.metadata.name = "foo";
+    ep.metadata.namespace_ = "test";
+    for (const auto* ports : {&x, &y}) {
+      endpoint_subset subset;
+      subset.addresses.push_back(endpoint_address{ports == &x ? "10.1.0.1" : "10.1.0.2", "", std::nullopt, std::nullopt, {}});
+      for (const auto& p : *ports) {
+        endpoints_port lp;
+        lp.name = p.name.value_or("");
+        lp.protocol = p.protocol.value_or("");
+        lp.port = p.port.value_or(0);
+        lp.app_protocol = p.app_protocol;
+        subset.ports.push_back(lp);
+      }
+      ep.subsets.push_back(subset);
+    }
+    // (Legacy ports have no nil name or protocol: compare the lists the mirror sees.)
+    const auto legacy = [](const nullable_vector<endpoint_port>& ports) {
+      std::vector<endpoint_port> out;
+      for (auto p : ports) {
+        p.name = p.name.value_or("");
+        p.protocol = p.protocol.value_or("");
+        p.port = p.port.value_or(0);
+        out.push_back(p);
+      }
+      return out;
+    };
+    // Repacking treats a subset's ports as a set: lists with a port twice are left out here.
+    const auto has_twice = [](const std::vector<endpoint_port>& ports) {
+      for (std::size_t m = 0; m < ports.size(); ++m)
+        for (std::size_t k = m + 1; k < ports.size(); ++k)
+          if (detail::same_port(ports[m], ports[k])) return true;
+      return false;
+    };
+    if (has_twice(legacy(x)) || has_twice(legacy(y))) continue;
+    // Repacking splits subsets by the addresses of each port, so different port sets can make
+    // more than two slices; the same port set makes exactly one.
+    const bool same_legacy = detail::same_port_set(legacy(x), legacy(y));
+    CHECK((mirror_endpoints(ep).ipv4.size() == 1) == same_legacy);
+  }
+}
+
+// ---- the churn scenarios of simulate.hpp (docs/scenarios.md) --------------------------------------------
 
 namespace {
 simulation_result run_scenario(scenario_kind kind, std::size_t n, std::size_t batch, std::optional<std::size_t> steps,
@@ -1148,7 +1481,7 @@ TEST_CASE("simulate: splitmix64 and the scenario world", "[simulate]") {
   CHECK(to_string(scenario_endpoint(70000).addresses.at(0)) == "10.1.17.112");
 }
 
-TEST_CASE("simulate: kubernetes strategy reproduces the fixed-order table of scenarios.md", "[simulate]") {
+TEST_CASE("simulate: kubernetes strategy reproduces the fixed-order table of docs/scenarios.md", "[simulate]") {
   const auto k = reconcile_strategy::kubernetes;
   struct row {
     const char* name;
@@ -1229,6 +1562,7 @@ TEST_CASE("simulate: minimal meets the churn targets and never writes more than 
 
 // ---- speed paths, bytes written, the incremental planner -------------------------------------------
 
+#include <epslice/detail/json_size.hpp>
 #include <epslice/detail/json_writer.hpp>
 
 TEST_CASE("reconcile: a handed-over desired state gives the same plan, bytes_written is the JSON size", "[reconcile]") {
@@ -1343,12 +1677,12 @@ void check_one_pass_plan(splitmix64& rng) {
     d.groups[rng.below(d.groups.size())].endpoints.push_back(e);
   }
   const std::vector<basic_endpoint_slice<F>> none;
-  const auto direct = detail::reconcile_family<F>(d, none, o, false, true);
-  const auto general = detail::reconcile_family<F>(d, none, o, false, false);
+  const auto direct = detail::reconcile_family<F>(d, none, o, detail::scratch_path::one_pass);
+  const auto general = detail::reconcile_family<F>(d, none, o, detail::scratch_path::general);
   CHECK(same_plan(direct, general));
   desired_state<F> d1 = d, d2 = d;  // handed over: endpoints are moved
-  CHECK(same_plan(detail::reconcile_family<F>(d1, none, o, true, true), general));
-  CHECK(same_plan(detail::reconcile_family<F>(d2, none, o, true, false), general));
+  CHECK(same_plan(detail::reconcile_family<F>(std::move(d1), none, o, detail::scratch_path::one_pass), general));
+  CHECK(same_plan(detail::reconcile_family<F>(std::move(d2), none, o, detail::scratch_path::general), general));
   check_plan_safety(d, none, direct, o.max_endpoints_per_slice);
 }
 }  // namespace
@@ -1570,6 +1904,45 @@ TEST_CASE("reconcile: slice_planner decisions held together, moved or dropped st
     CHECK(same(planner.plan(c2), want2));
     second = planner.decide(c1);  // move assignment gives the old decision's memory back
     CHECK(same(planner.build(second), want1));
+  }
+}
+
+TEST_CASE("reconcile: slice_planner plans stay valid and unchanged after the planner moves on", "[reconcile][planner]") {
+  for (auto strategy : both_strategies) {
+    splitmix64 rng{7};
+    reconcile_options o;
+    o.strategy = strategy;
+    o.max_endpoints_per_slice = 5;
+    desired_state<ipv4> d;
+    d.service = fixture_service();
+    d.groups.emplace_back();
+    auto ports = property_ports(0);
+    d.groups[0].ports.assign(ports.begin(), ports.end());
+    for (unsigned i = 0; i < 23; ++i) d.groups[0].endpoints.push_back(property_endpoint<ipv4>(i, rng));
+    const std::vector<endpoint_slice_v4> none;
+    slice_namer namer;
+    auto slices = epslice::apply(reconcile(d, none, o), none, namer);
+    std::vector<slice_plan<ipv4>> plans, copies;
+    {
+      slice_planner<ipv4> planner(d, slices, o, namer);
+      for (unsigned step = 0; step < 8; ++step) {
+        endpoint_change<ipv4> c;
+        c.removed.push_back(d.groups[0].endpoints[step]);  // each removed once: the planner held it
+        c.added.push_back(property_endpoint<ipv4>(100 + step, rng));
+        auto u = d.groups[0].endpoints[step + 10];
+        u.conditions.ready = !u.conditions.ready.value_or(true);
+        c.updated.push_back(u);
+        plans.push_back(planner.apply(c));
+        copies.push_back(plans.back());
+      }
+    }  // the planner is gone; the plans it made are the caller's
+    REQUIRE(plans.size() == copies.size());
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      INFO("plan " << i);
+      CHECK(same_plan(plans[i], copies[i]));
+      CHECK_FALSE(plans[i].empty());
+      for (const auto& sl : plans[i].update) CHECK(sl.endpoints.size() <= o.max_endpoints_per_slice);
+    }
   }
 }
 

@@ -27,6 +27,7 @@
 
 #include "address.hpp"
 #include "detail/convert_repack.hpp"
+#include "detail/identity.hpp"
 #include "detail/reconcile_keys.hpp"
 #include "types.hpp"
 
@@ -288,15 +289,13 @@ struct service_pod_endpoints {
 };
 
 namespace detail {
-using port_identity = std::tuple<std::optional<std::string>, std::optional<std::int32_t>,
-                                 std::optional<std::string>, std::optional<std::string>>;
-[[nodiscard]] inline std::vector<port_identity> port_list_key(const std::vector<endpoint_port>& ports) {
-  std::vector<port_identity> key;
-  key.reserve(ports.size());
-  for (const auto& p : ports) key.emplace_back(p.name, p.port, p.protocol, p.app_protocol);
-  std::sort(key.begin(), key.end());
-  return key;
-}
+/// A port set seen among the pods (same_port_set() decides which are the same), and whether one
+/// of its pods gave an endpoint.
+struct pod_port_group {
+  std::vector<endpoint_port> ports;
+  std::uint64_t hash = 0;
+  bool has_endpoint = false;
+};
 }  // namespace detail
 
 /// The desired endpoints of family F for a Service (§c.1, §c.4): nothing for an ExternalName
@@ -309,25 +308,29 @@ template <class F>
   if (svc.type == "ExternalName" || !svc.selector) return out;
   std::map<std::string_view, const node*, std::less<>> by_name;
   for (const auto& n : nodes) by_name.try_emplace(n.metadata.name, &n);
-  std::map<std::vector<detail::port_identity>, bool> groups;  // key -> has an endpoint
-  std::vector<std::pair<std::vector<detail::port_identity>, std::vector<endpoint_port>>> empties;
+  std::vector<detail::pod_port_group> groups;  // in first-seen order
+  std::vector<std::size_t> empties;            // groups first seen without an endpoint
   for (const auto& p : pods) {
     if (!selects(svc, p)) continue;
     auto it = by_name.find(p.node_name);
     auto r = pod_endpoint<F>(p, it == by_name.end() ? nullptr : it->second, svc);
     if (r.skipped == pod_skip_reason::not_in_endpoints) continue;
-    auto key = detail::port_list_key(r.ports);
+    const std::uint64_t hash = detail::port_set_hash(r.ports);
+    std::size_t g = 0;
+    while (g < groups.size() && !(groups[g].hash == hash && detail::same_port_set(groups[g].ports, r.ports))) ++g;
+    if (g == groups.size()) {
+      groups.push_back({r.ports, hash, false});
+      if (!r.included()) empties.push_back(g);
+    }
     if (r.skipped == pod_skip_reason::node_missing)
       out.missing_node_pods.push_back(p.metadata.namespace_ + "/" + p.metadata.name);
     if (r.included()) {
-      groups[std::move(key)] = true;
+      groups[g].has_endpoint = true;
       out.endpoints.push_back({std::move(r.endpoint), std::move(r.ports)});
-    } else if (groups.try_emplace(key, false).second) {
-      empties.emplace_back(std::move(key), std::move(r.ports));
     }
   }
-  for (auto& [key, ports] : empties)
-    if (!groups[key]) out.empty_port_groups.push_back(std::move(ports));
+  for (std::size_t g : empties)
+    if (!groups[g].has_endpoint) out.empty_port_groups.push_back(std::move(groups[g].ports));
   return out;
 }
 
@@ -569,7 +572,6 @@ struct mirrored_slices {
 namespace detail {
 template <class F>
 struct mirror_group {
-  std::vector<port_identity> key;
   std::vector<endpoint_port> ports;
   std::vector<basic_endpoint<F>> endpoints;
   std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> index;
@@ -591,11 +593,10 @@ struct mirror_group {
 };
 
 template <class F>
-mirror_group<F>& find_group(std::vector<mirror_group<F>>& groups, const std::vector<port_identity>& key,
-                            const std::vector<endpoint_port>& ports) {
+mirror_group<F>& find_group(std::vector<mirror_group<F>>& groups, const std::vector<endpoint_port>& ports) {
   for (auto& g : groups)
-    if (g.key == key) return g;
-  groups.push_back(mirror_group<F>{key, ports, {}, {}});
+    if (same_port_set(g.ports, ports)) return g;
+  groups.push_back(mirror_group<F>{ports, {}, {}});
   return groups.back();
 }
 
@@ -655,9 +656,8 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
       sp.app_protocol = p.app_protocol;
       ports.push_back(std::move(sp));
     }
-    const auto key = port_list_key(ports);
-    auto& group4 = find_group(out.g4, key, ports);
-    auto& group6 = find_group(out.g6, key, ports);
+    auto& group4 = find_group(out.g4, ports);
+    auto& group6 = find_group(out.g6, ports);
     const std::size_t total = subset.addresses.size() + subset.not_ready_addresses.size();
     std::size_t added = 0;
     const auto add = [&](const endpoint_address& a, bool ready) {

@@ -27,10 +27,12 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "address.hpp"
+#include "detail/identity.hpp"
 #include "reconcile.hpp"
 #include "types.hpp"
 
@@ -507,37 +509,24 @@ enum class hint_mode : std::uint8_t {
 
 namespace detail {
 
-/// The identity of an endpoint as the reconciler sees it (k8s-semantics c.5): sorted addresses,
-/// hostname (nil == ""), targetRef namespace and name.
-template <class F>
-using endpoint_identity = std::tuple<std::vector<typename F::address>, std::string, std::string, std::string>;
-
-template <class F>
-endpoint_identity<F> identity_of(const basic_endpoint<F>& e) {
-  endpoint_identity<F> k;
-  std::get<0>(k).assign(e.addresses.begin(), e.addresses.end());
-  std::sort(std::get<0>(k).begin(), std::get<0>(k).end());
-  std::get<1>(k) = e.hostname.value_or("");
-  if (e.target_ref) {
-    std::get<2>(k) = e.target_ref->namespace_;
-    std::get<3>(k) = e.target_ref->name;
-  }
-  return k;
-}
+/// Endpoints by identity (detail/identity.hpp), to values of type V; the endpoints must outlive it.
+template <class F, class V>
+using endpoints_by_identity =
+    std::unordered_map<const basic_endpoint<F>*, V, endpoint_identity_hasher<F>, endpoint_identity_equal<F>>;
 
 /// carry_over_hints, optionally for ready endpoints only.
 template <class F>
 slice_set<F> carry_hints(slice_set<F> s, std::span<const basic_endpoint_slice<F>> previous, bool ready_only) {
-  std::map<endpoint_identity<F>, const endpoint_hints*> hints;
+  endpoints_by_identity<F, const endpoint_hints*> hints;
   for (const auto& slice : previous)
     for (const auto& e : slice.endpoints)
-      if (e.hints) hints.emplace(identity_of(e), &*e.hints);
+      if (e.hints) hints.emplace(&e, &*e.hints);
   if (hints.empty()) return s;
   for (auto* list : {&s.to_create, &s.to_update})
     for (auto& slice : *list)
       for (auto& e : slice.endpoints)
         if (!e.hints && (!ready_only || endpoint_ready(e))) {
-          auto it = hints.find(identity_of(e));
+          auto it = hints.find(&e);
           if (it != hints.end()) e.hints = *it->second;
         }
   return s;
@@ -1163,13 +1152,13 @@ template <class F>
   plan.update = std::move(set.to_update);
 
   // Step 5.
-  std::map<detail::endpoint_identity<F>, const heap_optional<endpoint_hints>*> before;
+  detail::endpoints_by_identity<F, const heap_optional<endpoint_hints>*> before;
   for (const auto& s : existing)
-    for (const auto& e : s.endpoints) before.emplace(detail::identity_of(e), &e.hints);
+    for (const auto& e : s.endpoints) before.emplace(&e, &e.hints);
   for (const auto* list : {&plan.create, &plan.update})
     for (const auto& s : *list)
       for (const auto& e : s.endpoints) {
-        auto it = before.find(detail::identity_of(e));
+        auto it = before.find(&e);
         const bool had = it != before.end() && it->second->has_value();
         if (had != e.hints.has_value() || (had && !(**it->second == *e.hints))) ++out.hint_changes;
       }

@@ -14,13 +14,12 @@
 #include <vector>
 
 #include "../address.hpp"
+#include "identity.hpp"
 
 namespace epslice::detail {
 
-/// Hash of a text (no allocation).
-[[nodiscard]] inline std::uint64_t hash_text(std::string_view s) noexcept {
-  return mix64(static_cast<std::uint64_t>(std::hash<std::string_view>{}(s)));
-}
+/// Hash of a text (no allocation): identity.hpp's byte-string hash.
+[[nodiscard]] inline std::uint64_t hash_text(std::string_view s) noexcept { return hash_bytes(s, 0x8EBC6AF09C88C6E3ULL); }
 
 /// Hash of a sequence of 32-bit ids.
 [[nodiscard]] inline std::uint64_t hash_ids(std::span<const std::uint32_t> ids) noexcept {
