@@ -41,6 +41,7 @@
 #include <variant>
 
 #include "detail/json_writer.hpp"
+#include "time.hpp"
 #include "types.hpp"
 
 namespace epslice {
@@ -150,58 +151,11 @@ void string_map_entries(Sink& s, std::uint32_t field, const string_map& m) {
     });
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 time (`2024-01-01T00:00:00Z`, fraction and offset
-/// allowed); nullopt when the text is not such a time.
-[[nodiscard]] inline std::optional<std::int64_t> rfc3339_seconds(std::string_view t) noexcept {
-  const auto digits = [&](std::size_t at, std::size_t count) -> std::optional<std::int64_t> {
-    if (at + count > t.size()) return std::nullopt;
-    std::int64_t v = 0;
-    for (std::size_t i = at; i < at + count; ++i) {
-      if (t[i] < '0' || t[i] > '9') return std::nullopt;
-      v = v * 10 + (t[i] - '0');
-    }
-    return v;
-  };
-  const auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
-             se = digits(17, 2);
-  if (!y || !mo || !d || !h || !mi || !se || t.size() < 20 || t[4] != '-' || t[7] != '-' ||
-      (t[10] != 'T' && t[10] != 't') || t[13] != ':' || t[16] != ':')
-    return std::nullopt;
-  if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *se > 60) return std::nullopt;
-  std::size_t i = 19;
-  if (t[i] == '.') {
-    ++i;
-    const std::size_t start = i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-    if (i == start) return std::nullopt;
-  }
-  std::int64_t offset = 0;
-  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
-    ++i;
-  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    const auto oh = digits(i + 1, 2), om = digits(i + 4, 2);
-    if (!oh || !om || i + 6 > t.size() || t[i + 3] != ':') return std::nullopt;
-    offset = (*oh * 60 + *om) * 60 * (t[i] == '-' ? -1 : 1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != t.size()) return std::nullopt;
-  // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
-  const std::int64_t yy = *y - (*mo <= 2 ? 1 : 0);
-  const std::int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-  const std::int64_t yoe = yy - era * 400;
-  const std::int64_t doy = (153 * (*mo + (*mo > 2 ? -3 : 9)) + 2) / 5 + *d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = era * 146097 + doe - 719468;
-  return days * 86400 + *h * 3600 + *mi * 60 + *se - offset;
-}
-
 template <class Sink>
-void time_fields(Sink& s, const std::string& text) {
+void time_fields(Sink& s, std::string_view text) {
   // Only whole seconds go on the wire (Kubernetes' Time drops nanoseconds); the zero time (year 1)
   // is an empty message.
-  const auto secs = rfc3339_seconds(text);
+  const auto secs = epslice::rfc3339_seconds(text);
   if (!secs || *secs == -62135596800) return;
   s.varint(1, int_bits(*secs));
   s.varint(2, 0);
