@@ -12,6 +12,7 @@
 #include "reconcile.hpp"
 #include "simulate.hpp"
 #include "sizes.hpp"
+#include "time.hpp"
 #include "topology.hpp"
 #include "types.hpp"
 #include "validation.hpp"
