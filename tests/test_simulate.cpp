@@ -395,13 +395,15 @@ TEST_CASE("simulate: zones, watchers and the by-zone layout", "[simulate]") {
 }
 
 TEST_CASE("simulate: the live pods agree with a list of them under random removals", "[simulate]") {
-  // The Fenwick tree against the plain ordered list it replaced (whose erase cost O(n) each).
+  // The Fenwick tree against the plain ordered list it replaced (whose erase cost O(n) each),
+  // through growth, shrinking (removed slots dropped) and growth again.
   detail::live_pods live;
   std::vector<std::uint64_t> reference;
   splitmix64 rng{7};
-  for (int round = 0; round < 2000; ++round) {
+  for (int round = 0; round < 30000; ++round) {
     const auto op = rng.below(10);
-    if (op < 5 || reference.empty()) {
+    const bool growing = round < 10000 || round >= 20000;
+    if ((growing ? op < 5 : op < 2) || reference.empty()) {
       for (std::uint64_t k = rng.below(5) + 1; k > 0; --k) reference.push_back(live.add());
     } else if (op < 8) {
       const auto at = static_cast<std::size_t>(rng.below(reference.size()));
@@ -415,7 +417,10 @@ TEST_CASE("simulate: the live pods agree with a list of them under random remova
     }
     REQUIRE(live.size() == reference.size());
   }
-  for (std::size_t k = 0; k < reference.size(); ++k) CHECK(live.at(k) == reference[k]);
+  for (std::size_t k = 0; k < reference.size(); ++k) REQUIRE(live.at(k) == reference[k]);
+  std::vector<std::uint64_t> listed;
+  live.for_each([&](std::uint64_t id) { listed.push_back(id); });
+  CHECK(listed == reference);
   CHECK(live.alive(reference.back()));
   CHECK_FALSE(live.alive(1u << 30));
 }

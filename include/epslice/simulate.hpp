@@ -572,26 +572,26 @@ class endpoints_object_model {
 };
 
 /// The live pods of a simulation. Pods are numbered in the order they are added, so their order
-/// of creation is the order of their ids; the k-th live pod is found and removed in O(log n)
-/// through a Fenwick tree of live counts, which keeps random and oldest-first removals linear in
-/// the number of removals rather than in the number of pods.
+/// of creation is the order of their ids. The k-th live pod is found and removed in O(log n)
+/// through a Fenwick tree of live counts over slots holding pod ids, which keeps random and
+/// oldest-first removals linear in the number of removals rather than in the number of pods; the
+/// slots of removed pods are dropped once they outnumber the live ones, so memory stays linear in
+/// the live pods however many come and go.
 class live_pods {
  public:
   /// Adds the next pod; returns its id.
   std::uint64_t add() {
-    const std::size_t i = tree_.size() + 1;  // the tree is 1-based: tree_[i - 1] counts (i - lowbit(i), i]
-    std::uint32_t count = 1;
-    for (std::size_t j = i - 1; j > i - (i & (0 - i)); j -= j & (0 - j)) count += tree_[j - 1];
-    tree_.push_back(count);
-    alive_.push_back(true);
-    if (i > top_) top_ = top_ ? top_ * 2 : 1;
-    ++size_;
-    return i - 1;
+    if (ids_.size() >= 2 * size_ + 1024) compact();
+    push(next_id_);
+    return next_id_++;
   }
   /// Live pods.
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   /// True while pod `id` is live.
-  [[nodiscard]] bool alive(std::uint64_t id) const noexcept { return id < alive_.size() && alive_[id]; }
+  [[nodiscard]] bool alive(std::uint64_t id) const noexcept {
+    const auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+    return it != ids_.end() && *it == id && alive_[static_cast<std::size_t>(it - ids_.begin())];
+  }
   /// The id of the k-th live pod in creation order (k < size()).
   [[nodiscard]] std::uint64_t at(std::size_t k) const noexcept {
     std::size_t pos = 0, rest = k + 1;
@@ -600,20 +600,51 @@ class live_pods {
         pos += step;
         rest -= tree_[pos - 1];
       }
-    return pos;  // 1-based position pos + 1 holds the pod, whose id is pos
+    return ids_[pos];  // the slot after the `pos` slots whose live count is below k + 1
   }
   /// Removes live pod `id`.
   void remove(std::uint64_t id) noexcept {
-    alive_[id] = false;
+    const auto slot = static_cast<std::size_t>(std::lower_bound(ids_.begin(), ids_.end(), id) - ids_.begin());
+    alive_[slot] = false;
     --size_;
-    for (std::size_t i = static_cast<std::size_t>(id) + 1; i <= tree_.size(); i += i & (0 - i)) --tree_[i - 1];
+    for (std::size_t i = slot + 1; i <= tree_.size(); i += i & (0 - i)) --tree_[i - 1];
+  }
+  /// Calls fn(id) for every live pod in creation order.
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (std::size_t i = 0; i < ids_.size(); ++i)
+      if (alive_[i]) fn(ids_[i]);
   }
 
  private:
+  void push(std::uint64_t id) {
+    const std::size_t i = tree_.size() + 1;  // 1-based: tree_[i - 1] counts the slots (i - lowbit(i), i]
+    std::uint32_t count = 1;
+    for (std::size_t j = i - 1; j > i - (i & (0 - i)); j -= j & (0 - j)) count += tree_[j - 1];
+    tree_.push_back(count);
+    ids_.push_back(id);
+    alive_.push_back(true);
+    while (top_ < i) top_ = top_ ? top_ * 2 : 1;  // the descent's first step: a power of two >= the slots
+    ++size_;
+  }
+  void compact() {
+    std::vector<std::uint64_t> live;
+    live.reserve(size_);
+    for_each([&](std::uint64_t id) { live.push_back(id); });
+    ids_.clear();
+    tree_.clear();
+    alive_.clear();
+    size_ = 0;
+    top_ = 0;
+    for (std::uint64_t id : live) push(id);
+  }
+
+  std::vector<std::uint64_t> ids_;  // slot -> pod id, increasing
   std::vector<std::uint32_t> tree_;
   std::vector<bool> alive_;
   std::size_t size_ = 0;
-  std::size_t top_ = 0;  // the largest power of two not above the number of pods added
+  std::size_t top_ = 0;
+  std::uint64_t next_id_ = 0;
 };
 
 /// The zone all endpoints of a slice share, or -1 when they do not share one (or there are none).
@@ -828,15 +859,18 @@ inline std::vector<std::string> apply_in_place(slice_plan<ipv4>& plan, std::vect
   };
   const auto compact_desired = [&] {
     if (!eps_stale) return;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < eps.size(); ++i)
-      if (live.alive(eps_ids[i])) {
-        if (kept != i) {
-          eps[kept] = std::move(eps[i]);
-          eps_ids[kept] = eps_ids[i];
-        }
-        ++kept;
+    // Both lists are in creation order and the live pods are a subsequence of the listed ones:
+    // keep each listed pod that is the next live one.
+    std::size_t kept = 0, i = 0;
+    live.for_each([&](std::uint64_t id) {
+      while (eps_ids[i] != id) ++i;
+      if (kept != i) {
+        eps[kept] = std::move(eps[i]);
+        eps_ids[kept] = id;
       }
+      ++kept;
+      ++i;
+    });
     eps.erase(eps.begin() + static_cast<std::ptrdiff_t>(kept), eps.end());
     eps_ids.resize(kept);
     eps_stale = false;
