@@ -90,8 +90,10 @@ void bm_endpoints_decode_json(benchmark::State& state) {
   count(state, e, text.size());
 }
 
-// The simulator: a 1% random churn step of a service of N endpoints, per layout.
-void simulate_churn(benchmark::State& state, simulation_layout layout, std::size_t max, bool bytes) {
+// The simulator: a 1% random churn step of a service of N endpoints, per layout, measuring the
+// objects as stored (the default) or bare; stored and bare of one layout run side by side.
+void simulate_churn(benchmark::State& state, simulation_layout layout, std::size_t max, bool bytes,
+                    measured_form form = measured_form::stored) {
   simulation_options o;
   o.scenario = scenario_kind::churn;
   o.endpoints = static_cast<std::size_t>(state.range(0));
@@ -99,6 +101,7 @@ void simulate_churn(benchmark::State& state, simulation_layout layout, std::size
   o.layout = layout;
   o.watchers = 3000;
   o.measure_bytes = bytes;
+  o.form = form;
   o.reconcile.max_endpoints_per_slice = max;
   o.reconcile.trigger_time = "2024-01-01T00:00:00Z";
   std::size_t writes = 0;
@@ -111,11 +114,33 @@ void simulate_churn(benchmark::State& state, simulation_layout layout, std::size
   state.counters["writes"] = static_cast<double>(writes);
 }
 void bm_simulate_churn_endpoints(benchmark::State& state) { simulate_churn(state, simulation_layout::endpoints, 100, true); }
+void bm_simulate_churn_endpoints_bare(benchmark::State& state) {
+  simulate_churn(state, simulation_layout::endpoints, 100, true, measured_form::bare);
+}
 void bm_simulate_churn_slices100(benchmark::State& state) { simulate_churn(state, simulation_layout::slices, 100, true); }
+void bm_simulate_churn_slices100_bare(benchmark::State& state) {
+  simulate_churn(state, simulation_layout::slices, 100, true, measured_form::bare);
+}
 void bm_simulate_churn_slices100_no_bytes(benchmark::State& state) {
   simulate_churn(state, simulation_layout::slices, 100, false);
 }
 void bm_simulate_churn_slices1(benchmark::State& state) { simulate_churn(state, simulation_layout::slices, 1, true); }
+void bm_simulate_churn_slices1_bare(benchmark::State& state) {
+  simulate_churn(state, simulation_layout::slices, 1, true, measured_form::bare);
+}
+
+// A whole rolling update (N steps of one pod) through the endpoints layout: the time per step
+// stays flat as N grows (each step costs the pods it changes, not the N it keeps).
+void bm_simulate_rolling_endpoints(benchmark::State& state) {
+  simulation_options o;
+  o.scenario = scenario_kind::rolling_update;
+  o.endpoints = static_cast<std::size_t>(state.range(0));
+  o.batch = 1;
+  o.layout = simulation_layout::endpoints;
+  o.watchers = 3000;
+  for (auto _ : state) benchmark::DoNotOptimize(simulate(o).bytes_delivered_json);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));  // steps
+}
 
 }  // namespace
 
@@ -127,8 +152,12 @@ BENCHMARK(bm_endpoints_encode_json)->RangeMultiplier(10)->Range(10, 10000);
 BENCHMARK(bm_endpoints_encode_protobuf)->RangeMultiplier(10)->Range(10, 10000);
 BENCHMARK(bm_endpoints_decode_json)->RangeMultiplier(10)->Range(10, 10000);
 BENCHMARK(bm_simulate_churn_endpoints)->RangeMultiplier(10)->Range(1000, 10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_simulate_churn_endpoints_bare)->RangeMultiplier(10)->Range(1000, 10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_simulate_churn_slices100)->RangeMultiplier(10)->Range(1000, 10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_simulate_churn_slices100_bare)->RangeMultiplier(10)->Range(1000, 10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_simulate_churn_slices100_no_bytes)->RangeMultiplier(10)->Range(1000, 10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_simulate_churn_slices1)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_simulate_churn_slices1_bare)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_simulate_rolling_endpoints)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -18,6 +18,10 @@ mkdir -p "$out_dir"
 # per node of a large cluster). Every layout and both strategies go through the same three phases.
 common=(--endpoints 5000 --zones 3 --watchers 3000)
 
+echo "Objects are measured as the API server stores and sends them (uid, resourceVersion, generation,"
+echo "creationTimestamp and managedFields included); add --bare-objects for the controller's objects."
+echo
+
 echo "== 1. Rolling update: 5,000 pods replaced, 50 at a time (100 steps)"
 "$tool" simulate --compare --scenario rolling-update --batch 50 "${common[@]}"
 echo

@@ -92,12 +92,18 @@ TEST_CASE("cli simulate: compaction options reach the reconciler", "[cli_simulat
 }
 
 TEST_CASE("cli simulate: layouts, watchers and the table", "[cli_simulate]") {
-  const auto ep = run_json("--scenario create --endpoints 100 --layout endpoints --watchers 5");
+  const auto ep = run_json("--scenario create --endpoints 100 --layout endpoints --watchers 5 --bare-objects");
   CHECK(ep["layout"] == "endpoints");
   CHECK(ep["writes"] == 1);
   CHECK(ep["watch_events"] == 5);
   CHECK(ep["bytes_written_json"] == 15137);  // scenarios.md: the Endpoints object of 100 addresses
   CHECK(ep["bytes_delivered_json"] == 5 * (15137 + std::string_view("{\"type\":\"ADDED\",\"object\":}\n").size()));
+  // Stored, the same object gains ,"uid":"<36>" (45), ,"resourceVersion":"1000000000" (31),
+  // ,"creationTimestamp":"2024-01-01T00:00:00Z" (43) and ,"managedFields":[{...}] (17 + 160), whose
+  // entry of apiVersion v1 is 144 bytes around the 16 of {"f:subsets":{}}; the Endpoints strategy
+  // keeps no generation.
+  const auto ep_stored = run_json("--scenario create --endpoints 100 --layout endpoints");
+  CHECK(ep_stored["bytes_written_json"] == 15137 + 45 + 31 + 43 + 17 + 144 + 16);
 
   const auto big = run_json("--scenario create --endpoints 20000 --layout endpoints");
   CHECK(big["writes_over_etcd_limit"] == 1);
@@ -113,6 +119,50 @@ TEST_CASE("cli simulate: layouts, watchers and the table", "[cli_simulate]") {
   CHECK(t.out.find("updates             591\n") != std::string::npos);
   CHECK(t.out.find("endpoints written   32,282\n") != std::string::npos);
   CHECK(t.out.find("0.100 final / 0.545 mean / 0.100 min") != std::string::npos);
+}
+
+TEST_CASE("cli simulate: objects as stored, or bare with --bare-objects", "[cli_simulate]") {
+  // issue #15: the created slice with its name, as the controller writes it, is 24,363 bytes; as
+  // the API server stores it 25,028 (the uid, resourceVersion, generation, creationTimestamp and
+  // managedFields of test_simulate.cpp's worked example).
+  const auto bare = run_json("--scenario create --endpoints 100 --bare-objects");
+  CHECK(bare["objects"] == "bare");
+  CHECK(bare["bytes_written_json"] == 24363);
+  const auto stored = run_json("--scenario create --endpoints 100");
+  CHECK(stored["objects"] == "stored");
+  CHECK(stored["bytes_written_json"] == 25028);
+  CHECK(stored["bytes_delivered_json"] == 25028 + std::string_view("{\"type\":\"ADDED\",\"object\":}\n").size());
+  const auto table = run("simulate --scenario create --endpoints 100");
+  REQUIRE(table.code == 0);
+  CHECK_THAT(table.out, Catch::Contains("objects             stored: as the API server stores and sends them (uid, "
+                                        "resourceVersion, generation, creationTimestamp, managedFields)\n"));
+  CHECK_THAT(table.out, Catch::Contains("bytes written       25,028 JSON"));
+  CHECK_THAT(run("simulate --scenario create --endpoints 100 --bare-objects").out,
+             Catch::Contains("objects             bare: as the controller writes them, plus a created slice's name\n"));
+}
+
+TEST_CASE("cli simulate: arguments and output paths are checked before running", "[cli_simulate]") {
+  const auto too_many = run("simulate --scenario create --endpoints 2000001");
+  CHECK(too_many.code == 2);
+  CHECK_THAT(too_many.err, Catch::StartsWith("epslice simulate: --endpoints: 2000001 is out of range 0..2000000\n"));
+  CHECK(run("simulate --scenario create --endpoints 10000000").code == 2);
+  // Every seed of the documented range, and nothing past it.
+  const auto seed = run_json("--scenario churn --endpoints 100 --steps 3 --seed 18446744073709551615");
+  CHECK(seed["seed"].get<std::uint64_t>() == 18446744073709551615ULL);
+  const auto past = run("simulate --scenario churn --endpoints 100 --seed 18446744073709551616");
+  CHECK(past.code == 2);
+  CHECK_THAT(past.err, Catch::StartsWith("epslice simulate: --seed: 18446744073709551616 is out of range 0..18446744073709551615\n"));
+  // A percentage too small for a normal double is still a percentage (it rounds to no pods).
+  const auto tiny = run_json("--scenario churn --endpoints 100 --steps 3 --churn-percent 1e-320");
+  CHECK(tiny["endpoint_changes"] == 0);
+  CHECK(run("simulate --scenario churn --endpoints 100 --churn-percent 1e400").code == 2);
+  CHECK(run("simulate --scenario churn --endpoints 100 --churn-percent 100.5").code == 2);
+  CHECK(run("simulate --scenario churn --endpoints 100 --churn-percent nan").code == 2);
+  // An unwritable --svg fails at once, before the comparison prints (or computes) anything.
+  const auto svg = run("simulate --compare --scenario rolling-update --endpoints 2000000 --svg /nonexistent");
+  CHECK(svg.code == 2);
+  CHECK(svg.out.empty());
+  CHECK_THAT(svg.err, Catch::StartsWith("epslice simulate: --svg /nonexistent: not a directory\n"));
 }
 
 TEST_CASE("cli simulate: usage errors", "[cli_simulate]") {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of sizes.hpp (exact JSON and protobuf bytes) and of the cost model in simulate.hpp.
+// Tests of simulate.hpp: the scenario world, the cost model and the simulator's counters.
 #include <catch2/catch.hpp>
 
 #include <epslice/convert.hpp>
@@ -7,192 +7,12 @@
 #include <epslice/simulate.hpp>
 #include <epslice/sizes.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
 using namespace epslice;
 using namespace std::literals;
-
-namespace {
-
-// Bytes written as text: "\x0a\x01" "a" ..., so that a test reads like the hand computation.
-std::string bytes(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (auto p : parts) out.append(p.data(), p.size());
-  return out;
-}
-
-std::string hex(const std::string& s) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += digits[c >> 4];
-    out += digits[c & 15];
-    out += ' ';
-  }
-  return out;
-}
-
-}  // namespace
-
-TEST_CASE("sizes: varints and RFC 3339 seconds", "[sizes]") {
-  using detail::pb::varint_size;
-  CHECK(varint_size(0) == 1);
-  CHECK(varint_size(127) == 1);
-  CHECK(varint_size(128) == 2);
-  CHECK(varint_size(16383) == 2);
-  CHECK(varint_size(16384) == 3);
-  CHECK(varint_size(~std::uint64_t{0}) == 10);
-  std::string out;
-  detail::pb::put_varint(out, 300);
-  CHECK(out == "\xac\x02");
-  CHECK(detail::pb::rfc3339_seconds("1970-01-01T00:00:00Z") == 0);
-  CHECK(detail::pb::rfc3339_seconds("2024-01-01T00:00:00Z") == 1704067200);
-  CHECK(detail::pb::rfc3339_seconds("2024-01-01T01:00:00+01:00") == 1704067200);
-  CHECK(detail::pb::rfc3339_seconds("2024-02-29T12:34:56.789Z") == 1709210096);
-  CHECK(detail::pb::rfc3339_seconds("0001-01-01T00:00:00Z") == -62135596800);
-  CHECK_FALSE(detail::pb::rfc3339_seconds("2024-01-01 00:00:00"));
-  CHECK_FALSE(detail::pb::rfc3339_seconds("2024-13-01T00:00:00Z"));
-}
-
-TEST_CASE("sizes: a small EndpointSlice, bytes worked out by hand", "[sizes]") {
-  endpoint_slice_v4 s;
-  s.metadata.name = "a";
-  endpoint_v4 e;
-  e.addresses.push_back(*ipv4::parse("10.0.0.1"));
-  e.conditions.ready = true;
-  s.endpoints.push_back(e);
-  endpoint_port p;
-  p.name = "http";
-  p.protocol = "TCP";
-  p.port = 80;
-  s.ports.push_back(p);
-
-  // ObjectMeta: name "a", then generateName, namespace, selfLink, uid, resourceVersion (empty
-  // strings), generation 0 and an empty creationTimestamp message: 17 bytes.
-  const std::string meta = bytes({"\x0a\x01" "a"sv, "\x12\x00"sv, "\x1a\x00"sv, "\x22\x00"sv, "\x2a\x00"sv, "\x32\x00"sv,
-                                  "\x38\x00"sv, "\x42\x00"sv});
-  REQUIRE(meta.size() == 17);
-  const std::string endpoint = bytes({"\x0a\x08" "10.0.0.1"sv, "\x12\x02\x08\x01"sv});  // conditions{ready: true}
-  const std::string port = bytes({"\x0a\x04" "http"sv, "\x12\x03" "TCP"sv, "\x18\x50"sv});
-  const std::string message = bytes({"\x0a\x11"sv, meta, "\x12\x0e"sv, endpoint, "\x1a\x0d"sv, port, "\x22\x04" "IPv4"sv});
-  REQUIRE(message.size() == 56);
-  CHECK(hex(protobuf_message(s)) == hex(message));
-  CHECK(protobuf_message_size(s) == 56);
-
-  const std::string type_meta = bytes({"\x0a\x13" "discovery.k8s.io/v1"sv, "\x12\x0d" "EndpointSlice"sv});
-  const std::string wire = bytes({"k8s\0"sv, "\x0a\x24"sv, type_meta, "\x12\x38"sv, message,
-                                  "\x1a\x00"sv, "\x22\x00"sv});
-  REQUIRE(wire.size() == 104);
-  CHECK(hex(protobuf_encode(s)) == hex(wire));
-  CHECK(protobuf_size(s) == 104);
-  CHECK(protobuf_size(any_endpoint_slice(s)) == 104);
-  CHECK(protobuf_envelope_overhead("discovery.k8s.io/v1", "EndpointSlice", 56) == 48);
-
-  const std::string json = R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a"},)"
-                           R"("addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{"ready":true}}],)"
-                           R"("ports":[{"name":"http","protocol":"TCP","port":80}]})";
-  CHECK(json_size(s) == json.size());
-  CHECK(sizes_of(s) == object_sizes{json.size(), 104});
-}
-
-TEST_CASE("sizes: two-byte lengths, maps, owner references and a creation time", "[sizes]") {
-  endpoint_slice_fqdn s;
-  s.metadata.name = "x";
-  s.metadata.labels["k"] = "v";
-  s.metadata.creation_timestamp = "2024-01-01T00:00:00Z";
-  s.metadata.owner_references.push_back(owner_reference{"v1", "Service", "s", "u", true, std::nullopt, {}});
-  endpoint_fqdn e;
-  e.addresses.push_back(std::string(130, 'a'));
-  s.endpoints.push_back(e);
-
-  const std::string meta = bytes({"\x0a\x01" "x"sv, "\x12\x00\x1a\x00\x22\x00\x2a\x00\x32\x00\x38\x00"sv,
-                                  "\x42\x08\x08\x80\x81\xc8\xac\x06\x10\x00"sv,  // Timestamp{1704067200, 0}
-                                  "\x5a\x06\x0a\x01" "k" "\x12\x01" "v"sv,       // labels entry
-                                  "\x6a\x15\x0a\x07" "Service" "\x1a\x01" "s" "\x22\x01" "u" "\x2a\x02" "v1" "\x30\x01"sv});
-  REQUIRE(meta.size() == 56);
-  const std::string endpoint = bytes({"\x0a\x82\x01"sv, std::string(130, 'a'), "\x12\x00"sv});  // empty conditions
-  REQUIRE(endpoint.size() == 135);
-  const std::string message = bytes({"\x0a\x38"sv, meta, "\x12\x87\x01"sv, endpoint, "\x22\x04" "FQDN"sv});
-  REQUIRE(message.size() == 202);
-  CHECK(hex(protobuf_message(s)) == hex(message));
-  CHECK(protobuf_size(s) == 4 + 38 + 1 + 2 + 202 + 4);
-  CHECK(protobuf_encode(s).size() == protobuf_size(s));
-
-  // A negative port takes ten bytes (int32 sign-extended to 64 bits).
-  endpoint_slice_v4 n;
-  endpoint_port p;
-  p.port = -1;
-  n.ports.push_back(p);
-  const std::string with_port = protobuf_message(n);
-  CHECK(with_port.find(bytes({"\x1a\x0b\x18\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"sv})) != std::string::npos);
-}
-
-TEST_CASE("sizes: a small Endpoints object, bytes worked out by hand", "[sizes]") {
-  endpoints ep;
-  ep.metadata.name = "s";
-  ep.metadata.namespace_ = "d";
-  endpoint_subset sub;
-  endpoint_address a;
-  a.ip = "10.0.0.1";
-  sub.addresses.push_back(a);
-  sub.ports.push_back(endpoints_port{"", 80, "TCP", std::nullopt, {}});
-  ep.subsets.push_back(sub);
-
-  const std::string meta = bytes({"\x0a\x01" "s"sv, "\x12\x00"sv, "\x1a\x01" "d"sv, "\x22\x00\x2a\x00\x32\x00\x38\x00\x42\x00"sv});
-  const std::string address = bytes({"\x0a\x08" "10.0.0.1"sv, "\x1a\x00"sv});  // ip, empty hostname
-  const std::string port = bytes({"\x0a\x00"sv, "\x10\x50"sv, "\x1a\x03" "TCP"sv});
-  const std::string subset = bytes({"\x0a\x0c"sv, address, "\x1a\x09"sv, port});
-  const std::string message = bytes({"\x0a\x12"sv, meta, "\x12\x19"sv, subset});
-  REQUIRE(message.size() == 47);
-  CHECK(hex(protobuf_message(ep)) == hex(message));
-  const std::string wire = bytes({"k8s\0"sv, "\x0a\x0f\x0a\x02" "v1" "\x12\x09" "Endpoints"sv,
-                                  "\x12\x2f"sv, message, "\x1a\x00\x22\x00"sv});
-  CHECK(hex(protobuf_encode(ep)) == hex(wire));
-  CHECK(protobuf_size(ep) == 74);
-
-  // A targetRef writes all seven ObjectReference strings, empty ones included.
-  ep.subsets[0].addresses[0].target_ref = object_reference{"Pod", "d", "p", "", "", "", "", {}};
-  CHECK(protobuf_size(ep) == 74 + (2 + 5 + 3 + 3 + 2 + 2 + 2 + 2));
-
-  const std::string json = R"({"kind":"Endpoints","apiVersion":"v1","metadata":{"name":"s","namespace":"d"},)"
-                           R"("subsets":[{"addresses":[{"ip":"10.0.0.1","targetRef":{"kind":"Pod","namespace":"d","name":"p"}}],)"
-                           R"("ports":[{"port":80,"protocol":"TCP"}]}]})";
-  CHECK(json_size(ep) == json.size());
-}
-
-TEST_CASE("sizes: watch event framing", "[sizes]") {
-  CHECK(json_watch_event_size(watch_event_type::added, 2) == std::string_view("{\"type\":\"ADDED\",\"object\":{}}\n").size());
-  CHECK(json_watch_event_size(watch_event_type::modified, 2) ==
-        std::string_view("{\"type\":\"MODIFIED\",\"object\":{}}\n").size());
-  CHECK(json_watch_event_size(watch_event_type::deleted, 10) ==
-        std::string_view("{\"type\":\"DELETED\",\"object\":}\n").size() + 10);
-  // 4-byte frame + 0a 05 "ADDED" + 12 6a { 0a 68 <104 bytes> }.
-  CHECK(protobuf_watch_event_size(watch_event_type::added, 104) == 4 + 7 + 2 + 2 + 104);
-  // A 200-byte object needs two-byte lengths twice.
-  CHECK(protobuf_watch_event_size(watch_event_type::modified, 200) == 4 + 10 + 3 + 3 + 200);
-  CHECK(watch_event_sizes(watch_event_type::deleted, {5, 7}) ==
-        object_sizes{json_watch_event_size(watch_event_type::deleted, 5),
-                     protobuf_watch_event_size(watch_event_type::deleted, 7)});
-}
-
-TEST_CASE("sizes: json_size is the encoder's byte count on real objects", "[sizes]") {
-  desired_state<ipv4> d = scenario_service();
-  for (std::uint64_t i = 0; i < 100; ++i) d.groups[0].endpoints.push_back(scenario_endpoint(i));
-  reconcile_options o;
-  o.trigger_time = "2024-01-01T00:00:00Z";
-  const auto plan = reconcile(d, {}, o);
-  REQUIRE(plan.create.size() == 1);
-  auto slices = epslice::apply(plan, {});
-  REQUIRE(slices.size() == 1);
-  // scenarios.md: one slice of pods 0..99 as the controller writes it is 24,363 bytes.
-  CHECK(json_size(slices[0]) == 24363);
-  CHECK(json_size(slices[0]) == encode(slices[0]).size());
-  CHECK(protobuf_encode(slices[0]).size() == protobuf_size(slices[0]));
-}
-
-// ---- the cost model ---------------------------------------------------------------------------------
 
 namespace {
 
@@ -235,14 +55,38 @@ endpoints hand_endpoints(std::uint64_t first, std::uint64_t last) {
   return ep;
 }
 
-simulation_options sized(scenario_kind kind, std::size_t n, simulation_layout layout, std::size_t watchers) {
+simulation_options sized(scenario_kind kind, std::size_t n, simulation_layout layout, std::size_t watchers,
+                         measured_form form = measured_form::stored) {
   simulation_options o;
   o.scenario = kind;
   o.endpoints = n;
   o.layout = layout;
   o.watchers = watchers;
+  o.form = form;
   o.reconcile.trigger_time = "2024-01-01T00:00:00Z";
   return o;
+}
+
+// The fields the simulated API server sets on the object named `name`.
+server_fields server_fields_of(const std::string& name, std::uint64_t resource_version, std::int64_t generation,
+                               std::string fields_v1) {
+  server_fields f;
+  f.uid = scenario_uid(name);
+  f.resource_version = resource_version;
+  f.generation = generation;
+  f.fields_v1 = std::move(fields_v1);
+  return f;
+}
+
+// A slice as the API server stores it, built in full.
+endpoint_slice_v4 stored_slice(const endpoint_slice_v4& s, std::uint64_t resource_version, std::int64_t generation) {
+  return stored_object(s, server_fields_of(s.metadata.name, resource_version, generation, controller_fields_v1(s)));
+}
+
+// Both sizes of an object from its full encodings (not from the sizers).
+template <class T>
+object_sizes encoded_sizes(const T& x) {
+  return {encode(x).size(), protobuf_encode(x).size()};
 }
 
 }  // namespace
@@ -259,7 +103,16 @@ TEST_CASE("simulate: the Endpoints model is the projection, byte for byte", "[si
     for (std::uint64_t i = 0; i < n; ++i) model.add(i, scenario_endpoint(i));
     CHECK(model.sizes() == sizes_of(projected.object));
     CHECK(model.kept() == n);
+    // Stored: the projection with the server's fields, built and encoded in full.
+    for (std::uint64_t rv : {scenario_first_resource_version, std::uint64_t{99999999999}}) {
+      const auto stored = stored_object(projected.object, server_fields_of("svc", rv, 0, controller_fields_v1(projected.object)));
+      CHECK(model.sizes(measured_form::stored, rv) == encoded_sizes(stored));
+    }
   }
+  // An Endpoints object with no addresses has no subsets, so its controller owns no field and the
+  // server records no managedFields entry.
+  CHECK(controller_fields_v1(hand_endpoints(0, 0)).empty());
+  CHECK(controller_fields_v1(hand_endpoints(0, 1)) == R"({"f:subsets":{}})");
   // Past 1000: the untruncated object by hand, the truncated one from the projection.
   const std::uint64_t n = 1500;
   detail::endpoints_object_model full(scenario_service(), false), cut(scenario_service(), true);
@@ -277,10 +130,17 @@ TEST_CASE("simulate: the Endpoints model is the projection, byte for byte", "[si
   CHECK(cut.truncated());
   CHECK(cut.kept() == 1000);
   CHECK(cut.sizes() == sizes_of(projected.object));
+  const auto stored = stored_object(projected.object, server_fields_of("svc", 1000000123, 0, controller_fields_v1(projected.object)));
+  CHECK(controller_fields_v1(projected.object) ==
+        R"({"f:metadata":{"f:annotations":{".":{},"f:endpoints.kubernetes.io/over-capacity":{}}},"f:subsets":{}})");
+  CHECK(cut.sizes(measured_form::stored, 1000000123) == encoded_sizes(stored));
+  CHECK(full.sizes(measured_form::stored, 1000000123) ==
+        encoded_sizes(stored_object(hand_endpoints(10, n + 10), server_fields_of("svc", 1000000123, 0, R"({"f:subsets":{}})"))));
 }
 
 TEST_CASE("simulate: scenarios.md sizes and the etcd limit", "[simulate]") {
-  auto o = sized(scenario_kind::create, 100, simulation_layout::endpoints, 1);
+  // scenarios.md's figures are those of the objects as the controllers write them.
+  auto o = sized(scenario_kind::create, 100, simulation_layout::endpoints, 1, measured_form::bare);
   CHECK(simulate(o).max_object_json == 15137);
   o.endpoints = 1000;
   CHECK(simulate(o).max_object_json == 151517);
@@ -298,80 +158,179 @@ TEST_CASE("simulate: scenarios.md sizes and the etcd limit", "[simulate]") {
   CHECK(t20k.endpoints_written == 1000);
   CHECK(t20k.max_object_json < 160000);
 
-  auto s = sized(scenario_kind::create, 100, simulation_layout::slices, 1);
+  // A created slice is measured with the name the API server gives it (`svc-00000`): 24,363 bytes
+  // written and delivered.
+  auto s = sized(scenario_kind::create, 100, simulation_layout::slices, 1, measured_form::bare);
   const auto r = simulate(s);
   CHECK(r.creates == 1);
-  // The request body has generateName and no name; the object delivered has its name `svc-00000`.
-  CHECK(r.bytes_written_json == 24363 - std::string_view(R"("name":"svc-00000",)").size());
+  CHECK(r.bytes_written_json == 24363);
   CHECK(r.bytes_delivered_json == json_watch_event_size(watch_event_type::added, 24363));
+}
+
+TEST_CASE("simulate: the stored form of a created slice, worked out by hand", "[simulate]") {
+  desired_state<ipv4> d = scenario_service();
+  for (std::uint64_t i = 0; i < 100; ++i) d.groups[0].endpoints.push_back(scenario_endpoint(i));
+  reconcile_options ro;
+  ro.trigger_time = "2024-01-01T00:00:00Z";  // as simulate's world sets it
+  const auto slices = epslice::apply(reconcile(d, {}, ro), {});
+  REQUIRE(slices.size() == 1);
+  const auto& slice = slices[0];
+  REQUIRE(slice.metadata.name == "svc-00000");
+  // The controller's field set of issue #15 (atomic endpoints and ports, so it does not grow).
+  CHECK(controller_fields_v1(slice) ==
+        R"({"f:addressType":{},"f:endpoints":{},"f:metadata":{"f:annotations":{".":{},"f:endpoints.kubernetes.io/last-change-trigger-time":{}},)"
+        R"("f:generateName":{},"f:labels":{".":{},"f:endpointslice.kubernetes.io/managed-by":{},"f:kubernetes.io/service-name":{}},)"
+        R"("f:ownerReferences":{".":{},"k:{\"uid\":\"11111111-2222-4333-8444-555555555555\"}":{}}},"f:ports":{}})");
+  CHECK(controller_fields_v1(slice).size() == 353);
+  const std::string uid = scenario_uid("svc-00000");
+  CHECK(uid.size() == 36);
+  CHECK(uid.rfind("00000000-0000-4000-8000-", 0) == 0);
+  CHECK(uid != scenario_uid("svc-00001"));
+
+  // JSON: the 24,363 bytes of the named slice, and
+  //   ,"uid":"<36>"                                    45
+  //   ,"resourceVersion":"1000000000"                  31   (the run's first write)
+  //   ,"generation":1                                  15
+  //   ,"creationTimestamp":"2024-01-01T00:00:00Z"      43
+  //   ,"managedFields":[{"manager":"kube-controller-manager","operation":"Update",
+  //     "apiVersion":"discovery.k8s.io/v1","time":"2024-01-01T00:00:00Z","fieldsType":"FieldsV1",
+  //     "fieldsV1":<353 bytes>}]                       17 + 161 + 353 = 531
+  // = 24,363 + 665 = 25,028.
+  const auto stored = stored_slice(slice, scenario_first_resource_version, 1);
+  CHECK(encode(stored).size() == 25028);
+  CHECK(json_size(stored) == 25028);
+  // Protobuf: uid 36 and resourceVersion 10 more bytes of string, generation 1 the same one byte
+  // of varint as 0, creationTimestamp 8 bytes of Timestamp, and the managedFields entry: manager
+  // 25, operation 8, apiVersion 21, time 10, fieldsType 10, fieldsV1 1 + 2 + (1 + 2 + 353) = 359,
+  // subresource 2: 435 bytes behind 2 of tag and 2 of length. The metadata (and the message) keep
+  // their lengths' widths.
+  const std::size_t added = 36 + 10 + 0 + 8 + (2 + 2 + 435);
+  CHECK(protobuf_size(stored) == protobuf_size(slice) + added);
+  CHECK(protobuf_encode(stored).size() == protobuf_size(stored));
+
+  auto o = sized(scenario_kind::create, 100, simulation_layout::slices, 2);
+  const auto r = simulate(o);
+  CHECK(r.bytes_written_json == 25028);
+  CHECK(r.bytes_written_protobuf == protobuf_size(slice) + added);
+  CHECK(r.bytes_delivered_json == 2 * json_watch_event_size(watch_event_type::added, 25028));
+  CHECK(r.max_object_json == 25028);
+}
+
+TEST_CASE("simulate: stored sizes by arithmetic equal the stored objects encoded in full", "[simulate]") {
+  // Across the widths that change: resourceVersion 10 -> 11 digits, generation 127 -> 128 (a
+  // one- then two-byte varint), metadata and message lengths across 128 and 16,384 bytes.
+  detail::slice_additions_cache additions;
+  for (std::uint64_t n : {0u, 1u, 2u, 70u, 1000u}) {
+    desired_state<ipv4> d = scenario_service();
+    for (std::uint64_t i = 0; i < n; ++i) d.groups[0].endpoints.push_back(scenario_endpoint(i));
+    reconcile_options ro;
+    ro.max_endpoints_per_slice = 1000;
+    ro.trigger_time = "2024-01-01T00:00:00Z";
+    for (bool annotated : {true, false}) {
+      ro.trigger_time = annotated ? std::optional<std::string>("2024-01-01T00:00:00Z") : std::nullopt;
+      const auto slices = epslice::apply(reconcile(d, {}, ro), {});
+      REQUIRE(slices.size() == 1);
+      const auto& s = slices[0];
+      detail::pb::sizer meta;
+      detail::pb::object_meta_fields(meta, s.metadata);
+      for (std::uint64_t rv : {std::uint64_t{1000000000}, std::uint64_t{9999999999}, std::uint64_t{10000000000}})
+        for (std::int64_t generation : {1, 127, 128, 20000}) {
+          INFO(n << " endpoints, rv " << rv << ", generation " << generation << ", annotated " << annotated);
+          const auto by_arithmetic = detail::stored_sizes(json_size(s), protobuf_message_size(s), meta.n, additions.get(s),
+                                                          sent_api_version(s), sent_kind(s), rv, generation);
+          CHECK(by_arithmetic == encoded_sizes(stored_slice(s, rv, generation)));
+        }
+    }
+  }
 }
 
 TEST_CASE("simulate: writes, events and bytes follow the plans (reference replay)", "[simulate]") {
   // Replays S4 (scale-down) with the minimal strategy, which deletes slices, and counts what every
-  // watcher receives from the plans directly.
-  const std::size_t watchers = 7;
-  auto o = sized(scenario_kind::scale_down, 300, simulation_layout::slices, watchers);
-  o.batch = 10;
-  o.reconcile.strategy = reconcile_strategy::minimal;
-  o.record_steps = true;
-  const auto r = simulate(o);
-  REQUIRE(r.deletes > 0);
+  // watcher receives from the plans directly, each object built and encoded in full: as the
+  // controller writes it (named when created), and as the API server stores it, with every write
+  // taking the next resourceVersion and a slice's generation counting its writes.
+  for (const auto form : {measured_form::bare, measured_form::stored}) {
+    INFO(to_string(form));
+    const std::size_t watchers = 7;
+    auto o = sized(scenario_kind::scale_down, 300, simulation_layout::slices, watchers, form);
+    o.batch = 10;
+    o.reconcile.strategy = reconcile_strategy::minimal;
+    o.record_steps = true;
+    const auto r = simulate(o);
+    REQUIRE(r.deletes > 0);
 
-  desired_state<ipv4> d = scenario_service();
-  std::vector<std::uint64_t> live;
-  for (std::uint64_t i = 0; i < 300; ++i) live.push_back(i);
-  const auto desired_of = [&] {
-    d.groups[0].endpoints.clear();
-    for (auto i : live) d.groups[0].endpoints.push_back(scenario_endpoint(i));
-  };
-  desired_of();
-  slice_namer namer;
-  auto slices = epslice::apply(reconcile(d, {}, o.reconcile), {}, namer);
-  splitmix64 rng{42};
-  std::uint64_t written_json = 0, delivered_json = 0, delivered_pb = 0, events = 0;
-  std::size_t steps = 0;
-  while (live.size() > 30) {
-    for (int k = 0; k < 10; ++k) live.erase(live.begin() + static_cast<std::ptrdiff_t>(rng.below(live.size())));
+    desired_state<ipv4> d = scenario_service();
+    std::vector<std::uint64_t> live;
+    for (std::uint64_t i = 0; i < 300; ++i) live.push_back(i);
+    const auto desired_of = [&] {
+      d.groups[0].endpoints.clear();
+      for (auto i : live) d.groups[0].endpoints.push_back(scenario_endpoint(i));
+    };
     desired_of();
-    const auto plan = reconcile(d, slices, o.reconcile);
-    auto next = epslice::apply(plan, slices, namer);
-    for (const auto& c : plan.create) {
-      written_json += json_size(c);
-      const auto& named = *std::find_if(next.begin(), next.end(), [&](const endpoint_slice_v4& s) {
-        return std::none_of(slices.begin(), slices.end(),
-                            [&](const endpoint_slice_v4& t) { return t.metadata.name == s.metadata.name; });
-      });
-      delivered_json += watchers * json_watch_event_size(watch_event_type::added, json_size(named));
-      delivered_pb += watchers * protobuf_watch_event_size(watch_event_type::added, protobuf_size(named));
+    slice_namer namer;
+    auto slices = epslice::apply(reconcile(d, {}, o.reconcile), {}, namer);
+    std::uint64_t rv = scenario_first_resource_version + slices.size();
+    std::map<std::string, std::int64_t> generation;
+    for (const auto& x : slices) generation[x.metadata.name] = 1;
+    const auto measured = [&](const endpoint_slice_v4& x, std::uint64_t version) {
+      return form == measured_form::bare ? encoded_sizes(x) : encoded_sizes(stored_slice(x, version, generation[x.metadata.name]));
+    };
+    splitmix64 rng{42};
+    std::uint64_t written_json = 0, written_pb = 0, delivered_json = 0, delivered_pb = 0, events = 0;
+    std::size_t steps = 0;
+    while (live.size() > 30) {
+      for (int k = 0; k < 10; ++k) live.erase(live.begin() + static_cast<std::ptrdiff_t>(rng.below(live.size())));
+      desired_of();
+      const auto plan = reconcile(d, slices, o.reconcile);
+      auto next = epslice::apply(plan, slices, namer);
+      for (std::size_t c = 0; c < plan.create.size(); ++c) {
+        // apply() names the creates in order, each the first name not taken.
+        const auto& named = *std::find_if(next.begin(), next.end(), [&](const endpoint_slice_v4& x) {
+          return std::none_of(slices.begin(), slices.end(), [&](const endpoint_slice_v4& t) { return t.metadata.name == x.metadata.name; }) &&
+                 !generation.count(x.metadata.name);
+        });
+        generation[named.metadata.name] = 1;
+        const auto sz = measured(named, rv++);
+        written_json += sz.json;
+        written_pb += sz.protobuf;
+        delivered_json += watchers * json_watch_event_size(watch_event_type::added, sz.json);
+        delivered_pb += watchers * protobuf_watch_event_size(watch_event_type::added, sz.protobuf);
+      }
+      for (const auto& u : plan.update) {
+        ++generation[u.metadata.name];
+        const auto sz = measured(u, rv++);
+        written_json += sz.json;
+        written_pb += sz.protobuf;
+        delivered_json += watchers * json_watch_event_size(watch_event_type::modified, sz.json);
+        delivered_pb += watchers * protobuf_watch_event_size(watch_event_type::modified, sz.protobuf);
+      }
+      for (const auto& x : plan.remove) {
+        const auto sz = measured(x, rv++);  // the last state, with the delete's resourceVersion
+        generation.erase(x.metadata.name);
+        delivered_json += watchers * json_watch_event_size(watch_event_type::deleted, sz.json);
+        delivered_pb += watchers * protobuf_watch_event_size(watch_event_type::deleted, sz.protobuf);
+      }
+      events += watchers * plan.stats.writes;
+      slices = std::move(next);
+      ++steps;
     }
-    for (const auto& u : plan.update) {
-      written_json += json_size(u);
-      delivered_json += watchers * json_watch_event_size(watch_event_type::modified, json_size(u));
-      delivered_pb += watchers * protobuf_watch_event_size(watch_event_type::modified, protobuf_size(u));
-    }
-    for (const auto& x : plan.remove) {
-      delivered_json += watchers * json_watch_event_size(watch_event_type::deleted, json_size(x));
-      delivered_pb += watchers * protobuf_watch_event_size(watch_event_type::deleted, protobuf_size(x));
-    }
-    events += watchers * plan.stats.writes;
-    slices = std::move(next);
-    ++steps;
+    CHECK(r.reconciles == steps);
+    CHECK(r.trace.size() == steps);
+    CHECK(r.watch_events == events);
+    CHECK(r.bytes_written_json == written_json);
+    CHECK(r.bytes_written_protobuf == written_pb);
+    CHECK(r.bytes_delivered_json == delivered_json);
+    CHECK(r.bytes_delivered_protobuf == delivered_pb);
+    CHECK(r.endpoint_changes == 270);
+    CHECK(r.trace.back().slices == r.final_slices);
+    std::uint64_t traced = 0;
+    for (const auto& x : r.trace) traced += x.bytes_delivered_json;
+    CHECK(traced == r.bytes_delivered_json);
   }
-  CHECK(r.reconciles == steps);
-  CHECK(r.trace.size() == steps);
-  CHECK(r.watch_events == events);
-  CHECK(r.bytes_written_json == written_json);
-  CHECK(r.bytes_delivered_json == delivered_json);
-  CHECK(r.bytes_delivered_protobuf == delivered_pb);
-  CHECK(r.endpoint_changes == 270);
-  CHECK(r.trace.back().slices == r.final_slices);
-  std::uint64_t traced = 0;
-  for (const auto& s : r.trace) traced += s.bytes_delivered_json;
-  CHECK(traced == r.bytes_delivered_json);
 }
 
 TEST_CASE("simulate: the endpoints layout writes the whole object each change", "[simulate]") {
-  auto o = sized(scenario_kind::rolling_update, 20, simulation_layout::endpoints, 10);
+  auto o = sized(scenario_kind::rolling_update, 20, simulation_layout::endpoints, 10, measured_form::bare);
   o.steps = 1;
   const auto one = simulate(o);
   CHECK(one.creates == 0);
@@ -385,6 +344,15 @@ TEST_CASE("simulate: the endpoints layout writes the whole object each change", 
   CHECK(one.endpoint_changes == 2);
   CHECK(one.final_slices == 1);
   CHECK(one.final_fullness == 1.0);
+  // Stored: the setup's write took resourceVersion 1000000000, this update the next one.
+  o.form = measured_form::stored;
+  const auto one_stored = simulate(o);
+  const auto stored = encoded_sizes(
+      stored_object(hand_endpoints(1, 21), server_fields_of("svc", scenario_first_resource_version + 1, 0, R"({"f:subsets":{}})")));
+  CHECK(one_stored.bytes_written_json == stored.json);
+  CHECK(one_stored.bytes_written_protobuf == stored.protobuf);
+  CHECK(one_stored.bytes_delivered_protobuf == 10 * protobuf_watch_event_size(watch_event_type::modified, stored.protobuf));
+  o.form = measured_form::bare;
 
   // Both strategies see the same single object.
   o.steps.reset();
@@ -395,7 +363,7 @@ TEST_CASE("simulate: the endpoints layout writes the whole object each change", 
   CHECK(m.bytes_delivered_json == k.bytes_delivered_json);
 
   // Scale-up from nothing: the first write creates the object.
-  auto up = sized(scenario_kind::scale_up, 30, simulation_layout::endpoints, 1);
+  auto up = sized(scenario_kind::scale_up, 30, simulation_layout::endpoints, 1, measured_form::bare);
   const auto u = simulate(up);
   CHECK(u.creates == 1);
   CHECK(u.updates == 2);
@@ -424,4 +392,35 @@ TEST_CASE("simulate: zones, watchers and the by-zone layout", "[simulate]") {
   CHECK(zoned.watch_events < 3000 * zoned.writes);
   CHECK(zoned.watch_events >= 1000 * zoned.writes);
   CHECK(zoned.final_endpoints == packed.final_endpoints);
+}
+
+TEST_CASE("simulate: the live pods agree with a list of them under random removals", "[simulate]") {
+  // The Fenwick tree against the plain ordered list it replaced (whose erase cost O(n) each),
+  // through growth, shrinking (removed slots dropped) and growth again.
+  detail::live_pods live;
+  std::vector<std::uint64_t> reference;
+  splitmix64 rng{7};
+  for (int round = 0; round < 30000; ++round) {
+    const auto op = rng.below(10);
+    const bool growing = round < 10000 || round >= 20000;
+    if ((growing ? op < 5 : op < 2) || reference.empty()) {
+      for (std::uint64_t k = rng.below(5) + 1; k > 0; --k) reference.push_back(live.add());
+    } else if (op < 8) {
+      const auto at = static_cast<std::size_t>(rng.below(reference.size()));
+      REQUIRE(live.at(at) == reference[at]);
+      live.remove(reference[at]);
+      reference.erase(reference.begin() + static_cast<std::ptrdiff_t>(at));
+    } else {
+      REQUIRE(live.at(0) == reference.front());  // the oldest, as a rolling update removes it
+      live.remove(reference.front());
+      reference.erase(reference.begin());
+    }
+    REQUIRE(live.size() == reference.size());
+  }
+  for (std::size_t k = 0; k < reference.size(); ++k) REQUIRE(live.at(k) == reference[k]);
+  std::vector<std::uint64_t> listed;
+  live.for_each([&](std::uint64_t id) { listed.push_back(id); });
+  CHECK(listed == reference);
+  CHECK(live.alive(reference.back()));
+  CHECK_FALSE(live.alive(1u << 30));
 }

@@ -5,12 +5,16 @@
 #include <epslice/simulate.hpp>
 #include <epslice/sizes.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -29,7 +33,7 @@ constexpr const char* simulate_help =
     "                        [--layout endpoints|slices|by-zone] [--max-endpoints-per-slice M]\n"
     "                        [--strategy kubernetes|minimal] [--batch B] [--steps S] [--churn-percent P]\n"
     "                        [--zones Z] [--watchers W] [--truncate] [--seed S] [--format table|json]\n"
-    "                        [--compact-below F --compaction-budget N]\n"
+    "                        [--bare-objects] [--compact-below F --compaction-budget N]\n"
     "       epslice simulate --compare [scenario options] [--svg DIR]\n"
     "       epslice simulate --published\n\n"
     "Runs a churn scenario of scenarios.md (Service default/svc, pods on 100 nodes) and reports the\n"
@@ -40,47 +44,83 @@ constexpr const char* simulate_help =
     "  scale-down      N pods, then remove B random pods per step until N/10 remain (default B = 10)\n"
     "  churn           N pods, then per step remove P% of N at random and add as many (200 steps,\n"
     "                  P = 1)\n\n"
+    "--endpoints N     0 to 2,000,000 (see Cost below)\n"
     "--layout          slices (default): EndpointSlices; endpoints: the one legacy Endpoints object\n"
     "                  (untruncated unless --truncate, which keeps 1000 addresses as Kubernetes\n"
     "                  does); by-zone: slices holding one zone each\n"
-    "--watchers W      watchers of the Service's objects (default 1); each write reaches every\n"
-    "                  watcher, or with by-zone the watchers of its zone (spread evenly)\n"
+    "--watchers W      watchers of the Service's objects (default 1, at most 100,000,000); each\n"
+    "                  write reaches every watcher, or with by-zone the watchers of its zone\n"
     "--zones Z         zones the 100 nodes are spread over (default 3)\n"
+    "--batch B         pods per step, 1 to 10,000,000\n"
     "--steps S         caps the counted steps\n"
-    "--seed S          the splitmix64 seed (default 42)\n"
+    "--churn-percent P a decimal number from 0 to 100\n"
+    "--seed S          the splitmix64 seed, 0 to 18446744073709551615 (default 42)\n"
     "--format          table (default) or json (one object)\n"
     "--trace           with --format json, add the per-step slice count, fullness and bytes\n"
+    "--bare-objects    measure the objects as the controller writes them (plus a created slice's\n"
+    "                  name) instead of as the API server stores and sends them\n"
     "--compare         run the scenario through every layout and both strategies; one table\n"
-    "--svg DIR         with --compare: write bytes-per-change.svg and churn-slices.svg to DIR\n"
-    "--published       the KEP-0752 and 2020 blog figures beside ours\n"
+    "--svg DIR         with --compare: write bytes-per-change.svg, churn-slices.svg and\n"
+    "                  churn-fullness.svg to DIR (checked before anything runs)\n"
+    "--published       the KEP-0752 and 2020 blog figures beside ours (--bare-objects applies)\n"
     ;
 constexpr const char* simulate_help_tail =
     "\n"
     "Bytes: JSON is compact Kubernetes JSON; protobuf is what the API server sends protobuf clients\n"
     "(`k8s\\0` + runtime.Unknown). A create or update writes its object; every watcher that sees it\n"
-    "receives a watch event (a delete carries the last state). Objects are as the controller writes\n"
-    "them, before the API server adds uid, resourceVersion, timestamps and managedFields.\n"
+    "receives a watch event (a delete carries the last state). Objects are measured as the API\n"
+    "server stores and sends them: a created slice with its name (generateName + 5 characters), and\n"
+    "uid, resourceVersion (the write's number from 1000000000), generation (the slice's writes),\n"
+    "creationTimestamp and kube-controller-manager's managedFields entry; no unknown fields.\n\n"
+    "Cost (one core of a 2-core machine, release build): memory is linear in N, about 1 KB per\n"
+    "endpoint for the slices layouts (create: 1.0 GB at N = 1,000,000, the peak; 2.0 GB at the\n"
+    "2,000,000 maximum) and 0.3 KB for the endpoints layout. Time: the slices layouts reconcile\n"
+    "all N endpoints every step, about 0.1 s per step at N = 100,000 (so a rolling update of N\n"
+    "steps is quadratic: cap it with --steps or raise --batch); the endpoints layout costs per step\n"
+    "only the pods that change.\n"
     "Exit 0: done; 2: usage errors.\n";
 
 const std::vector<std::string> value_options = {"scenario", "endpoints", "layout", "max-endpoints-per-slice",
                                                 "strategy", "batch", "steps", "churn-percent", "zones",
                                                 "watchers", "seed", "format", "svg", "compact-below",
                                                 "compaction-budget"};
-const std::vector<std::string> flag_options = {"truncate", "compare", "published", "trace"};
+const std::vector<std::string> flag_options = {"truncate", "compare", "published", "trace", "bare-objects"};
+
+// The largest --endpoints: memory grows by about 1 KB per endpoint (see the help's Cost).
+constexpr std::uint64_t max_endpoints = 2000000;
 
 std::uint64_t parse_count(const args& a, const std::string& name, std::uint64_t fallback, std::uint64_t min,
                           std::uint64_t max) {
   const auto v = a.value(name);
   if (!v) return fallback;
   std::uint64_t x = 0;
-  if (v->empty() || v->size() > 18) throw usage_error{"--" + name + ": not a number: " + *v};
+  if (v->empty()) throw usage_error{"--" + name + ": not a number: " + *v};
+  bool too_big = false;
   for (char c : *v) {
     if (c < '0' || c > '9') throw usage_error{"--" + name + ": not a number: " + *v};
-    x = x * 10 + static_cast<std::uint64_t>(c - '0');
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (x > (UINT64_MAX - digit) / 10) too_big = true;
+    else x = x * 10 + digit;
   }
-  if (x < min || x > max)
+  if (too_big || x < min || x > max)
     throw usage_error{"--" + name + ": " + *v + " is out of range " + std::to_string(min) + ".." + std::to_string(max)};
   return x;
+}
+
+// A percentage from 0 to 100 written as a decimal number. Values too small for a normal double
+// (1e-320) are kept as strtod reads them (tiny or zero) rather than refused.
+double parse_percent(const std::string& name, const std::string& text) {
+  const std::string message = "--" + name + ": not a percentage between 0 and 100: " + text;
+  const bool plain = !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos &&
+                     ((text[0] >= '0' && text[0] <= '9') || text[0] == '.');
+  if (!plain) throw usage_error{message};
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  const bool underflow = errno == ERANGE && std::fabs(v) <= 1.0;
+  if (end != text.c_str() + text.size() || (errno == ERANGE && !underflow) || !(v >= 0.0 && v <= 100.0))
+    throw usage_error{message};
+  return v;
 }
 
 std::string thousands(std::uint64_t v) {
@@ -164,19 +204,12 @@ epslice::simulation_options parse_options(const args& a) {
   else if (*scenario == "churn") o.scenario = epslice::scenario_kind::churn;
   else throw usage_error{"--scenario: unknown scenario " + *scenario};
   if (!a.value("endpoints")) throw usage_error{"--endpoints is required"};
-  o.endpoints = parse_count(a, "endpoints", 1000, 0, 10000000);
+  o.endpoints = parse_count(a, "endpoints", 1000, 0, max_endpoints);
   o.batch = parse_count(a, "batch", 0, 1, 10000000);
   if (a.value("steps")) o.steps = parse_count(a, "steps", 0, 0, 100000000);
-  if (const auto p = a.value("churn-percent")) {
-    try {
-      std::size_t used = 0;
-      o.churn_percent = std::stod(*p, &used);
-      if (used != p->size() || !(o.churn_percent >= 0 && o.churn_percent <= 100)) throw usage_error{};
-    } catch (...) {
-      throw usage_error{"--churn-percent: not a percentage between 0 and 100: " + *p};
-    }
-  }
+  if (const auto p = a.value("churn-percent")) o.churn_percent = parse_percent("churn-percent", *p);
   o.seed = parse_count(a, "seed", 42, 0, UINT64_MAX);
+  if (a.flag("bare-objects")) o.form = epslice::measured_form::bare;
   o.zones = parse_count(a, "zones", 3, 1, 100);
   o.watchers = parse_count(a, "watchers", 1, 0, 100000000);
   o.truncate = a.flag("truncate");
@@ -205,7 +238,7 @@ void print_json(const epslice::simulation_options& o, const epslice::simulation_
       << o.reconcile.compaction.min_fullness << ",\"compaction_budget\":" << o.reconcile.compaction.max_extra_writes
       << ",\"truncate\":"
       << (o.truncate ? "true" : "false") << ",\"zones\":" << o.zones << ",\"watchers\":" << o.watchers
-      << ",\"seed\":" << o.seed << ",\"reconciles\":" << r.reconciles << ",\"creates\":" << r.creates
+      << ",\"seed\":" << o.seed << ",\"objects\":\"" << epslice::to_string(o.form) << "\",\"reconciles\":" << r.reconciles << ",\"creates\":" << r.creates
       << ",\"updates\":" << r.updates << ",\"deletes\":" << r.deletes << ",\"writes\":" << r.writes
       << ",\"endpoints_written\":" << r.endpoints_written << ",\"final_endpoints\":" << r.final_endpoints
       << ",\"final_slices\":" << r.final_slices << ",\"ideal_slices\":" << r.ideal_slices
@@ -232,6 +265,14 @@ void print_json(const epslice::simulation_options& o, const epslice::simulation_
   std::cout << out.str() << "\n";
 }
 
+// What the byte counters measure, in a few words.
+std::string objects_measured(epslice::measured_form form) {
+  return form == epslice::measured_form::bare
+             ? "bare: as the controller writes them, plus a created slice's name"
+             : "stored: as the API server stores and sends them (uid, resourceVersion, generation, "
+               "creationTimestamp, managedFields)";
+}
+
 void print_table(const epslice::simulation_options& o, const epslice::simulation_result& r) {
   const auto row = [](std::string_view k, const std::string& v) {
     std::cout << k << std::string(k.size() < 20 ? 20 - k.size() : 1, ' ') << v << "\n";
@@ -249,6 +290,7 @@ void print_table(const epslice::simulation_options& o, const epslice::simulation
     row("compaction", text.str());
   }
   row("watchers", thousands(o.watchers) + " (" + std::to_string(o.zones) + " zones)");
+  row("objects", objects_measured(o.form));
   row("creates", thousands(r.creates));
   row("updates", thousands(r.updates));
   row("deletes", thousands(r.deletes));
@@ -417,9 +459,23 @@ epslice::simulation_options with_variant(epslice::simulation_options o, const va
   return o;
 }
 
+// The files --svg writes, checked before a long run rather than after it.
+constexpr const char* svg_files[] = {"bytes-per-change.svg", "churn-slices.svg", "churn-fullness.svg"};
+
+void check_svg_dir(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw usage_error{"--svg " + dir + ": not a directory"};
+  for (const char* file : svg_files) {
+    const std::string path = dir + "/" + file;
+    std::ofstream probe(path, std::ios::binary | std::ios::app);  // creates, never truncates
+    if (!probe) throw usage_error{"--svg " + dir + ": cannot write " + path};
+  }
+}
+
 int run_compare(const args& a, const epslice::simulation_options& base) {
   std::cout << "scenario " << scenario_name(base.scenario) << ", " << thousands(base.endpoints) << " endpoints in "
-            << base.zones << " zones, " << thousands(base.watchers) << " watchers\n\n";
+            << base.zones << " zones, " << thousands(base.watchers) << " watchers\n"
+            << "objects " << objects_measured(base.form) << "\n\n";
   std::cout << pad("layout", 28, false) << pad("writes", 9) << pad("events", 13) << pad("JSON/change", 13)
             << pad("proto/change", 13) << pad("JSON total", 11) << pad("proto total", 12) << pad("slices", 8)
             << pad("fullness", 10) << pad("max object", 12) << pad("CPU s", 8) << "\n";
@@ -462,7 +518,7 @@ int run_compare(const args& a, const epslice::simulation_options& base) {
     }
     per_change.push_back(std::move(s));
   }
-  const std::string p1 = *svg + "/bytes-per-change.svg";
+  const std::string p1 = *svg + "/" + svg_files[0];
   if (!write_file(p1, svg_chart("Bytes delivered for one endpoint replaced (protobuf, " + thousands(base.watchers) +
                                     " watchers)",
                                 "endpoints in the Service", "bytes delivered to all watchers", per_change, true, true))) {
@@ -496,7 +552,7 @@ int run_compare(const args& a, const epslice::simulation_options& base) {
     counts.push_back(std::move(c));
     fullness.push_back(std::move(f));
   }
-  const std::string p2 = *svg + "/churn-slices.svg", p3 = *svg + "/churn-fullness.svg";
+  const std::string p2 = *svg + "/" + svg_files[1], p3 = *svg + "/" + svg_files[2];
   const std::string runs = thousands(base.endpoints) + " endpoints: churn " + json_double(base.churn_percent) +
                            "% per step; scale-down to a tenth (max 100 per slice)";
   if (!write_file(p2, svg_chart("Slices, " + runs, "step", "slices", counts, false, false, 0.0)) ||
@@ -517,12 +573,13 @@ struct published_row {
   double scale = 1;  // rolling updates measured over fewer steps are scaled to all of them
 };
 
-int run_published() {
+int run_published(epslice::measured_form form) {
   using epslice::scenario_kind;
   using epslice::simulation_layout;
-  const auto run = [](scenario_kind k, std::size_t n, std::size_t watchers, simulation_layout layout, std::size_t max,
-                      std::optional<std::size_t> steps) {
+  const auto run = [form](scenario_kind k, std::size_t n, std::size_t watchers, simulation_layout layout, std::size_t max,
+                          std::optional<std::size_t> steps) {
     epslice::simulation_options o;
+    o.form = form;
     o.scenario = k;
     o.endpoints = n;
     o.batch = 1;
@@ -611,7 +668,11 @@ int run_published() {
   line("  rolling update, 100 per slice (*)", slices_all, 5000.0 / static_cast<double>(slices_all.reconciles),
        "(not published)");
   std::cout << "\nours: the scenario world of scenarios.md (pod IPs 10.x.y.z, node names, zones, targetRefs), objects\n"
-               "as the controllers write them; totals are bytes delivered to all watchers as watch events, JSON and\n"
+            << (form == epslice::measured_form::bare
+                    ? "as the controllers write them (a created slice with its name)"
+                    : "as the API server stores and sends them (with uid, resourceVersion, generation,\n"
+                      "creationTimestamp and managedFields)")
+            << "; totals are bytes delivered to all watchers as watch events, JSON and\n"
                "protobuf. (*) measured over the first "
             << sampled_steps << " steps and scaled to all of them.\n";
   return exit_ok;
@@ -626,11 +687,12 @@ int cmd_simulate(const std::vector<std::string>& argv) {
   }
   const args a(argv, value_options, flag_options);
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
-  if (a.flag("published")) return run_published();
+  if (a.flag("published")) return run_published(a.flag("bare-objects") ? epslice::measured_form::bare : epslice::measured_form::stored);
   auto o = parse_options(a);
   const std::string format = a.value("format").value_or("table");
   if (format != "table" && format != "json") throw usage_error{"--format: unknown format " + format};
   if (a.value("svg") && !a.flag("compare")) throw usage_error{"--svg needs --compare"};
+  if (const auto svg = a.value("svg")) check_svg_dir(*svg);
   if (a.flag("compare")) return run_compare(a, o);
   o.record_steps = a.flag("trace");
   o.progress = progress_bar{"simulate"};

@@ -14,6 +14,7 @@
 #include "simulate.hpp"
 #include "sizes.hpp"
 #include "slice_planner.hpp"
+#include "time.hpp"
 #include "topology.hpp"
 #include "types.hpp"
 #include "validation.hpp"

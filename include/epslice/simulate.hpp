@@ -11,10 +11,12 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "convert.hpp"
+#include "detail/json_writer.hpp"
 #include "error.hpp"
 #include "reconcile.hpp"
 #include "sizes.hpp"
@@ -43,6 +45,261 @@ enum class simulation_layout : std::uint8_t {
   return l == simulation_layout::endpoints ? "endpoints" : l == simulation_layout::by_zone ? "by-zone" : "slices";
 }
 
+/// What a simulation measures of each object it writes.
+enum class measured_form : std::uint8_t {
+  /// The object as the API server stores it and sends it to watchers: the controller's object with
+  /// its name and the fields the server sets (see server_fields and stored_object).
+  stored,
+  /// The object as the controller writes it, plus the name the API server gives a created slice.
+  bare,
+};
+
+/// `stored` or `bare`.
+[[nodiscard]] constexpr std::string_view to_string(measured_form f) noexcept {
+  return f == measured_form::bare ? "bare" : "stored";
+}
+
+/// The time the simulated API server stamps on the objects it stores (creationTimestamp and the
+/// managedFields entry's time).
+inline constexpr std::string_view scenario_server_time = "2024-01-01T00:00:00Z";
+/// The resourceVersion of a simulation's first write; each write (create, update or delete) takes
+/// the next one. Ten digits, as in a long-running cluster.
+inline constexpr std::uint64_t scenario_first_resource_version = 1000000000;
+/// The field manager the API server records for the controllers (kube-controller-manager runs the
+/// EndpointSlice and the Endpoints controllers).
+inline constexpr std::string_view scenario_field_manager = "kube-controller-manager";
+
+/// The uid the simulated API server gives the object named `name`, in the scenario world's UUID
+/// format (36 characters: `00000000-0000-4000-8000-` and 12 hex digits, here the low 48 bits of the
+/// name's 64-bit FNV-1a hash).
+[[nodiscard]] inline std::string scenario_uid(std::string_view name) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : name) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  std::string uid = "00000000-0000-4000-8000-";
+  static constexpr char hex[] = "0123456789abcdef";
+  for (int shift = 44; shift >= 0; shift -= 4) uid += hex[(h >> shift) & 15];
+  return uid;
+}
+
+/// The fields the API server sets on an object it stores, for stored_object().
+struct server_fields {
+  std::string uid;                   ///< metadata.uid
+  std::uint64_t resource_version = 0;  ///< metadata.resourceVersion, written in decimal
+  /// metadata.generation: the EndpointSlice strategy counts the writes of a slice from 1; the
+  /// Endpoints strategy keeps none (0, not written).
+  std::int64_t generation = 0;
+  std::string time = std::string(scenario_server_time);  ///< creationTimestamp and managedFields time
+  std::string manager = std::string(scenario_field_manager);
+  /// The writer's managed field set (compact JSON), e.g. controller_fields_v1(); empty: the object
+  /// gets no managedFields entry (the API server drops the entry of a manager that owns nothing).
+  std::string fields_v1;
+};
+
+namespace detail {
+
+// The managed field set of the object members present in `top` and of the metadata fields the
+// writer set, as structured-merge-diff writes it: members sorted, a map's or list's own entry "."
+// first, a map key as `f:<key>`, an owner reference as `k:{"uid":"<uid>"}`.
+inline std::string fields_v1_of(const object_meta& m, std::initializer_list<std::string_view> top) {
+  std::string out = "{";
+  bool first_top = true;
+  const auto member = [](std::string& o, bool& first, std::string_view key) -> std::string& {
+    if (!first) o += ',';
+    first = false;
+    write_json_string(o, key);
+    o += ':';
+    return o;
+  };
+  std::string meta = "{";
+  bool first_meta = true;
+  const auto keyed = [&](std::string_view field, const string_map& map) {
+    if (map.empty()) return;
+    std::string& o = member(meta, first_meta, field);
+    o += "{\".\":{}";
+    for (const auto& kv : map) {
+      o += ',';
+      write_json_string(o, "f:" + kv.first);
+      o += ":{}";
+    }
+    o += '}';
+  };
+  keyed("f:annotations", m.annotations);
+  if (!m.generate_name.empty()) member(meta, first_meta, "f:generateName") += "{}";
+  keyed("f:labels", m.labels);
+  if (!m.owner_references.empty()) {
+    std::vector<std::string> uids;
+    for (const auto& r : m.owner_references) uids.push_back(r.uid);
+    std::sort(uids.begin(), uids.end());
+    std::string& o = member(meta, first_meta, "f:ownerReferences");
+    o += "{\".\":{}";
+    for (const auto& uid : uids) {
+      std::string key = "k:{\"uid\":";
+      write_json_string(key, uid);
+      key += '}';
+      o += ',';
+      write_json_string(o, key);
+      o += ":{}";
+    }
+    o += '}';
+  }
+  meta += '}';
+  for (std::string_view field : top) {
+    if (field == "f:metadata") {
+      if (!first_meta) member(out, first_top, field) += meta;
+    } else {
+      member(out, first_top, field) += "{}";
+    }
+  }
+  out += '}';
+  return out == "{}" ? std::string() : out;
+}
+
+}  // namespace detail
+
+/// The managed field set (the `fieldsV1` of its managedFields entry) of the EndpointSlice controller
+/// for a slice it wrote: `addressType`, `endpoints` and `ports` (atomic lists, so the set does not
+/// grow with the endpoints), and in the metadata `generateName` and the keys of the labels,
+/// annotations and owner references the slice carries. For the scenario Service's slices:
+/// `{"f:addressType":{},"f:endpoints":{},"f:metadata":{"f:annotations":{".":{},"f:endpoints.kubernetes.io/last-change-trigger-time":{}},`
+/// `"f:generateName":{},"f:labels":{".":{},"f:endpointslice.kubernetes.io/managed-by":{},"f:kubernetes.io/service-name":{}},`
+/// `"f:ownerReferences":{".":{},"k:{\"uid\":\"<Service uid>\"}":{}}},"f:ports":{}}`.
+template <class F>
+[[nodiscard]] std::string controller_fields_v1(const basic_endpoint_slice<F>& s) {
+  return detail::fields_v1_of(s.metadata, {"f:addressType", "f:endpoints", "f:metadata", "f:ports"});
+}
+
+/// The managed field set of the Endpoints controller for an Endpoints object it wrote: the keys of
+/// its labels and annotations, and `subsets` (an atomic list) when it has any. Empty when the
+/// object carries none of them.
+[[nodiscard]] inline std::string controller_fields_v1(const endpoints& e) {
+  if (e.subsets.empty()) return detail::fields_v1_of(e.metadata, {"f:metadata"});
+  return detail::fields_v1_of(e.metadata, {"f:metadata", "f:subsets"});
+}
+
+/// The value of `metadata.managedFields` (compact JSON, as object_meta::extra holds it) holding
+/// the one entry of an Update by `f.manager` through `api_version`: manager, operation `Update`,
+/// apiVersion, time, fieldsType `FieldsV1` and fieldsV1, in Go's field order. Precondition:
+/// `f.fields_v1` is non-empty compact JSON.
+[[nodiscard]] inline std::string managed_fields_json(std::string_view api_version, const server_fields& f) {
+  std::string out = "[";
+  detail::object_writer w(out);
+  w.string("manager", f.manager);
+  w.string("operation", "Update");
+  w.string("apiVersion", api_version);
+  w.string("time", f.time);
+  w.string("fieldsType", "FieldsV1");
+  w.raw("fieldsV1", f.fields_v1);
+  w.close();
+  out += ']';
+  return out;
+}
+
+/// `x` as the API server stores it and sends it to watchers: the object with `f`'s uid,
+/// resourceVersion, generation (when non-zero) and creationTimestamp, and the managedFields entry
+/// of managed_fields_json() (when `f.fields_v1` is non-empty) replacing any it had. Unknown fields
+/// are not removed: the caller passes an object without them, as the API server would store it.
+template <class T>
+[[nodiscard]] T stored_object(T x, const server_fields& f) {
+  auto& m = x.metadata;
+  m.uid = f.uid;
+  m.resource_version = std::to_string(f.resource_version);
+  m.generation = f.generation;
+  m.creation_timestamp = f.time;
+  std::erase_if(m.extra, [](const unknown_field& u) { return u.key == "managedFields"; });
+  if (!f.fields_v1.empty()) m.extra.push_back(unknown_field{"managedFields", managed_fields_json(sent_api_version(x), f)});
+  return x;
+}
+
+namespace detail {
+
+/// Decimal digits of `v`, with its sign.
+[[nodiscard]] constexpr std::size_t decimal_digits(std::int64_t v) noexcept {
+  std::size_t n = v < 0 ? 2 : 1;
+  for (std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v); u >= 10; u /= 10) ++n;
+  return n;
+}
+
+/// What the API server adds to one object apart from the parts that vary by write (the digits of
+/// resourceVersion, and generation): measured once per object shape with the encoders themselves.
+struct server_additions {
+  std::size_t json = 0;     ///< JSON: uid, creationTimestamp, managedFields and `,"resourceVersion":""`
+  std::size_t meta_pb = 0;  ///< protobuf: what uid, creationTimestamp and managedFields add to the metadata message
+};
+
+/// server_additions of an object of `api_version` stored with `f` (its resource_version and
+/// generation are not used).
+[[nodiscard]] inline server_additions measure_server_additions(std::string_view api_version, const server_fields& f) {
+  object_meta m;
+  m.name = "x";  // a metadata object that already has a member, as every stored object's has
+  std::string before, after;
+  write_object_meta(before, m);
+  pb::sizer pb_before, pb_after;
+  pb::object_meta_fields(pb_before, m);
+  m.uid = f.uid;
+  m.creation_timestamp = f.time;
+  if (!f.fields_v1.empty()) m.extra.push_back(unknown_field{"managedFields", managed_fields_json(api_version, f)});
+  write_object_meta(after, m);
+  pb::object_meta_fields(pb_after, m);
+  return {after.size() - before.size() + std::string_view(R"(,"resourceVersion":"")").size(), pb_after.n - pb_before.n};
+}
+
+/// The sizes of an object measured bare (`json` bytes of JSON, a protobuf message of `message`
+/// bytes whose metadata message is `meta` bytes) once the API server has added `a`, the
+/// resourceVersion `rv` and the generation `generation` (0: none). Precondition: the bare object
+/// has a name and no uid, resourceVersion, generation, creationTimestamp or managedFields.
+[[nodiscard]] inline object_sizes stored_sizes(std::size_t json, std::size_t message, std::size_t meta,
+                                               const server_additions& a, std::string_view api_version,
+                                               std::string_view kind, std::uint64_t rv,
+                                               std::int64_t generation) noexcept {
+  using pb::varint_size;
+  const std::size_t rv_digits = decimal_digits(static_cast<std::int64_t>(rv));
+  const std::size_t stored_json =
+      json + a.json + rv_digits + (generation != 0 ? std::string_view(R"(,"generation":)").size() + decimal_digits(generation) : 0);
+  // resourceVersion and generation are always on the wire (empty and 0 when bare); both grow by
+  // their new bytes, the metadata's length prefix by what its new length needs.
+  const std::size_t stored_meta = meta + a.meta_pb + rv_digits + (varint_size(pb::int_bits(generation)) - 1);
+  const std::size_t stored_message = message + (stored_meta - meta) + varint_size(stored_meta) - varint_size(meta);
+  return {stored_json, stored_message + protobuf_envelope_overhead(api_version, kind, stored_message)};
+}
+
+/// server_additions for the EndpointSlice controller's slices, measured again only when a slice's
+/// managed field set differs from the last one's (the keys of its labels, annotations and owner
+/// references, or its generateName).
+class slice_additions_cache {
+ public:
+  const server_additions& get(const endpoint_slice_v4& s) {
+    if (!valid_ || !same_shape(s.metadata)) {
+      shape_ = s.metadata;
+      server_fields f;
+      f.uid = scenario_uid(s.metadata.name);
+      f.fields_v1 = controller_fields_v1(s);
+      additions_ = measure_server_additions(sent_api_version(s), f);
+      valid_ = true;
+    }
+    return additions_;
+  }
+
+ private:
+  [[nodiscard]] bool same_shape(const object_meta& m) const {
+    const auto same_keys = [](const string_map& a, const string_map& b) {
+      return a.size() == b.size() &&
+             std::equal(a.begin(), a.end(), b.begin(), [](const auto& x, const auto& y) { return x.first == y.first; });
+    };
+    return m.generate_name.empty() == shape_.generate_name.empty() && same_keys(m.labels, shape_.labels) &&
+           same_keys(m.annotations, shape_.annotations) &&
+           std::equal(m.owner_references.begin(), m.owner_references.end(), shape_.owner_references.begin(),
+                      shape_.owner_references.end(), [](const auto& x, const auto& y) { return x.uid == y.uid; });
+  }
+  bool valid_ = false;
+  object_meta shape_;
+  server_additions additions_;
+};
+
+}  // namespace detail
+
 /// One counted step of a simulation (recorded when simulation_options::record_steps is set).
 struct simulation_step {
   std::size_t endpoints = 0;  ///< live endpoints after the step
@@ -70,6 +327,7 @@ struct simulation_options {
   std::size_t zones = 3;     ///< zones the world's 100 nodes are spread over (node k: zone k mod Z), 1..100
   std::size_t watchers = 1;  ///< watchers of the Service's objects; by_zone spreads them evenly over zones
   bool measure_bytes = true; ///< compute the byte counters (JSON and protobuf sizes of every write)
+  measured_form form = measured_form::stored;  ///< the objects the byte counters measure
   bool record_steps = false; ///< fill simulation_result::trace
   /// Called after every counted step with (steps done, steps in all), e.g. to show progress.
   std::function<void(std::size_t, std::size_t)> progress;
@@ -81,11 +339,14 @@ struct simulation_options {
 
 /// Counters of a simulation, over the counted reconciles only (never the setup one).
 ///
-/// Bytes: a create or update writes its object (the request body; a delete sends none) and every
-/// watcher that sees the object receives one watch event: ADDED, MODIFIED, or DELETED carrying the
-/// object's last state. Delivered bytes are whole watch events (sizes.hpp: the object plus the
-/// event framing) times the watchers that receive them. Objects are as the controller writes them,
-/// without the fields the API server adds (uid, resourceVersion, creationTimestamp, managedFields).
+/// Bytes: a create or update writes its object (a delete sends none) and every watcher that sees
+/// the object receives one watch event: ADDED, MODIFIED, or DELETED carrying the object's last
+/// state. Delivered bytes are whole watch events (sizes.hpp: the object plus the event framing)
+/// times the watchers that receive them. Objects are measured in simulation_options::form: by
+/// default as the API server stores and sends them (a created slice with its name, and uid,
+/// resourceVersion, generation, creationTimestamp and the controller's managedFields entry), so
+/// that written and delivered bytes are those of the stored object; `bare` measures them as the
+/// controller writes them plus the name of a created slice.
 struct simulation_result {
   std::size_t reconciles = 0;
   std::size_t creates = 0;
@@ -185,7 +446,9 @@ namespace detail {
 /// addresses in IP text order, truncated to max_endpoints_capacity when asked), with its sizes kept
 /// up to date as endpoints come and go, in time proportional to the change (plus the kept 1000
 /// when truncating). Sizes are exact: they add the encoders' bytes of each address to those of the
-/// object without addresses.
+/// object without addresses, and for the stored form what the API server adds (its uid, a
+/// resourceVersion, creationTimestamp and the Endpoints controller's managedFields entry; the
+/// Endpoints strategy keeps no generation).
 class endpoints_object_model {
  public:
   endpoints_object_model(const desired_state<ipv4>& d, bool truncate) : truncate_(truncate) {
@@ -199,8 +462,15 @@ class endpoints_object_model {
         ep.metadata.annotations.emplace(std::string(well_known::over_capacity_annotation),
                                         std::string(over_capacity_truncated));
       auto& t = templates_[with_annotation ? 1 : 0];
-      t.empty = sizes_of(ep);
-      t.meta_pb = protobuf_message_size(ep);
+      server_fields f;
+      f.uid = scenario_uid(ep.metadata.name);
+      f.fields_v1 = controller_fields_v1(ep);
+      t.stored_empty = measure_server_additions(ep.api_version, f);
+      t.empty_json = json_size(ep);
+      t.empty_message = protobuf_message_size(ep);
+      pb::sizer meta;
+      pb::object_meta_fields(meta, ep.metadata);
+      t.meta_message = meta.n;
       endpoint_subset sub;
       if (!d.groups.empty())
         for (const auto& p : d.groups[0].ports)
@@ -211,6 +481,8 @@ class endpoints_object_model {
       t.ports_pb = ports.n;
       ep.subsets.push_back(std::move(sub));
       t.ports_only_json = json_size(ep);
+      f.fields_v1 = controller_fields_v1(ep);
+      t.stored = measure_server_additions(ep.api_version, f);
     }
   }
 
@@ -245,28 +517,34 @@ class endpoints_object_model {
   }
   /// True when the object is truncated.
   [[nodiscard]] bool truncated() const noexcept { return truncate_ && ordered_.size() > max_endpoints_capacity; }
-  /// The object's sizes.
-  [[nodiscard]] object_sizes sizes() const {
+  /// The object's sizes as the controller writes it.
+  [[nodiscard]] object_sizes sizes() const { return sizes(measured_form::bare, 0); }
+  /// The object's sizes in `form`; a stored object has the resourceVersion `rv`.
+  [[nodiscard]] object_sizes sizes(measured_form form, std::uint64_t rv) const {
     const bool cut = truncated();
     const auto& t = templates_[cut ? 1 : 0];
     const std::size_t k = kept();
-    if (k == 0) return t.empty;
-    std::size_t json = 0, pb_fields = 0;
-    if (cut) {
-      std::size_t n = 0;
-      for (auto it = ordered_.begin(); n < k; ++it, ++n) {
-        json += it->json;
-        pb_fields += it->pb_field;
+    std::size_t json = t.empty_json, message = t.empty_message;
+    if (k > 0) {
+      std::size_t pb_fields = 0;
+      json = 0;
+      if (cut) {
+        std::size_t n = 0;
+        for (auto it = ordered_.begin(); n < k; ++it, ++n) {
+          json += it->json;
+          pb_fields += it->pb_field;
+        }
+      } else {
+        json = sum_json_;
+        pb_fields = sum_pb_;
       }
-    } else {
-      json = sum_json_;
-      pb_fields = sum_pb_;
+      // `"addresses":[` + addresses and their commas + `],`.
+      json += t.ports_only_json + 13 + (k - 1) + 2;
+      const std::size_t subset = pb_fields + t.ports_pb;
+      message = 1 + pb::varint_size(t.meta_message) + t.meta_message + 1 + pb::varint_size(subset) + subset;
     }
-    // `"addresses":[` + addresses and their commas + `],`.
-    json += t.ports_only_json + 13 + (k - 1) + 2;
-    const std::size_t subset = pb_fields + t.ports_pb;
-    const std::size_t message = t.meta_pb + 1 + pb::varint_size(subset) + subset;
-    return {json, message + protobuf_envelope_overhead("v1", "Endpoints", message)};
+    if (form == measured_form::bare) return {json, message + protobuf_envelope_overhead("v1", "Endpoints", message)};
+    return stored_sizes(json, message, t.meta_message, k > 0 ? t.stored : t.stored_empty, "v1", "Endpoints", rv, 0);
   }
 
  private:
@@ -278,16 +556,95 @@ class endpoints_object_model {
     bool operator<(const entry& o) const { return ip != o.ip ? ip < o.ip : id < o.id; }
   };
   struct object_template {
-    object_sizes empty;           // no subsets at all
+    std::size_t empty_json = 0;       // no subsets at all
+    std::size_t empty_message = 0;
     std::size_t ports_only_json = 0;  // one subset holding the ports only
-    std::size_t meta_pb = 0;      // the metadata field of the message
-    std::size_t ports_pb = 0;     // the port fields of the subset message
+    std::size_t meta_message = 0;     // the metadata message
+    std::size_t ports_pb = 0;         // the port fields of the subset message
+    server_additions stored;          // what the API server adds, with subsets
+    server_additions stored_empty;    // and without
   };
   bool truncate_;
   object_template templates_[2];
   std::set<entry> ordered_;
   std::map<std::uint64_t, entry> by_id_;
   std::size_t sum_json_ = 0, sum_pb_ = 0;
+};
+
+/// The live pods of a simulation. Pods are numbered in the order they are added, so their order
+/// of creation is the order of their ids. The k-th live pod is found and removed in O(log n)
+/// through a Fenwick tree of live counts over slots holding pod ids, which keeps random and
+/// oldest-first removals linear in the number of removals rather than in the number of pods; the
+/// slots of removed pods are dropped once they outnumber the live ones, so memory stays linear in
+/// the live pods however many come and go.
+class live_pods {
+ public:
+  /// Adds the next pod; returns its id.
+  std::uint64_t add() {
+    if (ids_.size() >= 2 * size_ + 1024) compact();
+    push(next_id_);
+    return next_id_++;
+  }
+  /// Live pods.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  /// True while pod `id` is live.
+  [[nodiscard]] bool alive(std::uint64_t id) const noexcept {
+    const auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+    return it != ids_.end() && *it == id && alive_[static_cast<std::size_t>(it - ids_.begin())];
+  }
+  /// The id of the k-th live pod in creation order (k < size()).
+  [[nodiscard]] std::uint64_t at(std::size_t k) const noexcept {
+    std::size_t pos = 0, rest = k + 1;
+    for (std::size_t step = top_; step > 0; step >>= 1)
+      if (pos + step <= tree_.size() && tree_[pos + step - 1] < rest) {
+        pos += step;
+        rest -= tree_[pos - 1];
+      }
+    return ids_[pos];  // the slot after the `pos` slots whose live count is below k + 1
+  }
+  /// Removes live pod `id`.
+  void remove(std::uint64_t id) noexcept {
+    const auto slot = static_cast<std::size_t>(std::lower_bound(ids_.begin(), ids_.end(), id) - ids_.begin());
+    alive_[slot] = false;
+    --size_;
+    for (std::size_t i = slot + 1; i <= tree_.size(); i += i & (0 - i)) --tree_[i - 1];
+  }
+  /// Calls fn(id) for every live pod in creation order.
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (std::size_t i = 0; i < ids_.size(); ++i)
+      if (alive_[i]) fn(ids_[i]);
+  }
+
+ private:
+  void push(std::uint64_t id) {
+    const std::size_t i = tree_.size() + 1;  // 1-based: tree_[i - 1] counts the slots (i - lowbit(i), i]
+    std::uint32_t count = 1;
+    for (std::size_t j = i - 1; j > i - (i & (0 - i)); j -= j & (0 - j)) count += tree_[j - 1];
+    tree_.push_back(count);
+    ids_.push_back(id);
+    alive_.push_back(true);
+    while (top_ < i) top_ = top_ ? top_ * 2 : 1;  // the descent's first step: a power of two >= the slots
+    ++size_;
+  }
+  void compact() {
+    std::vector<std::uint64_t> live;
+    live.reserve(size_);
+    for_each([&](std::uint64_t id) { live.push_back(id); });
+    ids_.clear();
+    tree_.clear();
+    alive_.clear();
+    size_ = 0;
+    top_ = 0;
+    for (std::uint64_t id : live) push(id);
+  }
+
+  std::vector<std::uint64_t> ids_;  // slot -> pod id, increasing
+  std::vector<std::uint32_t> tree_;
+  std::vector<bool> alive_;
+  std::size_t size_ = 0;
+  std::size_t top_ = 0;
+  std::uint64_t next_id_ = 0;
 };
 
 /// The zone all endpoints of a slice share, or -1 when they do not share one (or there are none).
@@ -304,29 +661,54 @@ class endpoints_object_model {
   return z;
 }
 
+/// The slice named `name` in `slices` (sorted by name), or end().
+inline std::vector<endpoint_slice_v4>::iterator find_slice(std::vector<endpoint_slice_v4>& slices, std::string_view name) {
+  auto it = std::lower_bound(slices.begin(), slices.end(), name,
+                             [](const endpoint_slice_v4& s, std::string_view k) { return s.metadata.name < k; });
+  return it != slices.end() && it->metadata.name == name ? it : slices.end();
+}
+
 /// epslice::apply(plan, slices, namer) done in place: the same result (slices sorted by name), in
-/// time proportional to the plan rather than to the number of slices.
-inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_slice_v4>& slices, slice_namer& namer) {
-  const auto at = [&](const std::string& name) {
-    return std::lower_bound(slices.begin(), slices.end(), name,
-                            [](const endpoint_slice_v4& s, const std::string& k) { return s.metadata.name < k; });
-  };
+/// time proportional to the plan rather than to the number of slices. Moves the created and
+/// updated slices out of `plan` (its `remove` stays as it was); returns the names given to the
+/// created slices, in the plan's order.
+inline std::vector<std::string> apply_in_place(slice_plan<ipv4>& plan, std::vector<endpoint_slice_v4>& slices,
+                                               slice_namer& namer) {
+  std::vector<std::string> created;
+  created.reserve(plan.create.size());
+  for (auto& c : plan.create) {
+    c.metadata.name = namer(c.metadata);
+    auto it = std::lower_bound(slices.begin(), slices.end(), c.metadata.name,
+                               [](const endpoint_slice_v4& s, const std::string& k) { return s.metadata.name < k; });
+    if (it != slices.end() && it->metadata.name == c.metadata.name)
+      throw_error("metadata.name", "apply: created slice name \"" + c.metadata.name + "\" is taken");
+    created.push_back(c.metadata.name);
+    slices.insert(it, std::move(c));
+  }
   const auto existing = [&](const std::string& name) {
-    auto it = at(name);
-    if (it == slices.end() || it->metadata.name != name)
-      throw_error("metadata.name", "apply: slice \"" + name + "\" does not exist");
+    auto it = find_slice(slices, name);
+    if (it == slices.end()) throw_error("metadata.name", "apply: slice \"" + name + "\" does not exist");
     return it;
   };
-  for (const auto& c : plan.create) {
-    endpoint_slice_v4 s = c;
-    s.metadata.name = namer(s.metadata);
-    auto it = at(s.metadata.name);
-    if (it != slices.end() && it->metadata.name == s.metadata.name)
-      throw_error("metadata.name", "apply: created slice name \"" + s.metadata.name + "\" is taken");
-    slices.insert(it, std::move(s));
+  for (auto& u : plan.update) {
+    const auto it = existing(u.metadata.name);
+    *it = std::move(u);
   }
-  for (const auto& u : plan.update) *existing(u.metadata.name) = u;
   for (const auto& d : plan.remove) slices.erase(existing(d.metadata.name));
+  return created;
+}
+
+/// `a + b`, or epslice::error when the sum does not fit 64 bits (counters never wrap silently).
+[[nodiscard]] inline std::uint64_t checked_add(std::uint64_t a, std::uint64_t b) {
+  if (b > UINT64_MAX - a)
+    throw_error("watchers", "the byte counters exceed 2^64 - 1: simulate fewer watchers, endpoints or steps");
+  return a + b;
+}
+/// `a * b`, or epslice::error as checked_add.
+[[nodiscard]] inline std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > UINT64_MAX / a)
+    throw_error("watchers", "the byte counters exceed 2^64 - 1: simulate fewer watchers, endpoints or steps");
+  return a * b;
 }
 
 }  // namespace detail
@@ -338,11 +720,20 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
 /// 2. After each step, the slices layouts reconcile the live endpoints against the slices written
 ///    so far and apply the plan; the endpoints layout projects them into the one Endpoints object
 ///    (written whenever the endpoint set changed: created first, then updated).
-/// 3. Each write is measured (sizes.hpp) and delivered to the watchers that see it: every watcher,
-///    or in the by_zone layout the watchers of the slice's zone (a slice that changes zone reaches
-///    the old zone's watchers as a DELETED event).
+/// 3. Each write is measured (sizes.hpp) in options.form, by default as the API server stores it:
+///    every write, the setup's included, takes the next resourceVersion from
+///    scenario_first_resource_version, a slice's generation counts its writes, and its uid, time
+///    and managedFields entry are those of server_fields for controller_fields_v1().
+/// 4. Each write is delivered to the watchers that see it: every watcher, or in the by_zone layout
+///    the watchers of the slice's zone (a slice that changes zone reaches the old zone's watchers as
+///    a DELETED event). A DELETED event carries the object's last state with the delete's
+///    resourceVersion.
 ///
-/// Throws epslice::error for invalid reconcile options or zones outside 1..100.
+/// Time and memory: linear in the endpoints for the Service's state, and per step in the change
+/// for the endpoints layout, in the endpoints for the slices layouts (each step reconciles them all).
+///
+/// Throws epslice::error for invalid reconcile options, zones outside 1..100, or byte counters that
+/// would exceed 64 bits.
 [[nodiscard]] inline simulation_result simulate(const simulation_options& o) {
   const std::size_t n = o.endpoints;
   const std::size_t m = o.reconcile.max_endpoints_per_slice;
@@ -364,9 +755,9 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
   if (o.steps && *o.steps < steps) steps = *o.steps;
 
   const bool monolithic = o.layout == simulation_layout::endpoints;
+  const bool stored = o.form == measured_form::stored;
   splitmix64 rng{o.seed};
-  std::vector<std::uint64_t> live;
-  std::uint64_t next_pod = 0;
+  detail::live_pods live;
   std::vector<endpoint_slice_v4> slices;
   slice_namer namer;
   desired_state<ipv4> desired = scenario_service();
@@ -375,6 +766,12 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
   bool object_exists = false, dirty = false;
   simulation_result r;
   double fullness_sum = 0;
+
+  // The server's bookkeeping for the stored form: the next resourceVersion, and each slice's
+  // generation (its writes so far).
+  std::uint64_t next_rv = scenario_first_resource_version;
+  std::unordered_map<std::string, std::int64_t> generations;
+  detail::slice_additions_cache additions;
 
   // Watchers per group: one group holding everyone, or one group per zone.
   std::vector<std::string> zone_names;
@@ -390,31 +787,37 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
   const auto deliver = [&](watch_event_type t, const object_sizes& sz, std::uint64_t watchers) {
     if (watchers == 0) return;
     const object_sizes ev = watch_event_sizes(t, sz);
-    r.watch_events += watchers;
-    r.bytes_delivered_json += watchers * ev.json;
-    r.bytes_delivered_protobuf += watchers * ev.protobuf;
-    step.bytes_delivered_json += watchers * ev.json;
-    step.bytes_delivered_protobuf += watchers * ev.protobuf;
+    const std::uint64_t json = detail::checked_mul(watchers, ev.json), pb = detail::checked_mul(watchers, ev.protobuf);
+    r.watch_events = detail::checked_add(r.watch_events, watchers);
+    r.bytes_delivered_json = detail::checked_add(r.bytes_delivered_json, json);
+    r.bytes_delivered_protobuf = detail::checked_add(r.bytes_delivered_protobuf, pb);
+    step.bytes_delivered_json += json;
+    step.bytes_delivered_protobuf += pb;
   };
   const auto written = [&](const object_sizes& sz) {
-    r.bytes_written_json += sz.json;
-    r.bytes_written_protobuf += sz.protobuf;
+    r.bytes_written_json = detail::checked_add(r.bytes_written_json, sz.json);
+    r.bytes_written_protobuf = detail::checked_add(r.bytes_written_protobuf, sz.protobuf);
     r.max_object_json = std::max(r.max_object_json, sz.json);
     r.max_object_protobuf = std::max(r.max_object_protobuf, sz.protobuf);
     if (sz.protobuf > etcd_request_limit) ++r.writes_over_etcd_limit;
   };
+  // A slice's sizes in the measured form, stored with resourceVersion `rv` and `generation`.
+  const auto slice_sizes = [&](const endpoint_slice_v4& s, std::uint64_t rv, std::int64_t generation) {
+    const std::size_t json = json_size(s), message = protobuf_message_size(s);
+    if (!stored) return object_sizes{json, message + protobuf_envelope_overhead(sent_api_version(s), sent_kind(s), message)};
+    detail::pb::sizer meta;
+    detail::pb::object_meta_fields(meta, s.metadata);
+    return detail::stored_sizes(json, message, meta.n, additions.get(s), sent_api_version(s), sent_kind(s), rv, generation);
+  };
   // A slice write: `before` is the slice's previous state (null for a create), `after` its new
-  // state (null for a delete).
-  const auto slice_write = [&](const endpoint_slice_v4* before, const endpoint_slice_v4* after) {
-    const object_sizes sb = before ? sizes_of(*before) : object_sizes{};
-    const object_sizes sa = after ? sizes_of(*after) : object_sizes{};
+  // state (null for a delete); zb and za their zones (by_zone only).
+  const auto slice_write = [&](const endpoint_slice_v4* before, const object_sizes& sb, long zb,
+                               const endpoint_slice_v4* after, const object_sizes& sa, long za) {
     if (!zoned) {
       if (after) deliver(before ? watch_event_type::modified : watch_event_type::added, sa, group_watchers[0]);
       else deliver(watch_event_type::deleted, sb, group_watchers[0]);
       return;
     }
-    const long zb = before ? detail::slice_zone(*before, zone_names) : -2;
-    const long za = after ? detail::slice_zone(*after, zone_names) : -2;
     for (std::size_t z = 0; z < o.zones; ++z) {
       const auto zl = static_cast<long>(z);
       const bool in_before = before && (zb == -1 || zb == zl);
@@ -424,40 +827,61 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
     }
   };
 
-  // The desired endpoints are kept in step with `live` (same order), so that a step costs the
-  // change, not a rebuild.
+  // The desired endpoints (slices layouts only), in creation order as the live pods are, with
+  // their pod ids beside them. Removals only mark pods dead; the list is compacted once before
+  // the next reconcile, so that a step costs one pass however many pods it removes.
   auto& eps = desired.groups[0].endpoints;
+  std::vector<std::uint64_t> eps_ids;
+  bool eps_stale = false;
   const auto add = [&](std::size_t k) {
     for (std::size_t j = 0; j < k; ++j) {
-      eps.push_back(scenario_endpoint(next_pod, o.zones));
-      if (object) object->add(next_pod, eps.back());
-      live.push_back(next_pod++);
+      const std::uint64_t id = live.add();
+      if (object) {
+        object->add(id, scenario_endpoint(id, o.zones));
+      } else {
+        eps.push_back(scenario_endpoint(id, o.zones));
+        eps_ids.push_back(id);
+      }
       dirty = true;
     }
   };
-  const auto remove_at = [&](std::size_t at) {
-    if (object) object->remove(live[at]);
-    live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
-    eps.erase(eps.begin() + static_cast<std::ptrdiff_t>(at));
+  const auto remove_pod = [&](std::uint64_t id) {
+    if (object) object->remove(id);
+    live.remove(id);
+    eps_stale = !object;
     dirty = true;
   };
   const auto remove_random = [&](std::size_t k) {
-    for (std::size_t j = 0; j < k && !live.empty(); ++j) remove_at(static_cast<std::size_t>(rng.below(live.size())));
+    for (std::size_t j = 0; j < k && live.size() > 0; ++j) remove_pod(live.at(static_cast<std::size_t>(rng.below(live.size()))));
   };
   const auto remove_lowest = [&](std::size_t k) {
-    const std::size_t c = std::min(k, live.size());
-    if (object)
-      for (std::size_t j = 0; j < c; ++j) object->remove(live[j]);
-    live.erase(live.begin(), live.begin() + static_cast<std::ptrdiff_t>(c));
-    eps.erase(eps.begin(), eps.begin() + static_cast<std::ptrdiff_t>(c));
-    dirty = dirty || c > 0;
+    for (std::size_t j = 0; j < k && live.size() > 0; ++j) remove_pod(live.at(0));
+  };
+  const auto compact_desired = [&] {
+    if (!eps_stale) return;
+    // Both lists are in creation order and the live pods are a subsequence of the listed ones:
+    // keep each listed pod that is the next live one.
+    std::size_t kept = 0, i = 0;
+    live.for_each([&](std::uint64_t id) {
+      while (eps_ids[i] != id) ++i;
+      if (kept != i) {
+        eps[kept] = std::move(eps[i]);
+        eps_ids[kept] = id;
+      }
+      ++kept;
+      ++i;
+    });
+    eps.erase(eps.begin() + static_cast<std::ptrdiff_t>(kept), eps.end());
+    eps_ids.resize(kept);
+    eps_stale = false;
   };
 
   const auto run_endpoints = [&](bool counted) {
     const double t0 = o.clock ? o.clock() : 0.0;
     const bool write = dirty || !object_exists;
+    const std::uint64_t rv = write ? next_rv++ : 0;
     object_sizes sz;
-    if (write && counted && o.measure_bytes) sz = object->sizes();
+    if (write && counted && o.measure_bytes) sz = object->sizes(o.form, rv);
     if (o.clock) r.planning_seconds += counted ? o.clock() - t0 : 0.0;
     dirty = false;
     const bool created = !object_exists;
@@ -473,36 +897,78 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
   };
 
   const auto run_slices = [&](bool counted) {
+    compact_desired();
     const double t0 = o.clock ? o.clock() : 0.0;
-    const auto plan = reconcile(desired, slices, ropt);
+    auto plan = reconcile(desired, slices, ropt);
     if (o.clock && counted) r.planning_seconds += o.clock() - t0;
+    const bool measure = counted && o.measure_bytes;
+    const bool track = o.measure_bytes && stored;  // the server's resourceVersions and generations
     if (counted) {
       r.creates += plan.stats.creates;
       r.updates += plan.stats.updates;
       r.deletes += plan.stats.deletes;
       r.endpoints_written += plan.stats.endpoints_written;
       step.writes += plan.stats.writes;
-      if (o.measure_bytes) {
-        slice_namer preview = namer;  // the names apply() is about to give the creates
-        for (const auto& c : plan.create) {
-          written(sizes_of(c));
-          endpoint_slice_v4 named = c;
-          named.metadata.name = preview(named.metadata);
-          slice_write(nullptr, &named);
-        }
-        const auto find = [&](const std::string& name) -> const endpoint_slice_v4* {
-          auto it = std::lower_bound(slices.begin(), slices.end(), name,
-                                     [](const endpoint_slice_v4& s, const std::string& k) { return s.metadata.name < k; });
-          return it != slices.end() && it->metadata.name == name ? &*it : nullptr;
-        };
-        for (const auto& u : plan.update) {
-          written(sizes_of(u));
-          slice_write(find(u.metadata.name), &u);
-        }
-        for (const auto& d : plan.remove) slice_write(&d, nullptr);
-      }
     }
-    detail::apply_in_place(plan, slices, namer);
+    // The server takes the writes in order (creates, updates, deletes), each with the next
+    // resourceVersion. Before apply replaces them: each updated slice's zone and, when its zone
+    // changes, its previous state, which the old zone's watchers receive as DELETED.
+    struct update_record {
+      std::string name;
+      long zone_before = -1;
+      object_sizes before;
+    };
+    std::vector<update_record> updates;
+    if (!track && !measure) {  // nothing to count: apply only
+      detail::apply_in_place(plan, slices, namer);
+      return;
+    }
+    updates.reserve(plan.update.size());
+    const std::uint64_t first_update_rv = next_rv + plan.create.size();
+    for (const auto& u : plan.update) {
+      update_record rec{u.metadata.name, -1, {}};
+      if (measure && zoned) {
+        const auto it = detail::find_slice(slices, u.metadata.name);
+        if (it != slices.end()) {
+          rec.zone_before = detail::slice_zone(*it, zone_names);
+          if (rec.zone_before != detail::slice_zone(u, zone_names)) {
+            const auto g = generations.find(u.metadata.name);
+            rec.before = slice_sizes(*it, first_update_rv + updates.size(), g != generations.end() ? g->second : 1);
+          }
+        }
+      }
+      updates.push_back(std::move(rec));
+    }
+    const auto created = detail::apply_in_place(plan, slices, namer);
+
+    for (const auto& name : created) {
+      const std::uint64_t rv = next_rv++;
+      if (track) generations[name] = 1;
+      if (!measure) continue;
+      const auto& s = *detail::find_slice(slices, name);
+      const object_sizes sz = slice_sizes(s, rv, 1);
+      written(sz);
+      slice_write(nullptr, {}, 0, &s, sz, zoned ? detail::slice_zone(s, zone_names) : -1);
+    }
+    for (const auto& u : updates) {
+      const std::uint64_t rv = next_rv++;
+      const std::int64_t generation = track ? ++generations[u.name] : 0;
+      if (!measure) continue;
+      const auto& s = *detail::find_slice(slices, u.name);
+      const object_sizes sz = slice_sizes(s, rv, generation);
+      written(sz);
+      slice_write(&s, u.before, u.zone_before, &s, sz, zoned ? detail::slice_zone(s, zone_names) : -1);
+    }
+    for (const auto& d : plan.remove) {
+      const std::uint64_t rv = next_rv++;
+      std::int64_t generation = 0;
+      if (const auto g = generations.find(d.metadata.name); g != generations.end()) {
+        generation = g->second;
+        generations.erase(g);
+      }
+      if (!measure) continue;
+      slice_write(&d, slice_sizes(d, rv, generation), zoned ? detail::slice_zone(d, zone_names) : -1, nullptr, {}, 0);
+    }
   };
 
   const auto run = [&](bool counted) {
@@ -586,7 +1052,7 @@ inline void apply_in_place(const slice_plan<ipv4>& plan, std::vector<endpoint_sl
     r.ideal_slices = 1;
   } else {
     r.final_slices = slices.size();
-    r.ideal_slices = live.empty() ? 1 : (live.size() + m - 1) / m;
+    r.ideal_slices = live.size() == 0 ? 1 : (live.size() + m - 1) / m;
   }
   r.mean_fullness = r.reconciles ? fullness_sum / static_cast<double>(r.reconciles) : 0.0;
   return r;

@@ -27,9 +27,19 @@
 // order; varints as unsigned LEB128, negative int32/int64 sign-extended to ten bytes. A zero
 // creationTimestamp is an empty message; a set one is Timestamp{seconds(1), nanos(2) = 0}.
 //
-// Objects are measured as the controllers write them. Fields the model keeps only as JSON text
-// (`extra`: unknown fields, managedFields, finalizers, ...) are counted by the JSON sizes and not by
-// the protobuf sizes.
+// What is counted:
+// - Every field the model holds. The ObjectMeta fields it keeps as JSON text in `object_meta::extra`
+//   (selfLink, deletionGracePeriodSeconds, finalizers, managedFields) are read from that text and
+//   counted too, as Go's decoder reads them (null is Go's zero value; a value of the wrong JSON type
+//   is an epslice::error naming the field, as the API server would refuse the object).
+// - kind and apiVersion as the API server sends them: the object's own, also when encode() leaves
+//   them out (type fields a List item inherits from its List), and those of the C++ type
+//   (EndpointSlice, discovery.k8s.io/v1; Endpoints, v1) when the object has none.
+// - Unknown fields (those Kubernetes' types do not have) are in the JSON sizes, which measure the
+//   object as given, and not in the protobuf sizes, which cannot carry them. The API server drops
+//   them, so an object as it is stored and sent has none.
+// The server-set fields (uid, resourceVersion, generation, creationTimestamp, managedFields) are
+// counted when the object carries them; simulate.hpp adds them to the objects it measures.
 #pragma once
 
 #include <cstddef>
@@ -38,9 +48,13 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "detail/json_writer.hpp"
+#include "error.hpp"
+#include "time.hpp"
 #include "types.hpp"
 
 namespace epslice {
@@ -150,58 +164,11 @@ void string_map_entries(Sink& s, std::uint32_t field, const string_map& m) {
     });
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 time (`2024-01-01T00:00:00Z`, fraction and offset
-/// allowed); nullopt when the text is not such a time.
-[[nodiscard]] inline std::optional<std::int64_t> rfc3339_seconds(std::string_view t) noexcept {
-  const auto digits = [&](std::size_t at, std::size_t count) -> std::optional<std::int64_t> {
-    if (at + count > t.size()) return std::nullopt;
-    std::int64_t v = 0;
-    for (std::size_t i = at; i < at + count; ++i) {
-      if (t[i] < '0' || t[i] > '9') return std::nullopt;
-      v = v * 10 + (t[i] - '0');
-    }
-    return v;
-  };
-  const auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
-             se = digits(17, 2);
-  if (!y || !mo || !d || !h || !mi || !se || t.size() < 20 || t[4] != '-' || t[7] != '-' ||
-      (t[10] != 'T' && t[10] != 't') || t[13] != ':' || t[16] != ':')
-    return std::nullopt;
-  if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *se > 60) return std::nullopt;
-  std::size_t i = 19;
-  if (t[i] == '.') {
-    ++i;
-    const std::size_t start = i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-    if (i == start) return std::nullopt;
-  }
-  std::int64_t offset = 0;
-  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
-    ++i;
-  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    const auto oh = digits(i + 1, 2), om = digits(i + 4, 2);
-    if (!oh || !om || i + 6 > t.size() || t[i + 3] != ':') return std::nullopt;
-    offset = (*oh * 60 + *om) * 60 * (t[i] == '-' ? -1 : 1);
-    i += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (i != t.size()) return std::nullopt;
-  // Days from the civil date (proleptic Gregorian), Howard Hinnant's algorithm.
-  const std::int64_t yy = *y - (*mo <= 2 ? 1 : 0);
-  const std::int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-  const std::int64_t yoe = yy - era * 400;
-  const std::int64_t doy = (153 * (*mo + (*mo > 2 ? -3 : 9)) + 2) / 5 + *d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = era * 146097 + doe - 719468;
-  return days * 86400 + *h * 3600 + *mi * 60 + *se - offset;
-}
-
 template <class Sink>
-void time_fields(Sink& s, const std::string& text) {
+void time_fields(Sink& s, std::string_view text) {
   // Only whole seconds go on the wire (Kubernetes' Time drops nanoseconds); the zero time (year 1)
   // is an empty message.
-  const auto secs = rfc3339_seconds(text);
+  const auto secs = epslice::rfc3339_seconds(text);
   if (!secs || *secs == -62135596800) return;
   s.varint(1, int_bits(*secs));
   s.varint(2, 0);
@@ -217,12 +184,310 @@ void owner_reference_fields(Sink& s, const owner_reference& r) {
   optional_bool(s, 7, r.block_owner_deletion);
 }
 
+// ---- ObjectMeta fields kept as JSON text ---------------------------------------------------------
+
+/// One managedFields entry as Go decodes it: strings default to "", `time` and `fieldsV1` are
+/// pointers (absent or null: not written).
+struct managed_fields_entry_view {
+  std::string manager;
+  std::string operation;
+  std::string api_version;
+  std::optional<std::string> time;
+  std::string fields_type;
+  std::optional<std::string_view> fields_v1;  ///< the raw JSON text, which is what Raw holds
+  std::string subresource;
+};
+
+/// The ObjectMeta fields of generated.proto that object_meta keeps in `extra`.
+struct meta_extra {
+  std::string self_link;
+  std::optional<std::int64_t> deletion_grace_period_seconds;
+  std::vector<std::string> finalizers;
+  std::vector<managed_fields_entry_view> managed_fields;
+};
+
+/// A reader of one JSON value kept in `extra` (compact as the decoder captured it, though
+/// whitespace is accepted). Errors name the field; the path is built only when one is thrown.
+class extra_value_reader {
+ public:
+  extra_value_reader(std::string_view text, std::string_view field) : text_(text), field_(field) {}
+
+  /// True (and the literal consumed) when the next value is null.
+  [[nodiscard]] bool null() {
+    skip_ws();
+    if (text_.substr(at_, 4) != "null") return false;
+    at_ += 4;
+    return true;
+  }
+  [[nodiscard]] char peek() {
+    skip_ws();
+    return at_ < text_.size() ? text_[at_] : '\0';
+  }
+  [[nodiscard]] bool eat(char c) {
+    if (peek() != c) return false;
+    ++at_;
+    return true;
+  }
+  void expect(char c, std::string_view sub, std::size_t index = npos) {
+    if (!eat(c)) fail(sub, index, "not JSON: expected '" + std::string(1, c) + "'");
+  }
+  void end() {
+    if (peek() != '\0') fail({}, npos, "not JSON: unexpected text after the value");
+  }
+
+  /// A JSON string, unescaped as Go does (a lone surrogate becomes U+FFFD).
+  [[nodiscard]] std::string string(std::string_view sub = {}, std::size_t index = npos) {
+    if (peek() != '"') fail(sub, index, "must be a string");
+    ++at_;
+    std::string out;
+    for (;;) {
+      const std::size_t stop = text_.find_first_of("\"\\", at_);
+      if (stop == std::string_view::npos) fail(sub, index, "not JSON: unterminated string");
+      out.append(text_.data() + at_, stop - at_);
+      at_ = stop + 1;
+      if (text_[stop] == '"') return out;
+      if (at_ >= text_.size()) fail(sub, index, "not JSON: unterminated string");
+      const char e = text_[at_++];
+      switch (e) {
+        case '"': case '\\': case '/': out += e; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          std::uint32_t cp = hex4(sub, index);
+          if (cp >= 0xD800 && cp <= 0xDBFF && text_.substr(at_, 2) == "\\u") {
+            const std::size_t save = at_;
+            at_ += 2;
+            const std::uint32_t low = hex4(sub, index);
+            if (low >= 0xDC00 && low <= 0xDFFF) cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            else at_ = save;  // the next escape stands on its own
+          }
+          if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+          append_utf8(out, cp);
+          break;
+        }
+        default: fail(sub, index, "not JSON: invalid escape");
+      }
+    }
+  }
+
+  /// A JSON string or null (Go's "").
+  [[nodiscard]] std::string nullable_string(std::string_view sub = {}, std::size_t index = npos) {
+    return null() ? std::string() : string(sub, index);
+  }
+
+  /// A JSON integer that fits an int64 (Go refuses fractions and exponents for integer fields).
+  [[nodiscard]] std::int64_t int64(std::string_view sub = {}) {
+    skip_ws();
+    const bool negative = at_ < text_.size() && text_[at_] == '-';
+    std::size_t i = at_ + (negative ? 1 : 0);
+    const std::size_t first = i;
+    std::uint64_t v = 0;
+    const std::uint64_t limit = negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
+    for (; i < text_.size() && text_[i] >= '0' && text_[i] <= '9'; ++i) {
+      const auto digit = static_cast<std::uint64_t>(text_[i] - '0');
+      if (v > (limit - digit) / 10) fail(sub, npos, "must be an integer that fits 64 bits");
+      v = v * 10 + digit;
+    }
+    if (i == first || (i < text_.size() && (text_[i] == '.' || text_[i] == 'e' || text_[i] == 'E')))
+      fail(sub, npos, "must be an integer");
+    at_ = i;
+    return negative ? static_cast<std::int64_t>(0 - v) : static_cast<std::int64_t>(v);
+  }
+
+  /// Any JSON value, returned as its text. Nesting is followed with a counter, not recursion, so
+  /// that no depth can exhaust the stack.
+  [[nodiscard]] std::string_view value(std::string_view sub = {}, std::size_t index = npos) {
+    skip_ws();
+    const std::size_t start = at_;
+    std::size_t depth = 0;
+    do {
+      if (at_ >= text_.size()) fail(sub, index, "not JSON: unexpected end");
+      const char c = text_[at_];
+      if (c == '"') {
+        (void)string(sub, index);
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+        ++at_;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) fail(sub, index, "not JSON: unexpected '" + std::string(1, c) + "'");
+        --depth;
+        ++at_;
+      } else if (depth > 0) {
+        ++at_;  // separators, whitespace and scalars inside a container
+      } else {
+        while (at_ < text_.size() && std::string_view(",}] \t\r\n").find(text_[at_]) == std::string_view::npos)
+          ++at_;
+        if (at_ == start) fail(sub, index, "not JSON: missing value");
+      }
+    } while (depth > 0);
+    return text_.substr(start, at_ - start);
+  }
+
+  /// Throws epslice::error at `metadata.<field>[index].<sub>`.
+  [[noreturn]] void fail(std::string_view sub, std::size_t index, const std::string& reason) const {
+    std::string path = "metadata.";
+    path += field_;
+    if (index != npos) path += "[" + std::to_string(index) + "]";
+    if (!sub.empty()) {
+      path += '.';
+      path += sub;
+    }
+    throw_error(std::move(path), reason);
+  }
+
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  void skip_ws() {
+    while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r'))
+      ++at_;
+  }
+  std::uint32_t hex4(std::string_view sub, std::size_t index) {
+    if (text_.size() - at_ < 4) fail(sub, index, "not JSON: invalid \\u escape");
+    std::uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = text_[at_++];
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else fail(sub, index, "not JSON: invalid \\u escape");
+    }
+    return v;
+  }
+  static void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  std::string_view text_;
+  std::string_view field_;
+  std::size_t at_ = 0;
+};
+
+inline managed_fields_entry_view read_managed_fields_entry(extra_value_reader& r, std::size_t index) {
+  managed_fields_entry_view e;
+  if (r.null()) return e;  // Go's zero entry
+  if (r.peek() != '{') r.fail({}, index, "must be an object");
+  r.expect('{', {}, index);
+  if (r.eat('}')) return e;
+  do {
+    const std::string key = r.string({}, index);
+    r.expect(':', key, index);
+    // Keys are matched case-sensitively, as the API server's decoder does; a repeated key keeps
+    // its last value; keys ManagedFieldsEntry does not have are dropped.
+    if (key == "manager") e.manager = r.nullable_string(key, index);
+    else if (key == "operation") e.operation = r.nullable_string(key, index);
+    else if (key == "apiVersion") e.api_version = r.nullable_string(key, index);
+    else if (key == "fieldsType") e.fields_type = r.nullable_string(key, index);
+    else if (key == "subresource") e.subresource = r.nullable_string(key, index);
+    else if (key == "time") {
+      if (r.null()) {
+        e.time.reset();
+      } else {
+        e.time = r.string(key, index);
+        if (!epslice::rfc3339_seconds(*e.time)) r.fail(key, index, "not an RFC 3339 time: " + quote_value(*e.time));
+      }
+    } else if (key == "fieldsV1") {
+      if (r.null()) e.fields_v1.reset();
+      else e.fields_v1 = r.value(key, index);
+    } else {
+      (void)r.value(key, index);
+    }
+  } while (r.eat(','));
+  r.expect('}', {}, index);
+  return e;
+}
+
+/// The ObjectMeta fields of generated.proto kept in `extra`, read from their JSON text (the last
+/// of repeated keys wins). Throws epslice::error when a value is not what Go's decoder accepts.
+[[nodiscard]] inline meta_extra read_meta_extra(const unknown_fields& extra) {
+  meta_extra x;
+  for (const auto& f : extra) {
+    if (f.key == "selfLink") {
+      extra_value_reader r(f.json, f.key);
+      x.self_link = r.nullable_string();
+      r.end();
+    } else if (f.key == "deletionGracePeriodSeconds") {
+      extra_value_reader r(f.json, f.key);
+      if (r.null()) x.deletion_grace_period_seconds.reset();
+      else x.deletion_grace_period_seconds = r.int64();
+      r.end();
+    } else if (f.key == "finalizers") {
+      extra_value_reader r(f.json, f.key);
+      x.finalizers.clear();
+      if (!r.null()) {
+        if (r.peek() != '[') r.fail({}, extra_value_reader::npos, "must be a list of strings");
+        r.expect('[', {});
+        if (!r.eat(']')) {
+          do x.finalizers.push_back(r.nullable_string({}, x.finalizers.size()));
+          while (r.eat(','));
+          r.expect(']', {});
+        }
+      }
+      r.end();
+    } else if (f.key == "managedFields") {
+      extra_value_reader r(f.json, f.key);
+      x.managed_fields.clear();
+      if (!r.null()) {
+        if (r.peek() != '[') r.fail({}, extra_value_reader::npos, "must be a list of objects");
+        r.expect('[', {});
+        if (!r.eat(']')) {
+          do x.managed_fields.push_back(read_managed_fields_entry(r, x.managed_fields.size()));
+          while (r.eat(','));
+          r.expect(']', {});
+        }
+      }
+      r.end();
+    } else if (f.key == "creationTimestamp" || f.key == "deletionTimestamp") {
+      // Kept here only when not given as a string: null is Go's zero time, anything else Go refuses.
+      extra_value_reader r(f.json, f.key);
+      if (!r.null()) r.fail({}, extra_value_reader::npos, "must be an RFC 3339 time string or null");
+      r.end();
+    }
+  }
+  return x;
+}
+
+template <class Sink>
+void managed_fields_entry_fields(Sink& s, const managed_fields_entry_view& e) {
+  s.bytes(1, e.manager);
+  s.bytes(2, e.operation);
+  s.bytes(3, e.api_version);
+  if (e.time) s.message(4, [&](auto& t) { time_fields(t, *e.time); });
+  s.bytes(6, e.fields_type);
+  if (e.fields_v1)
+    s.message(7, [&](auto& f) {
+      if (!e.fields_v1->empty()) f.bytes(1, *e.fields_v1);
+    });
+  s.bytes(8, e.subresource);
+}
+
 template <class Sink>
 void object_meta_fields(Sink& s, const object_meta& m) {
+  const meta_extra x = m.extra.empty() ? meta_extra{} : read_meta_extra(m.extra);
   s.bytes(1, m.name);
   s.bytes(2, m.generate_name);
   s.bytes(3, m.namespace_);
-  s.bytes(4, std::string_view());  // selfLink
+  s.bytes(4, x.self_link);
   s.bytes(5, m.uid);
   s.bytes(6, m.resource_version);
   s.varint(7, int_bits(m.generation));
@@ -230,9 +495,12 @@ void object_meta_fields(Sink& s, const object_meta& m) {
     if (m.creation_timestamp) time_fields(t, *m.creation_timestamp);
   });
   if (m.deletion_timestamp) s.message(9, [&](auto& t) { time_fields(t, *m.deletion_timestamp); });
+  if (x.deletion_grace_period_seconds) s.varint(10, int_bits(*x.deletion_grace_period_seconds));
   string_map_entries(s, 11, m.labels);
   string_map_entries(s, 12, m.annotations);
   for (const auto& r : m.owner_references) s.message(13, [&](auto& o) { owner_reference_fields(o, r); });
+  for (const auto& f : x.finalizers) s.bytes(14, f);
+  for (const auto& e : x.managed_fields) s.message(17, [&](auto& w) { managed_fields_entry_fields(w, e); });
 }
 
 template <class Sink>
@@ -331,28 +599,67 @@ inline constexpr std::string_view magic{"k8s\0", 4};
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-/// Exact bytes of the compact Kubernetes JSON of a slice (the bytes json.hpp's encode() writes).
+/// The kind the API server sends an object with: its own, or that of its C++ type when it has none.
+template <class T>
+[[nodiscard]] std::string_view sent_kind(const T& x) noexcept {
+  if (!x.kind.empty()) return x.kind;
+  return std::is_same_v<T, endpoints> ? std::string_view("Endpoints") : std::string_view("EndpointSlice");
+}
+/// The apiVersion the API server sends an object with: its own, or that of its C++ type when it
+/// has none.
+template <class T>
+[[nodiscard]] std::string_view sent_api_version(const T& x) noexcept {
+  if (!x.api_version.empty()) return x.api_version;
+  return std::is_same_v<T, endpoints> ? std::string_view("v1") : std::string_view("discovery.k8s.io/v1");
+}
+
+namespace detail {
+
+// Bytes of the `"kind":...,` and `"apiVersion":...,` members that `written` (an object encode()
+// wrote, whose type members come first when it writes them) lacks: the API server always sends
+// both, while encode() leaves out empty ones and, for fmt's exact round trip, inherited ones.
+[[nodiscard]] inline std::size_t missing_type_members(std::string_view written, std::string_view kind,
+                                                      std::string_view api_version) {
+  std::size_t at = 1, missing = 0;  // after the `{`
+  std::string member;
+  for (const auto& [key, value] : {std::pair{std::string_view("kind"), kind}, std::pair{std::string_view("apiVersion"), api_version}}) {
+    member.assign(1, '"');
+    member += key;
+    member += "\":";
+    write_json_string(member, value);
+    if (written.compare(at, member.size(), member) == 0) at += member.size() + 1;  // and its comma
+    else missing += member.size() + 1;
+  }
+  return missing;
+}
+
+}  // namespace detail
+
+/// Exact bytes of a slice's compact Kubernetes JSON as the API server sends it: the bytes json.hpp's
+/// encode() writes, plus kind and apiVersion when encode() leaves them out (see sent_kind,
+/// sent_api_version). Unknown fields are counted as given. Does not throw except std::bad_alloc.
 template <class F>
 [[nodiscard]] std::size_t json_size(const basic_endpoint_slice<F>& s) {
   std::string out;
   detail::write_endpoint_slice(out, s);
-  return out.size();
+  return out.size() + detail::missing_type_members(out, sent_kind(s), sent_api_version(s));
 }
-/// Exact bytes of the compact Kubernetes JSON of a slice of any family.
+/// json_size() for a slice of any family.
 [[nodiscard]] inline std::size_t json_size(const any_endpoint_slice& s) {
   return std::visit([](const auto& x) { return json_size(x); }, s);
 }
-/// Exact bytes of the compact Kubernetes JSON of a legacy Endpoints object.
+/// json_size() for a legacy Endpoints object.
 [[nodiscard]] inline std::size_t json_size(const endpoints& e) {
   std::string out;
   detail::write_endpoints(out, e);
-  return out.size();
+  return out.size() + detail::missing_type_members(out, sent_kind(e), sent_api_version(e));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Protobuf
 
-/// Append the protobuf message of a slice (no envelope) to `out`.
+/// Append the protobuf message of a slice (no envelope) to `out`. Throws epslice::error when an
+/// ObjectMeta field kept as JSON text is not what Go's decoder accepts (see the header comment).
 template <class F>
 void protobuf_message_to(std::string& out, const basic_endpoint_slice<F>& s) {
   detail::pb::writer w{out};
@@ -402,14 +709,15 @@ template <class T>
 }
 
 /// The bytes the API server writes for an object to a protobuf client: `k8s\0` and runtime.Unknown
-/// holding the object's apiVersion and kind, its message, and empty contentEncoding/contentType.
+/// holding the object's apiVersion and kind (sent_api_version, sent_kind), its message, and empty
+/// contentEncoding/contentType. Throws as protobuf_message_to().
 template <class T>
 [[nodiscard]] std::string protobuf_encode(const T& x) {
   std::string out(detail::pb::magic);
   detail::pb::writer w{out};
   w.message(1, [&](auto& t) {
-    t.bytes(1, x.api_version);
-    t.bytes(2, x.kind);
+    t.bytes(1, sent_api_version(x));
+    t.bytes(2, sent_kind(x));
   });
   w.message(2, [&](auto& m) { detail::pb::object_fields(m, x); });
   w.bytes(3, std::string_view());
@@ -425,7 +733,7 @@ template <class T>
 template <class T>
 [[nodiscard]] std::size_t protobuf_size(const T& x) {
   const std::size_t m = protobuf_message_size(x);
-  return m + protobuf_envelope_overhead(x.api_version, x.kind, m);
+  return m + protobuf_envelope_overhead(sent_api_version(x), sent_kind(x), m);
 }
 /// protobuf_size() for a slice of any family.
 [[nodiscard]] inline std::size_t protobuf_size(const any_endpoint_slice& s) {
