@@ -38,6 +38,10 @@ namespace {
 using namespace epslice;
 using epslice_fuzz::byte_reader;
 
+// Events per input: enough for long histories of one slice, few enough that the checks after
+// every event keep an input cheap.
+constexpr std::size_t max_events = 64;
+
 constexpr const char* namespaces[] = {"ns1", "ns2"};
 constexpr const char* slice_names[] = {"a", "b", "c", "web-1", ""};
 constexpr const char* services[] = {"svc1", "svc2", "svc3"};
@@ -178,7 +182,7 @@ void run(byte_reader& in) {
   std::map<slice_id, basic_endpoint_slice<F>> state;
   endpoints_map<F> replayed;  // every checkout applied in turn
   std::size_t events = 0;
-  while (!in.done() && events < 200) {
+  while (!in.done() && events < max_events) {
     ++events;
     const std::uint8_t op = in.byte();
     const std::size_t ns = op & 1;
