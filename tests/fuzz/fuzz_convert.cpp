@@ -23,6 +23,10 @@
 //  - defect 9: slices_to_endpoints carries a port outside 1..65535 and an unnamed port among
 //    several into a subset, which then does not validate: step 1's validity check skips input
 //    with such ports (reproducers in tests/fuzz/pending/fuzz_convert/);
+//  - found by this target (tests/fuzz/pending/fuzz_convert/mirror-without-uid.json): an
+//    Endpoints without metadata.uid (valid as validate() judges it; the API server sets the uid)
+//    is mirrored into slices whose owner reference has an empty uid, which do not validate.
+//    Step 3's validity checks skip an Endpoints without a uid until that is fixed;
 //  - defects 1 and 5: the Service, Pod and Node views recurse on deep nesting (the views are
 //    decoded only from input nested at most 1000 deep), and compute_zone_capacity overflows on
 //    huge CPU values (step 5 leaves out input with a CPU beyond 2^52 millicores in magnitude).
@@ -146,7 +150,8 @@ void check_mirroring(const endpoints& e, std::span<const any_endpoint_slice> exi
   const auto once = repack_subsets(e.subsets);
   EPSLICE_FUZZ_CHECK(repack_subsets(once) == once, "repack_subsets is not idempotent");
 
-  const bool valid = validate(e).empty();
+  // An Endpoints without a uid: the defect found by this target (see the header comment).
+  const bool valid = validate(e).empty() && !e.metadata.uid.empty();
   mirroring_options options;
   options.max_endpoints_per_subset = 1 + e.metadata.name.size() % 4;  // small caps come up
   mirrored_slices m;
