@@ -15,7 +15,8 @@
 //     slices, names only existing mirrored slices (each at most once) and creates without a name;
 //     applied, a second plan_mirroring writes nothing;
 //  4. endpoints_from_pods for the first Service: every endpoint has an address of the family, one
-//     of the pod's IPs, and a targetRef to a pod of that name;
+//     of the pod's `status.podIPs` (read as the API server accepts pod IPs: a dotted quad may
+//     have leading zeros, which are decimal), and a targetRef to a pod of that name;
 //  5. compute_zone_capacity: when sufficient and every counted CPU is positive, the zone CPUs add
 //     up to the total and the ratios lie in (0, 1] and add up to 1.
 //
@@ -39,6 +40,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -200,6 +202,29 @@ void check_mirroring(const endpoints& e, std::span<const any_endpoint_slice> exi
 }
 
 // 4. Pods -> desired endpoints.
+
+// A pod IP as the API server accepts it: leading zeros in a dotted quad (also the tail of an
+// IPv6 address) are decimal and dropped, then the text must be an address of family F.
+template <class F>
+std::optional<typename F::address> pod_ip_of(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  const std::size_t tail = colon == std::string_view::npos ? 0 : colon + 1;
+  std::string out(text.substr(0, tail));
+  const std::string_view quad = text.substr(tail);
+  if (quad.find('.') == std::string_view::npos) return F::parse(text);
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = quad.find('.', start);
+    std::string_view part = quad.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    while (part.size() > 1 && part.front() == '0') part.remove_prefix(1);
+    out += part;
+    if (dot == std::string_view::npos) break;
+    out += '.';
+    start = dot + 1;
+  }
+  return F::parse(out);
+}
+
 template <class F>
 void check_pods(const service& svc, const inputs& in) {
   service_pod_endpoints<F> r;
@@ -212,8 +237,7 @@ void check_pods(const service& svc, const inputs& in) {
     for (const auto& p : in.pods) {
       if (p.metadata.name != e.target_ref->name) continue;
       for (const auto& ip : p.pod_ips)
-        if (auto a = F::parse(ip); a && *a == e.addresses.front()) from_a_pod = true;
-      if (auto a = F::parse(p.pod_ip); a && *a == e.addresses.front()) from_a_pod = true;
+        if (auto a = pod_ip_of<F>(ip); a && *a == e.addresses.front()) from_a_pod = true;
     }
     EPSLICE_FUZZ_CHECK(from_a_pod, "an endpoint address that is no IP of its pod");
   }
