@@ -88,20 +88,11 @@ class byte_reader {
 
   /// True when every byte has been read.
   [[nodiscard]] bool done() const noexcept { return pos_ >= size_; }
-  /// The bytes not read yet.
-  [[nodiscard]] std::size_t left() const noexcept { return pos_ < size_ ? size_ - pos_ : 0; }
 
   /// The next byte (0 past the end).
   std::uint8_t byte() noexcept { return pos_ < size_ ? data_[pos_++] : std::uint8_t{0}; }
-  /// A number in [0, n) from the next byte (n at most 256; 0 when n is 0).
-  std::size_t below(std::size_t n) noexcept { return n == 0 ? 0 : byte() % n; }
   /// One bit of the next byte.
   bool flag() noexcept { return (byte() & 1) != 0; }
-  /// The next 16 bits, little-endian.
-  std::uint16_t u16() noexcept {
-    const auto lo = byte();
-    return static_cast<std::uint16_t>(lo | (byte() << 8));
-  }
   /// Text up to the next NUL byte (or the end); the NUL is consumed.
   std::string_view until_nul() noexcept {
     const std::size_t start = pos_;
