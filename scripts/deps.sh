@@ -17,5 +17,7 @@ ensure_packages() {
   fi
 }
 
-# The packages every build needs.
-EPSLICE_PACKAGES=(cmake make g++ nlohmann-json3-dev catch2 libbenchmark-dev libyaml-cpp-dev)
+# The packages the full build needs: the library itself needs only nlohmann-json3-dev; catch2
+# and libbenchmark-dev build the tests and benchmarks, libyaml-cpp-dev the tool's YAML input and
+# libsimdjson-dev the optional epslice::simdjson target and its tests.
+EPSLICE_PACKAGES=(cmake make g++ nlohmann-json3-dev catch2 libbenchmark-dev libyaml-cpp-dev libsimdjson-dev)
