@@ -39,6 +39,7 @@
 // Every call may throw only epslice::error, and the options built here are valid, so none does.
 #include <epslice/json.hpp>
 #include <epslice/reconcile.hpp>
+#include <epslice/slice_planner.hpp>
 #include <epslice/validation.hpp>
 
 #include <algorithm>
