@@ -7,7 +7,9 @@
 #include <epslice/simulate.hpp>
 #include <epslice/sizes.hpp>
 
+#include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -423,4 +425,113 @@ TEST_CASE("simulate: the live pods agree with a list of them under random remova
   CHECK(listed == reference);
   CHECK(live.alive(reference.back()));
   CHECK_FALSE(live.alive(1u << 30));
+}
+
+// ---- the churn scenarios of simulate.hpp (docs/scenarios.md) --------------------------------------------
+
+namespace {
+simulation_result run_scenario(scenario_kind kind, std::size_t n, std::size_t batch, std::optional<std::size_t> steps,
+                               reconcile_strategy strategy, compaction_options compaction = {}) {
+  simulation_options o;
+  o.scenario = kind;
+  o.endpoints = n;
+  o.batch = batch;
+  o.steps = steps;
+  o.reconcile.strategy = strategy;
+  o.reconcile.compaction = compaction;
+  return simulate(o);
+}
+}  // namespace
+
+TEST_CASE("simulate: splitmix64 and the scenario world", "[simulate]") {
+  splitmix64 rng{42};
+  const std::uint64_t first = rng.next();
+  splitmix64 again{42};
+  CHECK(again.next() == first);
+  CHECK(splitmix64{0}.next() == 0xE220A8397B1DCDAFULL);  // the reference splitmix64 output for state 0
+  const auto e = scenario_endpoint(26);
+  CHECK(to_string(e.addresses.at(0)) == "10.0.0.26");
+  CHECK(e.target_ref->uid == "00000000-0000-4000-8000-00000000001a");
+  CHECK(e.node_name == "node-26");
+  CHECK(e.zone == "zone-c");
+  CHECK(to_string(scenario_endpoint(70000).addresses.at(0)) == "10.1.17.112");
+}
+
+TEST_CASE("simulate: kubernetes strategy reproduces the fixed-order table of docs/scenarios.md", "[simulate]") {
+  const auto k = reconcile_strategy::kubernetes;
+  struct row {
+    const char* name;
+    scenario_kind kind;
+    std::size_t n, batch;
+    std::optional<std::size_t> steps;
+    std::size_t creates, updates, deletes, written, slices;
+    double final_f, mean_f, min_f;
+  };
+  std::vector<row> rows = {
+      {"S1 1000", scenario_kind::create, 1000, 0, {}, 10, 0, 0, 1000, 10, 1, 1, 1},
+      {"S1 10000", scenario_kind::create, 10000, 0, {}, 100, 0, 0, 10000, 100, 1, 1, 1},
+      {"S2 1-by-1", scenario_kind::rolling_update, 1000, 1, {}, 0, 1000, 0, 100000, 10, 1, 1, 1},
+      {"S2 batch", scenario_kind::rolling_update, 1000, 25, {}, 0, 40, 0, 4000, 10, 1, 1, 1},
+      {"S3", scenario_kind::scale_up, 1000, 10, {}, 10, 90, 0, 5500, 10, 1, 0.868, 0.100},
+      {"S4", scenario_kind::scale_down, 1000, 10, 90, 0, 591, 0, 32282, 10, 0.100, 0.545, 0.100},
+#ifndef EPSLICE_SANITIZE_BUILD
+      {"S5", scenario_kind::churn, 10000, 0, 200, 0, 12700, 0, 1270000, 100, 1, 1, 1},
+#endif
+  };
+  for (const auto& r : rows) {
+    INFO(r.name);
+    const auto got = run_scenario(r.kind, r.n, r.batch, r.steps, k);
+    CHECK(got.creates == r.creates);
+    CHECK(got.updates == r.updates);
+    CHECK(got.deletes == r.deletes);
+    CHECK(got.writes == r.creates + r.updates + r.deletes);
+    CHECK(got.endpoints_written == r.written);
+    CHECK(got.final_slices == r.slices);
+    CHECK(got.final_fullness == Approx(r.final_f).margin(0.0005));
+    CHECK(got.mean_fullness == Approx(r.mean_f).margin(0.0005));
+    CHECK(got.min_fullness == Approx(r.min_f).margin(0.0005));
+  }
+}
+
+TEST_CASE("simulate: minimal meets the churn targets and never writes more than kubernetes", "[simulate]") {
+  const auto k = reconcile_strategy::kubernetes;
+  const auto m = reconcile_strategy::minimal;
+  const auto batch_m = run_scenario(scenario_kind::rolling_update, 1000, 25, {}, m);
+  CHECK(batch_m.writes <= 40);
+  const auto s4_m = run_scenario(scenario_kind::scale_down, 1000, 10, 90, m);
+  const auto s4_k = run_scenario(scenario_kind::scale_down, 1000, 10, 90, k);
+  CHECK(s4_m.final_slices == 1);
+  CHECK(s4_m.writes <= 440);
+  CHECK(s4_m.writes < s4_k.writes);
+  struct row {
+    scenario_kind kind;
+    std::size_t n, batch;
+    std::optional<std::size_t> steps;
+  };
+  const std::vector<row> rows = {{scenario_kind::create, 1000, 0, {}},
+                                 {scenario_kind::rolling_update, 1000, 1, {}},
+                                 {scenario_kind::scale_up, 1000, 10, {}},
+#ifdef EPSLICE_SANITIZE_BUILD
+                                 {scenario_kind::churn, 10000, 0, 10}};
+#else
+                                 {scenario_kind::churn, 10000, 0, 200}};
+#endif
+  for (const auto& r : rows) {
+    const auto a = run_scenario(r.kind, r.n, r.batch, r.steps, m);
+    const auto b = run_scenario(r.kind, r.n, r.batch, r.steps, k);
+    CHECK(a.writes <= b.writes);
+    CHECK(a.final_endpoints == b.final_endpoints);
+    if (a.writes == b.writes) CHECK(a.final_slices <= b.final_slices);
+    // Slices that stay full leave compaction nothing to do.
+    const auto c = run_scenario(r.kind, r.n, r.batch, r.steps, m, compaction_options::recommended());
+    CHECK(c.writes == a.writes);
+    CHECK(c.final_slices == a.final_slices);
+  }
+  // S4 with the recommended compaction: fewer writes for both strategies, and one slice at the end.
+  const auto s4_mc = run_scenario(scenario_kind::scale_down, 1000, 10, 90, m, compaction_options::recommended());
+  const auto s4_kc = run_scenario(scenario_kind::scale_down, 1000, 10, 90, k, compaction_options::recommended());
+  CHECK(s4_mc.writes < s4_m.writes);
+  CHECK(s4_mc.final_slices == 1);
+  CHECK(s4_kc.writes < s4_k.writes);
+  CHECK(s4_kc.final_slices == 1);
 }
