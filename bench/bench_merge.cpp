@@ -25,6 +25,8 @@
 //    input's cache misses, which the cache cannot avoid.
 //  - BM_cache_from_scratch: a new cache fed 1,000 slices (100,000 endpoints), then one checkout
 //    (every endpoint reported as added); BM_merge_slices: the reference merge_slices over the same.
+//  - BM_cache_one_key/<shared>/<N>: N one-endpoint slices that all carry one ip:port (shared:1,
+//    one key with N copies) beside N slices of distinct endpoints (shared:0, the reference).
 #include <epslice/merge.hpp>
 
 #include <benchmark/benchmark.h>
@@ -202,6 +204,62 @@ void BM_merge_slices(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 100000);
 }
 BENCHMARK(BM_merge_slices)->Unit(benchmark::kMillisecond);
+
+// N one-endpoint slices of one service: every slice carries 10.0.0.1:8080 (`shared`, the worst
+// case for duplicates: one key with N copies) or its own address (`distinct`, the reference).
+// Copies differ in readiness and node, so the winner is decided by the full duplicate rule.
+std::vector<endpoint_slice_v4> one_key_slices(std::int64_t n, bool shared) {
+  std::vector<endpoint_slice_v4> out;
+  out.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t k = 0; k < n; ++k) {
+    endpoint_slice_v4 s;
+    s.metadata.namespace_ = "default";
+    s.metadata.name = "svc-" + std::to_string(k);
+    s.metadata.labels.emplace(std::string(well_known::service_name_label), "svc");
+    endpoint_port p;
+    p.name = "http";
+    p.protocol = "TCP";
+    p.port = 8080;
+    s.ports.push_back(p);
+    endpoint_v4 e;
+    e.addresses.push_back(ipv4_address::from_uint(0x0a000001U + (shared ? 0U : static_cast<std::uint32_t>(k))));
+    e.conditions = endpoint_conditions{k % 7 != 0, true, false};
+    e.node_name = "node-" + std::to_string(k % 1000);
+    s.endpoints.push_back(std::move(e));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// BM_cache_one_key/<shared>/<N>: a new cache fed the N slices in order (the names sort in
+// another order than they arrive), one checkout, then every slice's endpoint flips readiness
+// (N more events) and a second checkout. Time per run; items = events.
+void BM_cache_one_key(benchmark::State& state) {
+  const bool shared = state.range(0) == 1;
+  const auto slices = one_key_slices(state.range(1), shared);
+  auto flipped = slices;
+  for (auto& s : flipped) s.endpoints[0].conditions.ready = !*s.endpoints[0].conditions.ready;
+  std::size_t endpoints = 0;
+  for (auto _ : state) {
+    endpoint_cache_v4 cache;
+    for (const auto& s : slices) benchmark::DoNotOptimize(cache.update(s));
+    benchmark::DoNotOptimize(cache.checkout());
+    for (const auto& s : flipped) benchmark::DoNotOptimize(cache.update(s));
+    benchmark::DoNotOptimize(cache.checkout());
+    endpoints = cache.endpoint_count();
+  }
+  state.SetLabel(shared ? "one ip:port in every slice" : "distinct endpoints");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2 * state.range(1));
+  state.counters["endpoints"] = static_cast<double>(endpoints);
+}
+// Shared and distinct alternate at each size, so that each pair runs side by side.
+BENCHMARK(BM_cache_one_key)
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      for (const std::int64_t n : {1000, 10000, 100000})
+        for (const std::int64_t shared : {0, 1}) b->Args({shared, n});
+    })
+    ->ArgNames({"shared", "slices"})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
