@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -233,6 +234,98 @@ TEST_CASE("topology: zone capacity problems", "[topology]") {
     CHECK(compute_zone_capacity(one).problem == capacity_problem::fewer_than_two_zones);
     CHECK(compute_zone_capacity(std::span<const node>()).problem == capacity_problem::no_cpu);
   }
+  SECTION("a counted node with negative CPU is a node without CPU") {
+    const std::vector<node> nodes = {make_node("a1", "zone-a", "4", true), make_node("b1", "zone-b", "-1", true),
+                                     make_node("c1", "zone-c", "4", true)};
+    REQUIRE(nodes[1].allocatable_cpu_millis == -1000);
+    const auto cap = compute_zone_capacity(nodes);
+    CHECK_FALSE(cap.sufficient);
+    CHECK(cap.problem == capacity_problem::node_missing_zone_or_cpu);
+    CHECK(cap.offending_node == "b1");
+    CHECK_FALSE(cap.ratios);
+  }
+}
+
+TEST_CASE("topology: CPU sums beyond 64 bits are refused, up to the limit they are exact", "[topology]") {
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  SECTION("the largest quantity plus one millicore overflows, in either order") {
+    for (const bool huge_first : {true, false}) {
+      std::vector<node> nodes = {make_node("small", "zone-a", "1m", true),
+                                 make_node("huge", "zone-b", "9223372036854775807m", true)};
+      if (huge_first) std::swap(nodes[0], nodes[1]);
+      REQUIRE(nodes[huge_first ? 0 : 1].allocatable_cpu_millis == max);
+      const auto cap = compute_zone_capacity(nodes);
+      INFO("huge first: " << huge_first);
+      CHECK_FALSE(cap.sufficient);
+      CHECK(cap.problem == capacity_problem::cpu_overflow);
+      CHECK(cap.offending_node == nodes[1].metadata.name);
+      CHECK_FALSE(cap.ratios);
+      CHECK(cap.cpu_millis.empty());
+      CHECK(cap.total_cpu_millis == 0);
+      // No ratios: hints are not used, and nothing is hinted for a zone.
+      slice_set<ipv4> in;
+      in.to_update.push_back(make_slice({make_ep("10.0.0.1", "zone-a"), make_ep("10.0.0.2", "zone-b")}));
+      const auto res = add_hints(in, cap.ratios, false);
+      REQUIRE(res.unavailable);
+      CHECK(res.unavailable->problem == hints_problem::insufficient_node_info);
+      CHECK(hint_zones(res.slices.to_update) == std::vector<std::vector<std::string>>{{"-", "-"}});
+    }
+  }
+  SECTION("a sum of exactly 2^63 - 1 millicores is sufficient, with shares in (0, 1]") {
+    const std::vector<node> nodes = {make_node("a1", "zone-a", "9223372036854775806m", true),
+                                     make_node("b1", "zone-b", "1m", true)};
+    const auto cap = compute_zone_capacity(nodes);
+    REQUIRE(cap.sufficient);
+    CHECK(cap.total_cpu_millis == max);
+    CHECK(cap.cpu_millis == zone_counts{{"zone-a", max - 1}, {"zone-b", 1}});
+    REQUIRE(cap.ratios);
+    for (const auto& [zone, r] : *cap.ratios) {
+      INFO(zone);
+      CHECK(r > 0.0);
+      CHECK(r <= 1.0);
+    }
+  }
+  SECTION("many large nodes in one zone overflow at the node that passes the limit") {
+    std::vector<node> nodes = {make_node("b0", "zone-b", "1", true)};
+    for (int i = 0; i < 5; ++i)
+      nodes.push_back(make_node("a" + std::to_string(i), "zone-a", "3000000000000000000m", true));
+    const auto cap = compute_zone_capacity(nodes);
+    CHECK(cap.problem == capacity_problem::cpu_overflow);
+    CHECK(cap.offending_node == "a3");  // 1000 + 3 * 3e18 fits; the fourth does not
+  }
+}
+
+TEST_CASE("topology: allocations refuse ratios that are no shares, and stay exact for huge counts", "[topology]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const double bad : {nan, inf, -inf, -0.25, 1.5}) {
+    INFO("ratio " << bad);
+    const auto a = compute_allocations(zone_ratios{{"zone-a", 0.5}, {"zone-b", bad}}, 10);
+    REQUIRE(a.error);
+    CHECK(a.error->problem == hints_problem::insufficient_node_info);
+    CHECK(a.allocations.empty());
+  }
+  // The extremes of a share are accepted.
+  CHECK_FALSE(compute_allocations(zone_ratios{{"zone-a", 0.0}, {"zone-b", 1.0}}, 10).error);
+  // N up to 2^63 - 1: every bound is within [0, N] and the minimums add up to at most N.
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  for (const std::int64_t n : {max, max - 1, max / 2, std::int64_t{100}}) {
+    INFO("N = " << n);
+    const auto a = compute_allocations(zone_ratios{{"zone-a", 0.5}, {"zone-b", 0.3}, {"zone-c", 0.2}}, n);
+    REQUIRE_FALSE(a.error);
+    std::int64_t min_total = 0;
+    for (const auto& [zone, z] : a.allocations) {
+      INFO(zone);
+      CHECK(z.minimum >= 0);
+      CHECK(z.minimum <= z.maximum);
+      CHECK(z.maximum <= n);
+      min_total += z.minimum;
+    }
+    CHECK(min_total <= n);
+  }
+  const auto skewed = compute_allocations(zone_ratios{{"zone-a", 1.0}, {"zone-b", 1.0}}, max);
+  REQUIRE(skewed.error);  // both minimums are about 0.83 N
+  CHECK(skewed.error->problem == hints_problem::min_allocation_exceeds_overload_threshold);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -132,9 +133,12 @@ struct topology_event {
 /// Why the node information does not support hints.
 enum class capacity_problem : std::uint8_t {
   none,                     ///< sufficient
-  node_missing_zone_or_cpu, ///< a counted node has no zone label, an empty one, or no/zero CPU
+  node_missing_zone_or_cpu, ///< a counted node has no zone label, an empty one, or no CPU above zero
   no_cpu,                   ///< the counted nodes add up to zero CPU (also: no counted node)
   fewer_than_two_zones,     ///< the counted nodes span fewer than 2 zones
+  /// The counted nodes' CPU adds up to more than 2^63 - 1 millicores (about 9.2 billion cores,
+  /// far beyond any cluster): the node information is wrong, and no share can be computed.
+  cpu_overflow,
 };
 
 /// The CPU capacity of the cluster per zone, and each zone's share of it.
@@ -142,7 +146,8 @@ struct zone_capacity {
   /// Upstream's `sufficientNodeInfo`: true iff `ratios` is set.
   bool sufficient = false;
   capacity_problem problem = capacity_problem::no_cpu;
-  /// The name of the node that lacked a zone or CPU (problem `node_missing_zone_or_cpu`).
+  /// The name of the node that lacked a zone or CPU (problem `node_missing_zone_or_cpu`), or
+  /// whose CPU made the sum overflow (problem `cpu_overflow`).
   std::string offending_node;
   /// Allocatable CPU in millicores per zone; empty unless sufficient.
   zone_counts cpu_millis;
@@ -163,11 +168,15 @@ struct zone_capacity {
 /// Zone capacity from nodes, as upstream's `SetNodes`. Steps, for each node in input order:
 ///  1. skip it if it carries a control-plane label (`is_excluded_node`);
 ///  2. skip it unless it is Ready;
-///  3. if its zone label is missing or empty, or its allocatable CPU is absent or zero, stop:
-///     the result is insufficient (`node_missing_zone_or_cpu`) whatever the other nodes hold;
-///  4. add its CPU to its zone and to the total.
+///  3. if its zone label is missing or empty, or its allocatable CPU is absent, zero or negative,
+///     stop: the result is insufficient (`node_missing_zone_or_cpu`) whatever the other nodes
+///     hold (upstream stops on zero; a negative allocatable is invalid for the API server and
+///     would make shares negative);
+///  4. add its CPU to its zone and to the total; when the total would pass 2^63 - 1 millicores,
+///     stop: the result is insufficient (`cpu_overflow`), as no share can be computed exactly
+///     (upstream's sum is exact but its shares then read wrapped 64-bit values).
 /// Then: zero total CPU or fewer than 2 zones is insufficient; otherwise each zone's ratio is its
-/// CPU divided by the total (millicores, as doubles).
+/// CPU divided by the total (millicores, as doubles), a number in (0, 1].
 [[nodiscard]] inline zone_capacity compute_zone_capacity(std::span<const node> nodes) {
   zone_capacity out;
   zone_counts cpu;
@@ -175,8 +184,14 @@ struct zone_capacity {
   for (const node& n : nodes) {
     if (is_excluded_node(n) || !n.ready) continue;
     const std::string_view zone = n.zone();
-    if (zone.empty() || !n.allocatable_cpu_millis || *n.allocatable_cpu_millis == 0) {
+    if (zone.empty() || !n.allocatable_cpu_millis || *n.allocatable_cpu_millis <= 0) {
       out.problem = capacity_problem::node_missing_zone_or_cpu;
+      out.offending_node = n.metadata.name;
+      return out;
+    }
+    // Every value added is positive, so no zone's sum can overflow once the total does not.
+    if (*n.allocatable_cpu_millis > std::numeric_limits<std::int64_t>::max() - total) {
+      out.problem = capacity_problem::cpu_overflow;
       out.offending_node = n.metadata.name;
       return out;
     }
@@ -226,7 +241,8 @@ struct allocation_result {
 
 /// Allocations for `ready_endpoints` (N) ready endpoints over the zones of `ratios`. Errors, in
 /// upstream's order:
-///  1. `ratios` is nullopt -> insufficient_node_info;
+///  1. `ratios` is nullopt, or a ratio is not a number from 0 to 1 (NaN, infinite, negative or
+///     above 1: not a share of the cluster's CPU, whatever built it) -> insufficient_node_info;
 ///  2. fewer than 2 zones -> nodes_ready_in_one_zone_only;
 ///  3. more zones than N -> insufficient_number_of_endpoints (`... (N endpoints, Z zones)`);
 ///  4. per zone `desired = ratio * N`, `minimum = ceil(desired * 1/1.2)`; once the minimums add up
@@ -249,21 +265,23 @@ struct allocation_result {
     return out;
   };
   if (!ratios) return fail(hints_problem::insufficient_node_info, false);
+  for (const auto& [zone, ratio] : *ratios)
+    if (!(ratio >= 0.0 && ratio <= 1.0)) return fail(hints_problem::insufficient_node_info, false);
   if (ratios->size() < 2) return fail(hints_problem::nodes_ready_in_one_zone_only, false);
   if (static_cast<std::int64_t>(ratios->size()) > ready_endpoints)
     return fail(hints_problem::insufficient_number_of_endpoints, true);
   const double n = static_cast<double>(ready_endpoints);
+  // 0 <= desired <= N (as a double, at most 2^63), so each minimum fits in 64 bits; `remaining`
+  // stays within [-N, N] and the maximums within [0, N].
   std::int64_t remaining = ready_endpoints;
-  std::int64_t min_total = 0;
   for (const auto& [zone, ratio] : *ratios) {
     const double desired = ratio * n;
     const auto minimum = static_cast<std::int64_t>(std::ceil(desired * min_allocation_factor));
     out.allocations.emplace(zone, zone_allocation{minimum, 0, std::max(desired, static_cast<double>(minimum))});
-    min_total += minimum;
     remaining -= minimum;
     if (remaining < 0) return fail(hints_problem::min_allocation_exceeds_overload_threshold, true);
   }
-  for (auto& [zone, a] : out.allocations) a.maximum = a.minimum + ready_endpoints - min_total;
+  for (auto& [zone, a] : out.allocations) a.maximum = a.minimum + remaining;
   return out;
 }
 
