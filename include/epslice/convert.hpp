@@ -27,8 +27,13 @@
 
 #include "address.hpp"
 #include "detail/convert_repack.hpp"
+#include "detail/flat_index.hpp"
+#include "detail/merge_table.hpp"
 #include "detail/reconcile_keys.hpp"
+#include "error.hpp"
+#include "reconcile.hpp"
 #include "types.hpp"
+#include "validation.hpp"
 
 namespace epslice {
 
@@ -362,7 +367,9 @@ inline constexpr std::string_view over_capacity_truncated = "truncated";
 ///    room the ready ones leave;
 /// 2. subsets in their order each keep the first ceil(count / total * room) addresses (computed
 ///    in doubles), capped by what is still left;
-/// 3. returns true.
+/// 3. subsets left without any address are removed (shares are rounded up, so the last subsets
+///    may keep nothing; the API server refuses an empty subset, which upstream would write);
+/// 4. returns true.
 /// It does not touch annotations (see slices_to_endpoints).
 inline bool truncate_endpoints(endpoints& ep) {
   std::size_t ready = 0, not_ready = 0;
@@ -385,6 +392,7 @@ inline bool truncate_endpoints(endpoints& ep) {
     left -= list.size();
     if (truncate_ready) s.not_ready_addresses.clear();
   }
+  std::erase_if(ep.subsets, [](const endpoint_subset& s) { return s.addresses.empty() && s.not_ready_addresses.empty(); });
   return true;
 }
 
@@ -404,21 +412,64 @@ struct endpoints_projection {
   address_type family = address_type::ipv4;
   bool truncated = false;               ///< over capacity; the annotation is set
   std::size_t terminating_left_out = 0; ///< terminating, not-ready endpoints left out
+  /// What the projection left out so that the object validates, one line each, in the order
+  /// found: slice ports without a number ("all ports") or outside 1..65535, unnamed ports of
+  /// subsets of several ports, and slices or subsets left without any port.
+  std::vector<std::string> warnings;
 };
 
 namespace detail {
+
+/// `<name>:<port>/<protocol>`, or `<port>/<protocol>` for a port without a name.
+inline std::string port_text(std::string_view name, std::int64_t number, std::string_view protocol) {
+  std::string out;
+  if (!name.empty()) {
+    out += name;
+    out += ':';
+  }
+  out += std::to_string(number);
+  out += '/';
+  out += protocol;
+  return out;
+}
+
 template <class F>
 void add_slice_subsets(const basic_endpoint_slice<F>& slice, const service* svc,
-                       std::vector<endpoint_subset>& subsets, std::size_t& terminating) {
+                       std::vector<endpoint_subset>& subsets, std::size_t& terminating,
+                       std::vector<std::string>& warnings) {
   endpoint_subset s;
-  for (const auto& p : slice.ports) {
-    if (!p.port) continue;  // "all ports" has no legacy form
+  const auto warn = [&](std::size_t i, std::string what) {
+    warnings.push_back("EndpointSlice " + slice.metadata.display_name() + ": ports[" + std::to_string(i) + "] " +
+                       std::move(what) + ": left out");
+  };
+  for (std::size_t i = 0; i < slice.ports.size(); ++i) {
+    const endpoint_port& p = slice.ports[i];
+    if (!p.port) {
+      warn(i, "has no port number (all ports), which Endpoints cannot express");
+      continue;
+    }
+    if (!is_valid_port_number(*p.port)) {
+      warn(i, "(" + port_text(p.name.value_or(""), *p.port, p.protocol.value_or("TCP")) +
+                  ") is outside 1..65535, which Endpoints require");
+      continue;
+    }
     endpoints_port lp;
     lp.name = p.name.value_or("");
     lp.port = *p.port;
     lp.protocol = p.protocol.value_or("TCP");
     lp.app_protocol = p.app_protocol;
     s.ports.push_back(std::move(lp));
+  }
+  if (s.ports.empty() && !slice.ports.empty()) {
+    // Port-less subsets mean "no ports" (headless Services); these endpoints have ports that
+    // Endpoints cannot hold.
+    std::size_t n = 0;
+    for (const auto& e : slice.endpoints)
+      if (!e.addresses.empty()) ++n;
+    if (n > 0)
+      warnings.push_back("EndpointSlice " + slice.metadata.display_name() + ": no port left: its " +
+                         std::to_string(n) + (n == 1 ? " endpoint is" : " endpoints are") + " left out");
+    return;
   }
   if (svc && s.ports.empty()) {
     // The legacy controller writes port-less subsets only for a headless Service without ports.
@@ -443,29 +494,67 @@ void add_slice_subsets(const basic_endpoint_slice<F>& slice, const service* svc,
   subsets.push_back(std::move(s));
 }
 
+/// Leave out the unnamed ports of every subset of several ports (the API server requires a name
+/// on each), and subsets left without a port, with a warning each; subsets keep epslice's order.
+inline void drop_unnamed_ports(std::vector<endpoint_subset>& subsets, std::vector<std::string>& warnings) {
+  const auto unnamed = [](const endpoints_port& p) { return p.name.empty(); };
+  std::vector<endpoint_subset> kept;
+  kept.reserve(subsets.size());
+  bool changed = false;
+  for (auto& s : subsets) {
+    if (s.ports.size() < 2 || std::none_of(s.ports.begin(), s.ports.end(), unnamed)) {
+      kept.push_back(std::move(s));
+      continue;
+    }
+    changed = true;
+    const std::string ports = std::to_string(s.ports.size());
+    const std::string addresses = std::to_string(s.addresses.size() + s.not_ready_addresses.size());
+    for (const auto& p : s.ports)
+      if (unnamed(p))
+        warnings.push_back("port " + port_text(p.name, p.port, p.protocol) + " has no name, which a subset of " +
+                           ports + " ports requires: left out of the subset of " + addresses + " addresses");
+    std::erase_if(s.ports, unnamed);
+    if (s.ports.empty())
+      warnings.push_back("a subset of " + addresses + " addresses has no named port left: left out");
+    else
+      kept.push_back(std::move(s));
+  }
+  subsets = std::move(kept);
+  // The address sets of repacked subsets differ, so nothing merges; only the order may change.
+  if (changed) std::sort(subsets.begin(), subsets.end(), endpoint_subset_less);
+}
+
 inline bool is_reserved_slice_label(std::string_view key) noexcept {
   return key == well_known::service_name_label || key == well_known::managed_by_label ||
          key == well_known::headless_label;
 }
 }  // namespace detail
 
-/// The legacy Endpoints object of one Service, projected from its EndpointSlices (§g.1-g.3):
+/// The legacy Endpoints object of one Service, projected from its EndpointSlices (§g.1-g.3).
+/// Every object it returns validates (validate(const endpoints&)) when the slices are valid and
+/// `svc`, if given, is a valid Service; what it leaves out for that is listed in `warnings`.
 /// 1. family: options.family, else IPv4 when `v4` is not empty, else IPv6; slices of the other
 ///    family are not read;
-/// 2. each slice gives one subset: its ports (a port with no number is left out; a missing
-///    protocol is TCP) and one address per endpoint from its first address, with hostname,
-///    nodeName and targetRef; ready (nil counts as ready) endpoints go to `addresses`, others to
-///    `notReadyAddresses`; terminating endpoints that are not ready are left out, as the legacy
-///    controller leaves out terminating pods (ready and terminating means publishNotReadyAddresses,
-///    where it keeps them); with a Service view, port-less slices count only for a headless
-///    (`None`) Service without ports;
-/// 3. the subsets are repacked (repack_subsets) and truncated (truncate_endpoints); a truncated
-///    object gets `endpoints.kubernetes.io/over-capacity: truncated`;
-/// 4. metadata: name and namespace of the Service (from `svc`, else the first slice's
-///    service-name label and namespace); labels = the Service's labels plus
-///    `service.kubernetes.io/headless: ""` when it has no cluster IP, else the headless label
-///    removed (without a Service view: the first slice's labels minus service-name and
-///    managed-by).
+/// 2. each slice gives one subset: its ports (a missing protocol is TCP; a port with no number,
+///    "all ports", or a number outside 1..65535 is left out with a warning, and a slice whose
+///    every port is left out gives no subset) and one address per endpoint from its first
+///    address, with hostname, nodeName and targetRef; ready (nil counts as ready) endpoints go
+///    to `addresses`, others to `notReadyAddresses`; terminating endpoints that are not ready
+///    are left out, as the legacy controller leaves out terminating pods (ready and terminating
+///    means publishNotReadyAddresses, where it keeps them); with a Service view, port-less
+///    slices count only for a headless (`None`) Service without ports;
+/// 3. the subsets are repacked (repack_subsets); in a subset of several ports every port without
+///    a name is left out with a warning (the API server requires names there), and a subset left
+///    without ports is left out;
+/// 4. the subsets are truncated (truncate_endpoints); a truncated object gets `endpoints.kubernetes.io/over-capacity: truncated`;
+/// 5. metadata: name and namespace of the Service (from `svc`, else the service-name label and
+///    namespace of the first slice of the family, or of the other family when it has none);
+///    labels = the Service's labels plus `service.kubernetes.io/headless: ""` when it has no
+///    cluster IP, else the headless label removed (without a Service view: that slice's labels
+///    minus service-name and managed-by).
+/// Throws epslice::error, without a Service view, when no slice is given or that slice's
+/// service-name label is missing or is no valid object name (a DNS-1123 subdomain): the slices
+/// then name no Service.
 [[nodiscard]] inline endpoints_projection slices_to_endpoints(std::span<const endpoint_slice_v4> v4,
                                                               std::span<const endpoint_slice_v6> v6,
                                                               const service* svc = nullptr,
@@ -477,31 +566,49 @@ inline bool is_reserved_slice_label(std::string_view key) noexcept {
   if (out.family == address_type::ipv4) {
     for (const auto& s : v4) {
       if (!first) first = &s.metadata;
-      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out);
+      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out, out.warnings);
     }
   } else if (out.family == address_type::ipv6) {
     for (const auto& s : v6) {
       if (!first) first = &s.metadata;
-      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out);
+      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out, out.warnings);
     }
+  }
+  if (!first) first = !v4.empty() ? &v4.front().metadata : !v6.empty() ? &v6.front().metadata : nullptr;
+  std::string_view name;
+  if (svc) {
+    name = svc->metadata.name;
+  } else {
+    if (!first)
+      detail::throw_error({field_error{"svc", error_type::required, {},
+                                       "the Service must be given when there is no EndpointSlice to name it"}});
+    const std::string label_path = "metadata.labels[" + std::string(well_known::service_name_label) + "]";
+    const auto it = first->labels.find(well_known::service_name_label);
+    if (it == first->labels.end())
+      detail::throw_error({field_error{label_path, error_type::required, {},
+                                       "EndpointSlice " + first->display_name() + " names no Service, and no Service was given"}});
+    if (!is_dns1123_subdomain(it->second))
+      detail::throw_error({field_error{label_path, error_type::invalid, quote_value(it->second),
+                                       "EndpointSlice " + first->display_name() +
+                                           " names a Service that cannot exist (an Endpoints name must be a DNS-1123 subdomain)"}});
+    name = it->second;
   }
   endpoints& ep = out.object;
   ep.subsets = repack_subsets(subsets);
+  detail::drop_unnamed_ports(ep.subsets, out.warnings);
   out.truncated = truncate_endpoints(ep);
   if (out.truncated)
     ep.metadata.annotations.emplace(std::string(well_known::over_capacity_annotation),
                                     std::string(over_capacity_truncated));
+  ep.metadata.name = name;
   if (svc) {
-    ep.metadata.name = svc->metadata.name;
     ep.metadata.namespace_ = svc->metadata.namespace_;
     ep.metadata.labels = svc->metadata.labels;
     if (svc->is_headless())
       ep.metadata.labels.insert_or_assign(std::string(well_known::headless_label), std::string());
     else
       ep.metadata.labels.erase(std::string(well_known::headless_label));
-  } else if (first) {
-    auto it = first->labels.find(well_known::service_name_label);
-    if (it != first->labels.end()) ep.metadata.name = it->second;
+  } else {
     ep.metadata.namespace_ = first->namespace_;
     for (const auto& [k, v] : first->labels)
       if (k != well_known::service_name_label && k != well_known::managed_by_label)
@@ -543,7 +650,8 @@ enum class mirror_decision : std::uint8_t {
 
 /// Options of mirror_endpoints.
 struct mirroring_options {
-  /// Most addresses mirrored per subset (`--mirroring-max-endpoints-per-subset`, default 1000).
+  /// Most addresses mirrored per subset (`--mirroring-max-endpoints-per-subset`), 1..1000
+  /// (a slice holds at most 1000 endpoints); default 1000.
   std::size_t max_endpoints_per_subset = 1000;
 };
 
@@ -554,6 +662,11 @@ struct mirroring_report {
   /// The Endpoints has a deletion timestamp: upstream creates no new slices for it (existing
   /// ones are still updated or deleted).
   bool deletion_pending = false;
+  /// What mirroring left out so that every slice validates, one line each, in the order found:
+  /// the owner reference of an Endpoints without `metadata.uid`, ports whose name repeats an
+  /// earlier one of their subset or whose number is outside 1..65535, and everything of an
+  /// Endpoints whose name cannot be a label value (longer than 63 characters).
+  std::vector<std::string> warnings;
 
   /// Addresses left out because their subset exceeded the cap.
   [[nodiscard]] std::size_t over_cap() const noexcept { return skipped_addresses - invalid_addresses.size(); }
@@ -569,7 +682,6 @@ struct mirrored_slices {
 namespace detail {
 template <class F>
 struct mirror_group {
-  std::vector<port_identity> key;
   std::vector<endpoint_port> ports;
   std::vector<basic_endpoint<F>> endpoints;
   std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> index;
@@ -590,14 +702,6 @@ struct mirror_group {
   }
 };
 
-template <class F>
-mirror_group<F>& find_group(std::vector<mirror_group<F>>& groups, const std::vector<port_identity>& key,
-                            const std::vector<endpoint_port>& ports) {
-  for (auto& g : groups)
-    if (g.key == key) return g;
-  groups.push_back(mirror_group<F>{key, ports, {}, {}});
-  return groups.back();
-}
 
 template <class F>
 basic_endpoint_slice<F> new_mirrored_slice(const endpoints& ep, mirror_group<F>& g, std::size_t cap,
@@ -614,14 +718,17 @@ basic_endpoint_slice<F> new_mirrored_slice(const endpoints& ep, mirror_group<F>&
   for (const auto& [k, v] : ep.metadata.annotations)
     if (k != well_known::trigger_time_annotation && k != well_known::last_applied_annotation)
       s.metadata.annotations.emplace(k, v);
-  owner_reference owner;
-  owner.api_version = "v1";
-  owner.kind = "Endpoints";
-  owner.name = ep.metadata.name;
-  owner.uid = ep.metadata.uid;
-  owner.controller = true;
-  owner.block_owner_deletion = true;
-  s.metadata.owner_references.push_back(std::move(owner));
+  // The API server refuses an owner reference without a uid (mirror_desired warns).
+  if (!ep.metadata.uid.empty()) {
+    owner_reference owner;
+    owner.api_version = "v1";
+    owner.kind = "Endpoints";
+    owner.name = ep.metadata.name;
+    owner.uid = ep.metadata.uid;
+    owner.controller = true;
+    owner.block_owner_deletion = true;
+    s.metadata.owner_references.push_back(std::move(owner));
+  }
   s.ports = g.ports;
   s.ports.set_empty_not_nil();
   s.endpoints.set_empty_not_nil();
@@ -641,13 +748,44 @@ struct mirror_desired_state {
 };
 
 inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_options& options) {
+  if (options.max_endpoints_per_subset < 1 || options.max_endpoints_per_subset > validation_limits::max_endpoints)
+    throw_error({field_error{"max_endpoints_per_subset", error_type::invalid,
+                             std::to_string(options.max_endpoints_per_subset), "must be from 1 to 1000"}});
   mirror_desired_state out;
   out.report.deletion_pending = ep.metadata.deletion_timestamp.has_value();
+  const std::string what = "Endpoints " + (ep.metadata.namespace_.empty() ? ep.metadata.name
+                                                                           : ep.metadata.namespace_ + "/" + ep.metadata.name);
+  if (!is_label_value(ep.metadata.name)) {
+    // The slices would carry the name as their service-name label; no Service can have it.
+    out.report.warnings.push_back(what + ": its name is no valid label value (" +
+                                  std::to_string(ep.metadata.name.size()) +
+                                  " characters, at most 63): nothing is mirrored");
+    return out;
+  }
+  if (ep.metadata.uid.empty())
+    out.report.warnings.push_back(what + " has no metadata.uid: its slices get no owner reference "
+                                         "(the API server refuses one without a uid)");
   const auto subsets = repack_subsets(ep.subsets);
-  for (const auto& subset : subsets) {
+  flat_index by_set;
+  for (std::size_t si = 0; si < subsets.size(); ++si) {
+    const auto& subset = subsets[si];
     std::vector<endpoint_port> ports;
     ports.reserve(subset.ports.size());
+    std::vector<std::string_view> names;  // slice port names must be unique ("" included)
     for (const auto& p : subset.ports) {
+      const auto warn = [&](const std::string& why) {
+        out.report.warnings.push_back(what + ": port " + port_text(p.name, p.port, p.protocol) + " of subset " +
+                                      std::to_string(si) + " (repacked) " + why + ": left out");
+      };
+      if (!is_valid_port_number(p.port)) {
+        warn("is outside 1..65535");
+        continue;
+      }
+      if (std::find(names.begin(), names.end(), std::string_view(p.name)) != names.end()) {
+        warn(p.name.empty() ? "has no name, as another port of the subset" : "repeats a name of the subset");
+        continue;
+      }
+      names.push_back(p.name);
       endpoint_port sp;
       sp.name = p.name;
       sp.port = p.port;
@@ -655,9 +793,22 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
       sp.app_protocol = p.app_protocol;
       ports.push_back(std::move(sp));
     }
-    const auto key = port_list_key(ports);
-    auto& group4 = find_group(out.g4, key, ports);
-    auto& group6 = find_group(out.g6, key, ports);
+    if (ports.empty() && !subset.ports.empty()) {
+      out.report.warnings.push_back(what + ": subset " + std::to_string(si) + " (repacked) has no port left: its " +
+                                    std::to_string(subset.addresses.size() + subset.not_ready_addresses.size()) +
+                                    " addresses are left out");
+      continue;
+    }
+    // Per port set (as the reconciler keys them) one IPv4 and one IPv6 group, at the same place.
+    const auto id = static_cast<std::uint32_t>(out.g4.size());
+    const std::uint32_t at = by_set.insert(port_set_hash(ports), id,
+                                           [&](std::uint32_t v) { return same_port_set(out.g4[v].ports, ports); });
+    if (at == id) {
+      out.g4.push_back(mirror_group<ipv4>{ports, {}, {}});
+      out.g6.push_back(mirror_group<ipv6>{std::move(ports), {}, {}});
+    }
+    auto& group4 = out.g4[at];
+    auto& group6 = out.g6[at];
     const std::size_t total = subset.addresses.size() + subset.not_ready_addresses.size();
     std::size_t added = 0;
     const auto add = [&](const endpoint_address& a, bool ready) {
@@ -699,10 +850,14 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
 }  // namespace detail
 
 /// The EndpointSlices the mirroring controller desires for an Endpoints object (§g.4), whether or
-/// not it is mirrored at all (see should_mirror):
-/// 1. subsets are repacked (repack_subsets, so in epslice's subset order);
-/// 2. per subset, its ports convert 1:1 to slice ports; ready addresses then not-ready ones are
-///    taken until `max_endpoints_per_subset` have been accepted; an address that is no IP is
+/// not it is mirrored at all (see should_mirror). Every slice it returns validates when the
+/// Endpoints does; what it leaves out for that is listed in `report.warnings`.
+/// 1. subsets are repacked (repack_subsets, so in epslice's subset order); an Endpoints whose
+///    name is no label value (over 63 characters, so no Service has it) gives nothing;
+/// 2. per subset, its ports convert 1:1 to slice ports, except a port outside 1..65535 and a port
+///    whose name (absent counts as "") an earlier port of the subset has, each left out with a
+///    warning (a subset left without ports gives nothing); ready addresses then not-ready ones
+///    are taken until `max_endpoints_per_subset` have been accepted; an address that is no IP is
 ///    skipped and reported (it does not count against the cap); the rest of the subset is
 ///    skipped and counted; the address's family picks the group (family, port set);
 /// 3. endpoint = `{addresses: [canonical IP], conditions: {ready}, targetRef, nodeName, hostname
@@ -712,7 +867,9 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
 ///    order (first subset first, IPv4 groups in `ipv4`, IPv6 groups in `ipv6`); each slice has
 ///    generateName `<name>-`, the Endpoints' labels with service-name = the Endpoints name and
 ///    managed-by = the mirroring controller, the Endpoints' annotations except the trigger-time
-///    and last-applied-configuration ones, and a controller owner reference to the Endpoints.
+///    and last-applied-configuration ones, and a controller owner reference to the Endpoints
+///    (none, with a warning, when the Endpoints has no uid).
+/// Throws epslice::error when `options.max_endpoints_per_subset` is not 1..1000.
 [[nodiscard]] inline mirrored_slices mirror_endpoints(const endpoints& ep, const mirroring_options& options = {}) {
   auto desired = detail::mirror_desired(ep, options);
   mirrored_slices out;
@@ -780,6 +937,7 @@ inline string_map without_keys(const string_map& m, std::string_view a, std::str
 // An owner reference to an Endpoints object of this name with another UID: the Endpoints was
 // recreated, and the slice must be rewritten to belong to the new one.
 inline bool owned_by_older_endpoints(const object_meta& m, const endpoints& ep) {
+  if (ep.metadata.uid.empty()) return false;  // no uid known: nothing to compare with
   for (const auto& o : m.owner_references)
     if (o.kind == "Endpoints" && o.name == ep.metadata.name && o.uid != ep.metadata.uid) return true;
   return false;
@@ -906,8 +1064,9 @@ struct mirror_planner {
 ///    desired ones (nothing added, removed or changed beyond identity), its labels without
 ///    service-name and managed-by equal the Endpoints' labels, its annotations equal the
 ///    Endpoints' annotations without the trigger-time and last-applied-configuration ones, and no
-///    owner reference names an Endpoints of this name with another UID; else it is rewritten
-///    (an update carrying its name and the content a new slice would have).
+///    owner reference names an Endpoints of this name with another UID (not checked when the
+///    Endpoints has no uid); else it is rewritten (an update carrying its name and the content a
+///    new slice would have).
 /// 4. Existing slices of no desired group (another port set or address type, FQDN) are deleted.
 /// 5. Recycling, per address type (IPv4, then IPv6): the i-th create and the i-th delete of that
 ///    type become one update of the deleted slice's name (keeping generateName), appended to the
