@@ -1774,3 +1774,283 @@ TEST_CASE("convert: property: mirroring emits valid slices and writes", "[conver
   CHECK(checked > static_cast<std::size_t>(cases) / 2);
   CHECK(warned > 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pods to a desired state.
+
+namespace {
+
+// A random Service and pods over a few nodes: named and numeric target ports that resolve
+// differently per pod, missing nodes, both families, pods that are not selected or not in
+// endpoints.
+struct pod_world {
+  service svc;
+  std::vector<pod> pods;
+  std::vector<node> nodes;
+};
+
+pod_world random_pod_world(std::mt19937& rng) {
+  const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  pod_world w;
+  w.svc = make_service();
+  w.svc.ports.clear();
+  const char* port_names[] = {"http", "metrics", "grpc"};
+  for (int k = pick(0, 3); k > 0; --k) {
+    service_port sp;
+    sp.name = port_names[k - 1];
+    sp.port = 80 + k;
+    sp.protocol = pick(0, 4) == 0 ? "UDP" : "TCP";
+    const int t = pick(0, 2);
+    if (t == 1) sp.target_port = int_or_string{std::int32_t{8000 + k}};
+    if (t == 2) sp.target_port = int_or_string{std::string(pick(0, 1) == 0 ? "web" : "alt")};
+    if (pick(0, 3) == 0) sp.app_protocol = "http";
+    w.svc.ports.push_back(sp);
+  }
+  w.svc.publish_not_ready_addresses = pick(0, 3) == 0;
+  const int fam = pick(0, 3);
+  w.svc.ip_families = fam == 0 ? std::vector<std::string>{"IPv4"}
+                      : fam == 1 ? std::vector<std::string>{"IPv6"}
+                      : fam == 2 ? std::vector<std::string>{"IPv4", "IPv6"}
+                                 : std::vector<std::string>{};
+  if (fam == 3) w.svc.cluster_ip = pick(0, 1) == 0 ? "None" : "10.96.0.1";
+  if (pick(0, 9) == 0) w.svc.selector.reset();
+  if (pick(0, 19) == 0) w.svc.type = "ExternalName";
+  for (int k = 0; k < 4; ++k) w.nodes.push_back(make_node("node-" + std::to_string(k), k == 3 ? "" : "zone-" + std::to_string(k)));
+  w.nodes.push_back(make_node("node-1", "zone-shadowed"));  // the first of a name counts
+  const int npods = pick(0, 30);
+  for (int i = 0; i < npods; ++i) {
+    std::vector<std::string> ips;
+    const int shape = pick(0, 5);
+    const std::string v4 = "10.0." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
+    const std::string v6 = "fd00::" + std::to_string(i + 1);
+    if (shape == 0 || shape == 2) ips.push_back(v4);
+    if (shape == 1 || shape == 2) ips.push_back(v6);
+    if (shape == 3) ips = {"not-an-ip", v4};
+    if (shape == 4) ips = {"010.0.0." + std::to_string(i % 200 + 1)};  // lenient text
+    pod p = make_pod("pod-" + std::to_string(i), ips, pick(0, 3) != 0, pick(0, 5) == 0);
+    p.metadata.uid = "uid-" + std::to_string(i);
+    if (pick(0, 7) == 0) p.metadata.labels = {{"foo", "other"}};
+    if (pick(0, 11) == 0) p.metadata.namespace_ = "elsewhere";
+    if (pick(0, 9) == 0) p.phase = pick(0, 1) == 0 ? "Failed" : "Succeeded";
+    p.node_name = "node-" + std::to_string(pick(0, 5));  // node-4 and node-5 do not exist
+    if (pick(0, 4) == 0) {
+      p.hostname = "h" + std::to_string(i);
+      p.subdomain = pick(0, 1) == 0 ? "foo" : "bar";
+    }
+    container c;
+    c.name = "main";
+    if (pick(0, 2) != 0) c.ports.push_back(container_port_spec{"web", 9000 + pick(0, 2), "TCP"});
+    if (pick(0, 2) == 0) c.ports.push_back(container_port_spec{"alt", 9100, pick(0, 1) == 0 ? "TCP" : "UDP"});
+    p.containers.push_back(c);
+    if (pick(0, 5) == 0) {
+      container sidecar;
+      sidecar.name = "side";
+      sidecar.restart_policy = "Always";
+      sidecar.ports.push_back(container_port_spec{"alt", 9200, "TCP"});
+      p.init_containers.push_back(sidecar);
+    }
+    w.pods.push_back(std::move(p));
+  }
+  return w;
+}
+
+// The desired state built the plain way: per pod the primitives (selects, pod_endpoint with a
+// linear node search), grouped by port set in the order of first endpoint, then port lists of
+// pods without endpoints.
+template <class F>
+desired_state<F> reference_state(const pod_world& w, std::vector<std::string>* missing = nullptr) {
+  desired_state<F> st;
+  st.service = service_identity_of(w.svc);
+  if (w.svc.type == "ExternalName" || !w.svc.selector) return st;
+  std::vector<std::pair<std::vector<endpoint_port>, std::vector<basic_endpoint<F>>>> with;
+  std::vector<std::vector<endpoint_port>> without;
+  const auto same_set = [](std::vector<endpoint_port> a, std::vector<endpoint_port> b) {
+    const auto key = [](const endpoint_port& p) { return std::tuple(p.name, p.port, p.protocol, p.app_protocol); };
+    const auto less = [&](const endpoint_port& x, const endpoint_port& y) { return key(x) < key(y); };
+    std::sort(a.begin(), a.end(), less);
+    std::sort(b.begin(), b.end(), less);
+    return a == b;
+  };
+  for (const auto& p : w.pods) {
+    if (!selects(w.svc, p)) continue;
+    const node* n = nullptr;
+    for (const auto& x : w.nodes)
+      if (x.metadata.name == p.node_name) {
+        n = &x;
+        break;
+      }
+    auto r = pod_endpoint<F>(p, n, w.svc);
+    if (r.skipped == pod_skip_reason::not_in_endpoints) continue;
+    if (!n && missing) missing->push_back(p.metadata.namespace_ + "/" + p.metadata.name);
+    if (r.included()) {
+      auto it = std::find_if(with.begin(), with.end(), [&](const auto& g) { return same_set(g.first, r.ports); });
+      if (it == with.end()) it = with.insert(with.end(), {r.ports, {}});
+      it->second.push_back(r.endpoint);
+    } else if (std::none_of(without.begin(), without.end(), [&](const auto& g) { return same_set(g, r.ports); })) {
+      without.push_back(r.ports);
+    }
+  }
+  for (auto& [ports, eps] : with) {
+    endpoint_group<F> g;
+    g.ports = ports;
+    g.ports.set_empty_not_nil();
+    g.endpoints = eps;
+    st.groups.push_back(std::move(g));
+  }
+  for (auto& ports : without) {
+    if (std::any_of(with.begin(), with.end(), [&](const auto& g) { return same_set(g.first, ports); })) continue;
+    endpoint_group<F> g;
+    g.ports = ports;
+    g.ports.set_empty_not_nil();
+    st.groups.push_back(std::move(g));
+  }
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("convert: property: desired state from pods equals the per-pod primitives", "[convert]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  const int cases = 80;
+#else
+  const int cases = 800;
+#endif
+  std::mt19937 rng(8001);
+  std::size_t several_groups = 0;
+  for (int c = 0; c < cases; ++c) {
+    const auto w = random_pod_world(rng);
+    INFO("case " << c);
+    const auto want4 = reference_state<ipv4>(w);
+    const auto want6 = reference_state<ipv6>(w);
+    CHECK(desired_state_from_pods<ipv4>(w.svc, w.pods, w.nodes) == want4);
+    CHECK(desired_state_from_pods<ipv6>(w.svc, w.pods, w.nodes) == want6);
+    auto copy = w.pods;
+    CHECK(desired_state_from_pods<ipv4>(w.svc, std::move(copy), w.nodes) == want4);
+    if (want4.groups.size() > 1) ++several_groups;
+
+    // Every family the Service uses, and the pods without a node, listed once.
+    std::vector<std::string> missing;
+    const auto types = service_address_types(w.svc);
+    const bool v4 = std::find(types.begin(), types.end(), address_type::ipv4) != types.end();
+    const bool v6 = std::find(types.begin(), types.end(), address_type::ipv6) != types.end();
+    (void)reference_state<ipv4>(w, &missing);
+    const bool managed = w.svc.type != "ExternalName" && w.svc.selector.has_value();
+    for (const bool moved : {false, true}) {
+      auto pods = w.pods;
+      const auto all = moved ? desired_state_from_pods(w.svc, std::move(pods), w.nodes)
+                             : desired_state_from_pods(w.svc, pods, w.nodes);
+      INFO("moved " << moved);
+      CHECK(all.managed == managed);
+      CHECK(all.desired.ipv4_state == (managed && v4 ? std::optional(want4) : std::nullopt));
+      CHECK(all.desired.ipv6_state == (managed && v6 ? std::optional(want6) : std::nullopt));
+      CHECK_FALSE(all.desired.fqdn_state);
+      CHECK(all.missing_node_pods == (managed ? missing : std::vector<std::string>{}));
+    }
+  }
+  CHECK(several_groups > 10);  // named target ports split the pods into groups
+}
+
+TEST_CASE("convert: property: endpoints from pods equals the per-pod primitives", "[convert]") {
+  std::mt19937 rng(8002);
+  for (int c = 0; c < 300; ++c) {
+    const auto w = random_pod_world(rng);
+    INFO("case " << c);
+    const auto got = endpoints_from_pods<ipv4>(w.svc, w.pods, w.nodes);
+    // The former implementation: sorted port tuples as the group key.
+    service_pod_endpoints<ipv4> want;
+    if (w.svc.type != "ExternalName" && w.svc.selector) {
+      using tuple_key = std::vector<std::tuple<std::optional<std::string>, std::optional<std::int32_t>,
+                                           std::optional<std::string>, std::optional<std::string>>>;
+      const auto key_of = [](const std::vector<endpoint_port>& ports) {
+        tuple_key k;
+        for (const auto& p : ports) k.emplace_back(p.name, p.port, p.protocol, p.app_protocol);
+        std::sort(k.begin(), k.end());
+        return k;
+      };
+      std::map<tuple_key, bool> groups;
+      std::vector<std::pair<tuple_key, std::vector<endpoint_port>>> empties;
+      for (const auto& p : w.pods) {
+        if (!selects(w.svc, p)) continue;
+        const node* n = nullptr;
+        for (const auto& x : w.nodes)
+          if (x.metadata.name == p.node_name) {
+            n = &x;
+            break;
+          }
+        auto r = pod_endpoint<ipv4>(p, n, w.svc);
+        if (r.skipped == pod_skip_reason::not_in_endpoints) continue;
+        auto key = key_of(r.ports);
+        if (r.skipped == pod_skip_reason::node_missing) want.missing_node_pods.push_back(p.metadata.namespace_ + "/" + p.metadata.name);
+        if (r.included()) {
+          groups[key] = true;
+          want.endpoints.push_back({r.endpoint, r.ports});
+        } else if (groups.try_emplace(key, false).second) {
+          empties.emplace_back(key, r.ports);
+        }
+      }
+      for (auto& [key, ports] : empties)
+        if (!groups[key]) want.empty_port_groups.push_back(ports);
+    }
+    REQUIRE(got.endpoints.size() == want.endpoints.size());
+    for (std::size_t i = 0; i < got.endpoints.size(); ++i) {
+      CHECK(got.endpoints[i].endpoint == want.endpoints[i].endpoint);
+      CHECK(got.endpoints[i].ports == want.endpoints[i].ports);
+    }
+    CHECK(got.empty_port_groups == want.empty_port_groups);
+    CHECK(got.missing_node_pods == want.missing_node_pods);
+  }
+}
+
+TEST_CASE("convert: desired state from pods of the scenario world", "[convert]") {
+  // Service svc (selector app=web, port http 80 -> 80), pods 0..9 on nodes node-<i mod 3>.
+  service svc;
+  svc.metadata.name = "svc";
+  svc.metadata.namespace_ = "default";
+  svc.metadata.uid = "11111111-2222-4333-8444-555555555555";
+  svc.cluster_ip = "10.96.0.10";
+  svc.ip_families = {"IPv4"};
+  svc.selector = string_map{{"app", "web"}};
+  service_port sp;
+  sp.name = "http";
+  sp.port = 80;
+  sp.target_port = int_or_string{std::int32_t{80}};
+  svc.ports = {sp};
+  std::vector<node> nodes;
+  for (int k = 0; k < 3; ++k) nodes.push_back(make_node("node-" + std::to_string(k), "zone-" + std::string(1, static_cast<char>('a' + k))));
+  std::vector<pod> pods;
+  for (int i = 0; i < 10; ++i) {
+    pod p = make_pod("pod-" + std::to_string(i), {"10.0.0." + std::to_string(i)}, true);
+    p.metadata.namespace_ = "default";
+    p.metadata.labels = {{"app", "web"}};
+    p.metadata.uid = "uid-" + std::to_string(i);
+    p.node_name = "node-" + std::to_string(i % 3);
+    pods.push_back(p);
+  }
+  const auto st = desired_state_from_pods(svc, pods, nodes);
+  REQUIRE(st.managed);
+  REQUIRE(st.desired.ipv4_state);
+  const auto& d = *st.desired.ipv4_state;
+  CHECK(d.service == service_identity{"default", "svc", "11111111-2222-4333-8444-555555555555", {}, false});
+  REQUIRE(d.groups.size() == 1);
+  CHECK(d.groups[0].ports == nullable_vector<endpoint_port>{eport("http", 80)});
+  REQUIRE(d.groups[0].endpoints.size() == 10);
+  const auto& e = d.groups[0].endpoints[4];
+  CHECK(texts(e.addresses) == std::vector<std::string>{"10.0.0.4"});
+  CHECK(e.conditions == endpoint_conditions{true, true, false});
+  CHECK(e.node_name == std::optional<std::string>("node-1"));
+  CHECK(e.zone == std::optional<std::string>("zone-b"));
+  REQUIRE(e.target_ref);
+  CHECK(e.target_ref->kind == "Pod");
+  CHECK(e.target_ref->name == "pod-4");
+  CHECK(e.target_ref->uid == "uid-4");
+  CHECK(st.missing_node_pods.empty());
+  // Ready for the reconciler: one slice of the ten endpoints.
+  const auto plan = reconcile(*st.desired.ipv4_state, std::span<const endpoint_slice_v4>());
+  REQUIRE(plan.create.size() == 1);
+  CHECK(plan.create[0].endpoints.size() == 10);
+  // Not managed: no selector.
+  svc.selector.reset();
+  const auto none = desired_state_from_pods(svc, pods, nodes);
+  CHECK_FALSE(none.managed);
+  CHECK_FALSE(none.desired.ipv4_state);
+}

@@ -76,7 +76,7 @@ struct pod {
 
 /// A pod is ready when its `Ready` condition exists with status `True`.
 [[nodiscard]] inline bool is_pod_ready(const pod& p) noexcept {
-  return p.ready_condition && *p.ready_condition == "True";
+  return p.ready_condition && std::string_view(*p.ready_condition) == "True";
 }
 
 /// A pod is terminating when it has a deletion timestamp.
@@ -90,7 +90,8 @@ struct pod {
 /// 3. terminating pods do only when `include_terminating` (the EndpointSlice controller passes
 ///    true; the legacy Endpoints controller passes the Service's publishNotReadyAddresses).
 [[nodiscard]] inline bool should_pod_be_in_endpoints(const pod& p, bool include_terminating) noexcept {
-  if (p.phase == "Failed" || p.phase == "Succeeded") return false;
+  const std::string_view phase = p.phase;  // compares the length first, unlike std::string == "..."
+  if (phase == "Failed" || phase == "Succeeded") return false;
   if (p.pod_ip.empty() && p.pod_ips.empty()) return false;
   if (!include_terminating && is_pod_terminating(p)) return false;
   return true;
@@ -108,10 +109,15 @@ struct pod {
 /// selects every pod of the namespace).
 [[nodiscard]] inline bool selects(const service& svc, const pod& p) {
   if (!svc.selector) return false;
-  if (p.metadata.namespace_ != svc.metadata.namespace_) return false;
+  if (!detail::same_text(p.metadata.namespace_, svc.metadata.namespace_)) return false;
+  // Both maps are sorted by key: one walk over the labels, equal keys found without ordering them.
+  auto it = p.metadata.labels.begin();
+  const auto end = p.metadata.labels.end();
+  std::size_t left = svc.selector->size();
   for (const auto& [key, value] : *svc.selector) {
-    auto it = p.metadata.labels.find(key);
-    if (it == p.metadata.labels.end() || it->second != value) return false;
+    while (it != end && !detail::same_text(it->first, key) && it->first < key) ++it;
+    if (it == end || !detail::same_text(it->first, key) || !detail::same_text(it->second, value)) return false;
+    if (--left != 0) ++it;  // (a step through the tree is a call: none after the last key)
   }
   return true;
 }
@@ -293,15 +299,132 @@ struct service_pod_endpoints {
 };
 
 namespace detail {
-using port_identity = std::tuple<std::optional<std::string>, std::optional<std::int32_t>,
-                                 std::optional<std::string>, std::optional<std::string>>;
-[[nodiscard]] inline std::vector<port_identity> port_list_key(const std::vector<endpoint_port>& ports) {
-  std::vector<port_identity> key;
-  key.reserve(ports.size());
-  for (const auto& p : ports) key.emplace_back(p.name, p.port, p.protocol, p.app_protocol);
-  std::sort(key.begin(), key.end());
-  return key;
+
+/// Node name -> node, for many lookups: one hash per lookup, no allocation. When several nodes
+/// share a name the first one counts.
+class node_index {
+ public:
+  explicit node_index(std::span<const node> nodes) : nodes_(nodes), index_(nodes.size()) {
+    zones_.reserve(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      zones_.push_back(nodes[i].zone());
+      const std::string_view name = nodes[i].metadata.name;
+      (void)index_.insert(hash_bytes(name, seed), static_cast<std::uint32_t>(i),
+                          [&](std::uint32_t v) { return same_text(nodes_[v].metadata.name, name); });
+    }
+  }
+  /// The position of the first node of that name, or flat_index::npos.
+  [[nodiscard]] std::uint32_t find(std::string_view name) const {
+    return index_.find(hash_bytes(name, seed), [&](std::uint32_t v) { return same_text(nodes_[v].metadata.name, name); });
+  }
+  [[nodiscard]] const node& operator[](std::uint32_t i) const noexcept { return nodes_[i]; }
+  /// The zone label of the node at a position ("" when it has none).
+  [[nodiscard]] std::string_view zone(std::uint32_t i) const noexcept { return zones_[i]; }
+
+ private:
+  static constexpr std::uint64_t seed = 0x6E6F64655F696478ULL;
+  std::span<const node> nodes_;
+  std::vector<std::string_view> zones_;
+  flat_index index_;
+};
+
+/// The ports of a Service resolved on pods: the port numbers each pod offers, as a group number
+/// shared by the pods that resolve every Service port alike (usually all of them), and the
+/// endpoint ports of each group.
+class pod_port_groups {
+ public:
+  explicit pod_port_groups(const service& svc) : svc_(svc) {
+    const pod nobody;
+    for (const auto& sp : svc.ports) {
+      // An absent or numeric target port is the same on every pod.
+      const bool fixed = !sp.target_port || std::holds_alternative<std::int32_t>(*sp.target_port);
+      fixed_.push_back(fixed ? find_port(nobody, sp) : std::nullopt);
+      any_named_ = any_named_ || !fixed;
+    }
+  }
+  /// The group of a pod's resolved ports (see find_port); adds it when new.
+  [[nodiscard]] std::uint32_t group_of(const pod& p) {
+    if (!any_named_ && !keys_.empty()) return 0;  // nothing depends on the pod
+    key_.clear();
+    for (std::size_t i = 0; i < svc_.ports.size(); ++i) {
+      const auto n = fixed_[i] ? fixed_[i] : find_port(p, svc_.ports[i]);
+      key_.push_back(n ? static_cast<std::int64_t>(*n) : unresolved);
+    }
+    if (!keys_.empty() && keys_[last_] == key_) return last_;
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (const std::int64_t v : key_) h = mix64(h ^ static_cast<std::uint64_t>(v)) + 0x632BE59BD9B4E019ULL;
+    const auto id = static_cast<std::uint32_t>(keys_.size());
+    last_ = index_.insert(h, id, [&](std::uint32_t v) { return keys_[v] == key_; });
+    if (last_ == id) keys_.push_back(key_);
+    return last_;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+  /// The endpoint ports of a group, in Service port order (endpoint_ports_for_pod).
+  [[nodiscard]] std::vector<endpoint_port> ports(std::uint32_t group) const {
+    std::vector<endpoint_port> out;
+    const auto& key = keys_[group];
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == unresolved) continue;
+      const service_port& sp = svc_.ports[i];
+      endpoint_port ep;
+      ep.name = sp.name;
+      ep.port = static_cast<std::int32_t>(key[i]);
+      ep.protocol = sp.protocol;
+      ep.app_protocol = sp.app_protocol;
+      out.push_back(std::move(ep));
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::int64_t unresolved = std::int64_t{1} << 40;
+  const service& svc_;
+  std::vector<std::optional<std::int32_t>> fixed_;  // the number, when it does not depend on the pod
+  bool any_named_ = false;
+  std::vector<std::vector<std::int64_t>> keys_;
+  std::vector<std::int64_t> key_;
+  std::uint32_t last_ = 0;
+  flat_index index_;
+};
+
+/// The endpoint of a pod in family F, as pod_to_endpoint builds it; with `Move` the pod's strings
+/// are moved into it (the pod is left valid but unspecified). `zone` is the node's zone label
+/// ("" when the node is unknown or has none). Returns false, leaving `ep` unspecified, when the
+/// pod has no address of the family.
+template <class F, bool Move, class Pod>
+bool build_pod_endpoint(Pod& p, std::string_view zone, const service& svc, basic_endpoint<F>& ep) {
+  ep.addresses.set_empty_not_nil();
+  for (const auto& text : p.pod_ips) {
+    const auto ip = parse_ip_lenient(text);
+    if (!ip) continue;
+    if (const auto* a = std::get_if<typename F::address>(&*ip)) ep.addresses.push_back(*a);
+  }
+  if (ep.addresses.empty()) return false;
+  const bool serving = is_pod_ready(p);
+  const bool terminating = is_pod_terminating(p);
+  ep.conditions.ready = svc.publish_not_ready_addresses || (serving && !terminating);
+  ep.conditions.serving = serving;
+  ep.conditions.terminating = terminating;
+  const bool hostname = should_set_hostname(p, svc);
+  object_reference& ref = ep.target_ref.emplace();
+  ref.kind.assign("Pod", 3);
+  if constexpr (Move) {
+    ref.namespace_ = std::move(p.metadata.namespace_);
+    ref.name = std::move(p.metadata.name);
+    ref.uid = std::move(p.metadata.uid);
+    if (!p.node_name.empty()) ep.node_name.emplace(std::move(p.node_name));
+    if (hostname) ep.hostname = std::move(p.hostname);
+  } else {
+    ref.namespace_ = p.metadata.namespace_;
+    ref.name = p.metadata.name;
+    ref.uid = p.metadata.uid;
+    if (!p.node_name.empty()) ep.node_name.emplace(p.node_name);
+    if (hostname) ep.hostname = p.hostname;
+  }
+  if (!zone.empty()) ep.zone.emplace(zone);
+  return true;
 }
+
 }  // namespace detail
 
 /// The desired endpoints of family F for a Service (§c.1, §c.4): nothing for an ExternalName
@@ -312,28 +435,201 @@ template <class F>
                                                            std::span<const node> nodes) {
   service_pod_endpoints<F> out;
   if (svc.type == "ExternalName" || !svc.selector) return out;
-  std::map<std::string_view, const node*, std::less<>> by_name;
-  for (const auto& n : nodes) by_name.try_emplace(n.metadata.name, &n);
-  std::map<std::vector<detail::port_identity>, bool> groups;  // key -> has an endpoint
-  std::vector<std::pair<std::vector<detail::port_identity>, std::vector<endpoint_port>>> empties;
-  for (const auto& p : pods) {
-    if (!selects(svc, p)) continue;
-    auto it = by_name.find(p.node_name);
-    auto r = pod_endpoint<F>(p, it == by_name.end() ? nullptr : it->second, svc);
-    if (r.skipped == pod_skip_reason::not_in_endpoints) continue;
-    auto key = detail::port_list_key(r.ports);
-    if (r.skipped == pod_skip_reason::node_missing)
-      out.missing_node_pods.push_back(p.metadata.namespace_ + "/" + p.metadata.name);
-    if (r.included()) {
-      groups[std::move(key)] = true;
-      out.endpoints.push_back({std::move(r.endpoint), std::move(r.ports)});
-    } else if (groups.try_emplace(key, false).second) {
-      empties.emplace_back(std::move(key), std::move(r.ports));
+  const detail::node_index by_name(nodes);
+  detail::pod_port_groups raw(svc);
+  std::vector<std::vector<endpoint_port>> raw_ports;  // per group of resolved ports
+  std::vector<bool> raw_used;                         // a pod of the group gave an endpoint
+  for (const pod& p : pods) {
+    if (!selects(svc, p) || !should_pod_be_in_endpoints(p, true)) continue;
+    const std::uint32_t g = raw.group_of(p);
+    if (g == raw_ports.size()) {
+      raw_ports.push_back(raw.ports(g));
+      raw_used.push_back(false);
     }
+    const std::uint32_t n = by_name.find(p.node_name);
+    if (n == detail::flat_index::npos && !svc.publish_not_ready_addresses) {
+      out.missing_node_pods.push_back(p.metadata.namespace_ + "/" + p.metadata.name);
+      continue;
+    }
+    endpoint_with_ports<F> e;
+    if (!detail::build_pod_endpoint<F, false>(p, n == detail::flat_index::npos ? std::string_view() : by_name.zone(n),
+                                              svc, e.endpoint))
+      continue;
+    e.ports = raw_ports[g];
+    raw_used[g] = true;
+    out.endpoints.push_back(std::move(e));
   }
-  for (auto& [key, ports] : empties)
-    if (!groups[key]) out.empty_port_groups.push_back(std::move(ports));
+  // Port lists no endpoint has (as port sets), each once, in the order their first pod came.
+  std::vector<std::uint32_t> set_first;  // per port set: its first group
+  std::vector<bool> set_used;
+  detail::flat_index by_set;
+  for (std::uint32_t g = 0; g < raw_ports.size(); ++g) {
+    const auto id = static_cast<std::uint32_t>(set_first.size());
+    const std::uint32_t set = by_set.insert(detail::port_set_hash(raw_ports[g]), id, [&](std::uint32_t v) {
+      return detail::same_port_set(raw_ports[g], raw_ports[set_first[v]]);
+    });
+    if (set == id) {
+      set_first.push_back(g);
+      set_used.push_back(false);
+    }
+    set_used[set] = set_used[set] || raw_used[g];
+  }
+  for (std::size_t k = 0; k < set_first.size(); ++k)
+    if (!set_used[k]) out.empty_port_groups.push_back(std::move(raw_ports[set_first[k]]));
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods to a desired state (what the EndpointSlice controller hands its reconciler).
+
+/// The Service a desired state from this Service belongs to: namespace, name, uid, labels and
+/// headlessness (clusterIP empty or `None`).
+[[nodiscard]] inline service_identity service_identity_of(const service& svc) {
+  return {svc.metadata.namespace_, svc.metadata.name, svc.metadata.uid, svc.metadata.labels, svc.is_headless()};
+}
+
+namespace detail {
+
+/// desired_state_from_pods<F> (see there); `Move` moves the pods' strings into the endpoints. `missing` (when not null) receives `namespace/name` of
+/// every selected pod whose node is unknown.
+template <class F, bool Move, class Pod>
+desired_state<F> state_from_pods(const service& svc, std::span<Pod> pods, std::span<const node> nodes,
+                                 std::vector<std::string>* missing) {
+  desired_state<F> out;
+  out.service = service_identity_of(svc);
+  if (svc.type == "ExternalName" || !svc.selector) return out;
+  const node_index by_name(nodes);
+  pod_port_groups raw(svc);
+  constexpr std::uint32_t none = 0xffffffffU;
+  std::vector<basic_endpoint<F>> eps;
+  std::vector<std::uint32_t> eps_group;  // raw group of each endpoint
+  eps.reserve(pods.size());
+  eps_group.reserve(pods.size());
+  for (Pod& p : pods) {
+    if (!selects(svc, p) || !should_pod_be_in_endpoints(p, true)) continue;
+    const std::uint32_t g = raw.group_of(p);
+    const std::uint32_t n = by_name.find(p.node_name);
+    if (n == flat_index::npos) {
+      if (missing) missing->push_back(p.metadata.namespace_ + "/" + p.metadata.name);
+      if (!svc.publish_not_ready_addresses) continue;
+    }
+    basic_endpoint<F>& ep = eps.emplace_back();
+    if (!build_pod_endpoint<F, Move>(p, n == flat_index::npos ? std::string_view() : by_name.zone(n), svc, ep)) {
+      eps.pop_back();
+      continue;
+    }
+    eps_group.push_back(g);
+  }
+  // Raw groups with equal port sets are one group (port_set_hash): first the groups in the order
+  // of their first endpoint, then those without endpoints, in the order their first pod came.
+  std::vector<std::uint32_t> final_of(raw.size(), none);
+  std::vector<std::vector<endpoint_port>> group_ports;
+  flat_index by_set;
+  const auto assign = [&](std::uint32_t g) {
+    if (final_of[g] != none) return;
+    auto ports = raw.ports(g);
+    const auto id = static_cast<std::uint32_t>(group_ports.size());
+    final_of[g] = by_set.insert(port_set_hash(ports), id, [&](std::uint32_t v) { return same_port_set(group_ports[v], ports); });
+    if (final_of[g] == id) group_ports.push_back(std::move(ports));
+  };
+  for (const std::uint32_t g : eps_group) assign(g);
+  const std::size_t with_endpoints = group_ports.size();
+  for (std::uint32_t g = 0; g < raw.size(); ++g) assign(g);
+  out.groups.resize(group_ports.size());
+  for (std::size_t k = 0; k < group_ports.size(); ++k) {
+    out.groups[k].ports.assign(std::make_move_iterator(group_ports[k].begin()), std::make_move_iterator(group_ports[k].end()));
+    out.groups[k].ports.set_empty_not_nil();
+  }
+  if (with_endpoints == 1) {
+    out.groups[0].endpoints = std::move(eps);  // the usual case: every pod offers the same ports
+  } else {
+    for (std::size_t i = 0; i < eps.size(); ++i) out.groups[final_of[eps_group[i]]].endpoints.push_back(std::move(eps[i]));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// The desired state of family F (ipv4 or ipv6) of a Service, derived from its pods and nodes as
+/// the EndpointSlice controller derives it (§c.1, §c.4), ready for reconcile():
+/// 1. identity: service_identity_of(svc); an ExternalName Service or one without a selector gets
+///    no group (the controller does not manage its slices; see pod_desired_state::managed);
+/// 2. for every pod the Service selects (`selects`) that should be in endpoints
+///    (`should_pod_be_in_endpoints(pod, true)`), in input order: its endpoint ports
+///    (`endpoint_ports_for_pod`) name its group; its node is looked up by `spec.nodeName` among
+///    `nodes` (the first of a name); without a node the pod is left out unless
+///    publishNotReadyAddresses, which keeps it without a zone; its endpoint is
+///    `pod_to_endpoint`'s, left out when it has no address of the family;
+/// 3. groups are port sets (order-insensitive, as the reconciler keys them) with their ports in
+///    Service port order: first the groups with endpoints, in the order of their first endpoint,
+///    each with its endpoints in pod order; then the groups of pods that gave no endpoint, in
+///    the order of their first pod, empty (upstream still creates these port groups).
+/// Equal to building the groups from endpoints_from_pods, in O(pods + nodes) time.
+template <class F>
+[[nodiscard]] desired_state<F> desired_state_from_pods(const service& svc, std::span<const pod> pods,
+                                                       std::span<const node> nodes) {
+  static_assert(std::is_same_v<F, ipv4> || std::is_same_v<F, ipv6>, "pods have IP addresses only");
+  return detail::state_from_pods<F, false>(svc, pods, nodes, nullptr);
+}
+
+/// desired_state_from_pods for pods handed over: their strings (names, uids, node names,
+/// hostnames) move into the endpoints instead of being copied; `pods` is left valid but
+/// unspecified.
+template <class F>
+[[nodiscard]] desired_state<F> desired_state_from_pods(const service& svc, std::vector<pod>&& pods,
+                                                       std::span<const node> nodes) {
+  static_assert(std::is_same_v<F, ipv4> || std::is_same_v<F, ipv6>, "pods have IP addresses only");
+  return detail::state_from_pods<F, true>(svc, std::span<pod>(pods), nodes, nullptr);
+}
+
+/// A Service's desired state over its address families, derived from pods.
+struct pod_desired_state {
+  /// False for an ExternalName Service or one without a selector: the EndpointSlice controller
+  /// leaves its slices alone, so `desired` must not be reconciled (it would delete them).
+  bool managed = false;
+  /// One state per address type the Service uses (service_address_types), empty otherwise.
+  dual_stack_desired desired;
+  /// `namespace/name` of each selected pod (that should be in endpoints) whose node is not among
+  /// the nodes given, in pod order: left out, or kept without a zone when the Service publishes
+  /// not-ready addresses. Upstream records an error for such a sync and retries it.
+  std::vector<std::string> missing_node_pods;
+};
+
+namespace detail {
+template <bool Move, class Pod>
+pod_desired_state pods_desired(const service& svc, std::span<Pod> pods, std::span<const node> nodes) {
+  pod_desired_state out;
+  out.managed = svc.type != "ExternalName" && svc.selector.has_value();
+  if (!out.managed) return out;
+  const auto types = service_address_types(svc);
+  const bool v4 = std::find(types.begin(), types.end(), address_type::ipv4) != types.end();
+  const bool v6 = std::find(types.begin(), types.end(), address_type::ipv6) != types.end();
+  // Strings move in the last family read only; pods with a missing node are listed once.
+  if (v4 && v6) {
+    out.desired.ipv4_state = state_from_pods<ipv4, false>(svc, pods, nodes, &out.missing_node_pods);
+    out.desired.ipv6_state = state_from_pods<ipv6, Move>(svc, pods, nodes, nullptr);
+  } else if (v4) {
+    out.desired.ipv4_state = state_from_pods<ipv4, Move>(svc, pods, nodes, &out.missing_node_pods);
+  } else if (v6) {
+    out.desired.ipv6_state = state_from_pods<ipv6, Move>(svc, pods, nodes, &out.missing_node_pods);
+  }
+  return out;
+}
+}  // namespace detail
+
+/// The desired state of a Service over every address type it uses (service_address_types: IPv4
+/// and/or IPv6), derived from its pods and nodes (see desired_state_from_pods<F>), with the pods
+/// whose node is missing; ready for reconcile(const dual_stack_desired&, ...) when `managed`.
+[[nodiscard]] inline pod_desired_state desired_state_from_pods(const service& svc, std::span<const pod> pods,
+                                                             std::span<const node> nodes) {
+  return detail::pods_desired<false>(svc, pods, nodes);
+}
+
+/// desired_state_from_pods for pods handed over: their strings move into the endpoints of the
+/// last family derived; `pods` is left valid but unspecified.
+[[nodiscard]] inline pod_desired_state desired_state_from_pods(const service& svc, std::vector<pod>&& pods,
+                                                             std::span<const node> nodes) {
+  return detail::pods_desired<true>(svc, std::span<pod>(pods), nodes);
 }
 
 // ---------------------------------------------------------------------------------------------
