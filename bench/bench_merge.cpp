@@ -10,27 +10,38 @@
 //    (`typical`): one pod replaced (new address at the same position) and another one turning
 //    not ready; mode 1 (`replace_all`): every address of the slice replaced (a slice reused for
 //    other pods). Events rotate over 256 slices, each alternating between its two versions, so
-//    every event is a change and the tables are not cache-hot. BM_cache_update times the event
-//    alone (each event meets a cache without pending changes: the checkout runs with the timer
-//    paused); BM_cache_update_checkout adds the checkout that follows it (kube-proxy checks out
-//    once per sync, usually after several events). Counter bytes_per_endpoint: memory of the
-//    cache (memory_bytes) over the endpoints it holds, after a checkout.
+//    every event is a change and the tables are not cache-hot. BM_cache_update times the events
+//    alone: in batches of 8 (consecutive targets), timed by reading a clock before and after
+//    each batch, with a checkout between batches that is not timed; the time is per event.
+//    (Pausing the timer around every event cost more than the event.) Counter cpu_us: the CPU
+//    time of this thread per event in the same batches, which a loaded machine does not inflate
+//    (the wall-clock time does: the thread waits for a core). BM_cache_update_checkout
+//    times each event with the checkout that follows it (kube-proxy checks out once per sync,
+//    usually after several events). Counter bytes_per_endpoint: memory of the cache
+//    (memory_bytes) over the endpoints it holds, after a checkout.
 //    In these two the input slice is cold: it was last read 256 events (and checkouts) earlier
 //    and has left the core's caches, so the time includes fetching the input object's pieces
 //    (endpoints, address lists, hint blocks) from memory: a pessimistic bound.
-//  - BM_cache_update_warm/<mode>/<layout>: the same events, but with the timer paused the input
-//    slice is read just before the event (every address, node and zone name, hint name), as it
-//    is in a consumer that calls update() right after decoding the slice from the watch stream.
+//  - BM_cache_update_warm/<mode>/<layout>: the same batches, but before each batch (not timed) the
+//    inputs of its events are read (every address, node and zone name, hint name), as they are
+//    in a consumer that calls update() right after decoding each slice from the watch stream.
 //    This is the figure a proxy sees; the difference from BM_cache_update is the cost of the
 //    input's cache misses, which the cache cannot avoid.
+//  - BM_cache_update_paused/<mode>/<layout>: the former way of timing BM_cache_update, kept as
+//    the same-run reference of that change: one event per iteration, with the timer paused and
+//    resumed around the checkout after it (the pause itself is partly counted).
 //  - BM_cache_from_scratch: a new cache fed 1,000 slices (100,000 endpoints), then one checkout
 //    (every endpoint reported as added); BM_merge_slices: the reference merge_slices over the same.
+//  - BM_cache_one_key/<shared>/<N>: N one-endpoint slices that all carry one ip:port (shared:1,
+//    one key with N copies) beside N slices of distinct endpoints (shared:0, the reference).
 #include <epslice/merge.hpp>
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,35 +137,70 @@ std::size_t read_slice(const endpoint_slice_v4& s) {
 }
 
 enum class update_timing {
-  event,           // the event alone, input cold
-  event_checkout,  // the event and its checkout, input cold
-  event_warm,      // the event alone, input read just before (untimed)
+  event,           // the events alone, input cold
+  event_checkout,  // each event and its checkout, input cold
+  event_warm,      // the events alone, inputs read just before (untimed)
+  event_paused,    // one event per iteration, timer paused around its checkout (reference)
 };
 
+constexpr std::size_t batch = 8;  // events per timed batch (their inputs fit in the core's caches)
+
+// This thread's CPU time in seconds (0 where the clock is missing). The wall-clock time of a batch
+// counts the time the thread waits for a core on a loaded machine; this does not.
+double thread_cpu_seconds() {
+#ifdef CLOCK_THREAD_CPUTIME_ID
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+#else
+  return 0;
+#endif
+}
+
 // Events rotate over the target slices; each target alternates between its base version and
-// the other one. Except for event_checkout, the checkout after each event runs with the timer
-// paused, so that each event meets a cache without pending changes.
+// the other one. event and event_warm time batches of events with a clock of their own (manual
+// time, per event) and check out between batches; event_checkout times each event with its
+// checkout.
 void run_update(benchmark::State& state, update_timing timing) {
   world& w = large_world(state.range(1));
   const auto& other = state.range(0) == 0 ? w.typical : w.replace_all;
   std::vector<bool> at_base(targets, true);
   std::size_t k = 0;
   const auto input = [&](std::size_t t) -> const endpoint_slice_v4& { return at_base[t] ? other[t] : w.base[t]; };
-  if (timing == update_timing::event_warm) benchmark::DoNotOptimize(read_slice(input(0)));
+  double cpu = 0;  // seconds of this thread's CPU time in the timed batches
   for (auto _ : state) {
-    const std::size_t t = k++ % targets;
-    benchmark::DoNotOptimize(w.cache.update(input(t)));
-    at_base[t] = !at_base[t];
     if (timing == update_timing::event_checkout) {
+      const std::size_t t = k++ % targets;
+      benchmark::DoNotOptimize(w.cache.update(input(t)));
+      at_base[t] = !at_base[t];
       benchmark::DoNotOptimize(w.cache.checkout());
-    } else {
+      continue;
+    }
+    if (timing == update_timing::event_paused) {
+      const std::size_t t = k++ % targets;
+      benchmark::DoNotOptimize(w.cache.update(input(t)));
+      at_base[t] = !at_base[t];
       state.PauseTiming();
       benchmark::DoNotOptimize(w.cache.checkout());
-      // The next event's input, read after the checkout (which would evict it again).
-      if (timing == update_timing::event_warm) benchmark::DoNotOptimize(read_slice(input(k % targets)));
       state.ResumeTiming();
+      continue;
     }
+    if (timing == update_timing::event_warm)
+      for (std::size_t j = 0; j < batch; ++j) benchmark::DoNotOptimize(read_slice(input((k + j) % targets)));
+    const double cpu_start = thread_cpu_seconds();
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t j = 0; j < batch; ++j) {
+      const std::size_t t = k++ % targets;
+      benchmark::DoNotOptimize(w.cache.update(input(t)));
+      at_base[t] = !at_base[t];
+    }
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    cpu += thread_cpu_seconds() - cpu_start;
+    state.SetIterationTime(std::chrono::duration<double>(elapsed).count() / static_cast<double>(batch));
+    benchmark::DoNotOptimize(w.cache.checkout());
   }
+  if (timing == update_timing::event || timing == update_timing::event_warm)
+    state.counters["cpu_us"] = cpu * 1e6 / (static_cast<double>(state.iterations()) * static_cast<double>(batch));
   for (std::size_t t = 0; t < targets; ++t) (void)w.cache.update(w.base[t]);
   (void)w.cache.checkout();
   state.SetLabel(std::string(state.range(0) == 0 ? "typical" : "replace_all") +
@@ -167,9 +213,11 @@ void run_update(benchmark::State& state, update_timing timing) {
 void BM_cache_update(benchmark::State& state) { run_update(state, update_timing::event); }
 void BM_cache_update_checkout(benchmark::State& state) { run_update(state, update_timing::event_checkout); }
 void BM_cache_update_warm(benchmark::State& state) { run_update(state, update_timing::event_warm); }
-BENCHMARK(BM_cache_update)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
+void BM_cache_update_paused(benchmark::State& state) { run_update(state, update_timing::event_paused); }
+BENCHMARK(BM_cache_update)->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cache_update_paused)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_cache_update_checkout)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_cache_update_warm)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_cache_update_warm)->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 const std::vector<endpoint_slice_v4>& scratch_slices() {
   static const std::vector<endpoint_slice_v4> slices = [] {
@@ -202,6 +250,62 @@ void BM_merge_slices(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 100000);
 }
 BENCHMARK(BM_merge_slices)->Unit(benchmark::kMillisecond);
+
+// N one-endpoint slices of one service: every slice carries 10.0.0.1:8080 (`shared`, the worst
+// case for duplicates: one key with N copies) or its own address (`distinct`, the reference).
+// Copies differ in readiness and node, so the winner is decided by the full duplicate rule.
+std::vector<endpoint_slice_v4> one_key_slices(std::int64_t n, bool shared) {
+  std::vector<endpoint_slice_v4> out;
+  out.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t k = 0; k < n; ++k) {
+    endpoint_slice_v4 s;
+    s.metadata.namespace_ = "default";
+    s.metadata.name = "svc-" + std::to_string(k);
+    s.metadata.labels.emplace(std::string(well_known::service_name_label), "svc");
+    endpoint_port p;
+    p.name = "http";
+    p.protocol = "TCP";
+    p.port = 8080;
+    s.ports.push_back(p);
+    endpoint_v4 e;
+    e.addresses.push_back(ipv4_address::from_uint(0x0a000001U + (shared ? 0U : static_cast<std::uint32_t>(k))));
+    e.conditions = endpoint_conditions{k % 7 != 0, true, false};
+    e.node_name = "node-" + std::to_string(k % 1000);
+    s.endpoints.push_back(std::move(e));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// BM_cache_one_key/<shared>/<N>: a new cache fed the N slices in order (the names sort in
+// another order than they arrive), one checkout, then every slice's endpoint flips readiness
+// (N more events) and a second checkout. Time per run; items = events.
+void BM_cache_one_key(benchmark::State& state) {
+  const bool shared = state.range(0) == 1;
+  const auto slices = one_key_slices(state.range(1), shared);
+  auto flipped = slices;
+  for (auto& s : flipped) s.endpoints[0].conditions.ready = !*s.endpoints[0].conditions.ready;
+  std::size_t endpoints = 0;
+  for (auto _ : state) {
+    endpoint_cache_v4 cache;
+    for (const auto& s : slices) benchmark::DoNotOptimize(cache.update(s));
+    benchmark::DoNotOptimize(cache.checkout());
+    for (const auto& s : flipped) benchmark::DoNotOptimize(cache.update(s));
+    benchmark::DoNotOptimize(cache.checkout());
+    endpoints = cache.endpoint_count();
+  }
+  state.SetLabel(shared ? "one ip:port in every slice" : "distinct endpoints");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 2 * state.range(1));
+  state.counters["endpoints"] = static_cast<double>(endpoints);
+}
+// Shared and distinct alternate at each size, so that each pair runs side by side.
+BENCHMARK(BM_cache_one_key)
+    ->Apply([](benchmark::internal::Benchmark* b) {
+      for (const std::int64_t n : {1000, 10000, 100000})
+        for (const std::int64_t shared : {0, 1}) b->Args({shared, n});
+    })
+    ->ArgNames({"shared", "slices"})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -7,7 +7,7 @@
 //  - allocations: compute_allocations for N ready endpoints;
 //  - hints_fresh: add_hints over slices to create whose endpoints have no hints yet;
 //  - hints_rehint: the same slices, hinted once, then 1% of the endpoints replaced by new ones and
-//    every slice written again (to_update): upstream mode re-assigns every hint, stable mode keeps
+//    every slice written again (update): upstream mode re-assigns every hint, stable mode keeps
 //    the valid ones. Counter `hint_changes`: endpoints whose hints differ from before.
 //  - s5_hint_churn: scenario S5 of scenarios.md with the Service's topology annotation on and 3
 //    zones of equal CPU per node (100 nodes); reconcile, hint_plan, apply per step. Counters: hint
@@ -84,7 +84,7 @@ void hints_fresh(benchmark::State& state) {
   const auto mode = state.range(1) ? hint_mode::stable : hint_mode::upstream;
   const std::optional<zone_ratios> ratios = ratios_for(zones);
   slice_set<ipv4> in;
-  in.to_create = bench_slices(endpoints_n, zones);
+  in.create = bench_slices(endpoints_n, zones);
   std::size_t changes = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -103,13 +103,13 @@ void hints_rehint(benchmark::State& state) {
   const auto mode = state.range(1) ? hint_mode::stable : hint_mode::upstream;
   const std::optional<zone_ratios> ratios = ratios_for(zones);
   slice_set<ipv4> first;
-  first.to_create = bench_slices(endpoints_n, zones);
+  first.create = bench_slices(endpoints_n, zones);
   auto hinted = add_hints(std::move(first), ratios, true, mode);
   slice_set<ipv4> in;
-  in.to_update = std::move(hinted.slices.to_create);
+  in.update = std::move(hinted.slices.create);
   // Replace the first endpoint of every slice by a new one (new address, same zone, no hints).
   std::uint32_t next = endpoints_n;
-  for (auto& s : in.to_update) {
+  for (auto& s : in.update) {
     auto e = bench_endpoint(next++, zones);
     e.zone = s.endpoints[0].zone;
     s.endpoints[0] = std::move(e);

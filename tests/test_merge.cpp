@@ -7,10 +7,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 using namespace epslice;
@@ -827,6 +830,120 @@ TEST_CASE("merge: property: cache equals a merge from scratch, checkouts rebuild
     check_events<ipv4>(2000u + static_cast<std::uint32_t>(k));
     check_events<ipv6>(7000u + static_cast<std::uint32_t>(k));
   }
+}
+
+namespace {
+
+// Many slices of one service whose endpoints come from three addresses, so that every key has
+// many copies; conditions flip often, so copies change rank in place.
+template <class F>
+void check_crowded(std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const std::string ips[] = {std::is_same_v<F, ipv4> ? "10.0.0.1" : "fd00::1",
+                             std::is_same_v<F, ipv4> ? "10.0.0.2" : "fd00::2",
+                             std::is_same_v<F, ipv4> ? "10.0.0.3" : "fd00::3"};
+  const auto crowded_endpoint = [&] {
+    const auto opt_bool = [&]() -> std::optional<bool> {
+      const int v = pick(3);
+      if (v == 0) return std::nullopt;
+      return v == 1;
+    };
+    auto e = endpoint<F>(ips[pick(3)], opt_bool(), opt_bool(), opt_bool());
+    e.node_name = "n" + std::to_string(pick(50));  // tells copies apart in the result
+    return e;
+  };
+  const auto crowded_slice = [&](const std::string& name) {
+    auto s = slice<F>("ns", name, std::string("svc"), {port(std::string("http"), 80), port(std::string("alt"), 81)});
+    for (int k = pick(4) + 1; k > 0; --k) s.endpoints.push_back(crowded_endpoint());
+    return s;
+  };
+  endpoint_cache<F> cache;
+  std::map<std::string, basic_endpoint_slice<F>> current;
+  endpoints_map<F> rebuilt;
+  for (int ev = 0; ev < 150; ++ev) {
+    const std::string name = "s" + std::to_string(pick(30));
+    const auto it = current.find(name);
+    const int what = pick(6);
+    if (what == 0 && it != current.end()) {
+      CHECK(cache.remove("ns", name));
+      current.erase(it);
+    } else if (it == current.end() || what == 1) {
+      current[name] = crowded_slice(name);
+      cache.update(current[name]);
+    } else {
+      // Same addresses at the same positions, other conditions: copies change rank in place.
+      auto& s = it->second;
+      for (auto& e : s.endpoints)
+        if (pick(2) == 0) e = endpoint<F>(to_string(e.addresses[0]), pick(2) == 0, true, pick(3) == 0, *e.node_name);
+      if (pick(4) == 0) s.endpoints.push_back(crowded_endpoint());
+      cache.update(s);
+    }
+    std::vector<basic_endpoint_slice<F>> finals;
+    for (const auto& kv : current) finals.push_back(kv.second);
+    INFO("seed " << seed << " event " << ev);
+    REQUIRE(cache.snapshot() == merge_slices<F>(finals));
+    if (pick(3) == 0) {
+      apply_changes<F>(rebuilt, cache.checkout());
+      REQUIRE(rebuilt == cache.snapshot());
+    }
+  }
+  apply_changes<F>(rebuilt, cache.checkout());
+  REQUIRE(rebuilt == cache.snapshot());
+}
+
+}  // namespace
+
+TEST_CASE("merge: property: keys held by many slices keep the documented winner", "[merge]") {
+  for (int k = 0; k < property_rounds / 3; ++k) {
+    check_crowded<ipv4>(3000u + static_cast<std::uint32_t>(k));
+    check_crowded<ipv6>(9000u + static_cast<std::uint32_t>(k));
+  }
+}
+
+TEST_CASE("merge: one ip:port in thousands of slices: winner after every removal", "[merge]") {
+#ifdef EPSLICE_SANITIZE_BUILD
+  constexpr int n = 600;
+#else
+  constexpr int n = 4000;
+#endif
+  // Slice k carries 10.0.0.1:80, on node n<k>; one in three is terminating and one in five not
+  // ready. Arrival and removal orders are random; the winner is always the first copy by
+  // (terminating, not ready, slice name), which the reference merge confirms at checkpoints.
+  std::vector<endpoint_slice_v4> slices;
+  for (int k = 0; k < n; ++k) {
+    auto s = slice<ipv4>("ns", "s" + std::to_string(k), std::string("svc"), {port(std::string("http"), 80)});
+    s.endpoints.push_back(endpoint<ipv4>("10.0.0.1", k % 5 != 0, true, k % 3 == 0, "n" + std::to_string(k)));
+    slices.push_back(std::move(s));
+  }
+  std::mt19937 rng(4242);
+  std::shuffle(slices.begin(), slices.end(), rng);
+  endpoint_cache_v4 cache;
+  for (const auto& s : slices) cache.update(s);
+  const auto expected_winner = [](const std::vector<endpoint_slice_v4>& live) {
+    const endpoint_slice_v4* best = nullptr;
+    for (const auto& s : live) {
+      const auto& e = s.endpoints[0];
+      const auto rank = [](const basic_endpoint<ipv4>& x) {
+        return std::pair(x.conditions.terminating.value_or(false), !x.conditions.ready.value_or(true));
+      };
+      if (!best || rank(e) < rank(best->endpoints[0]) ||
+          (rank(e) == rank(best->endpoints[0]) && s.metadata.name < best->metadata.name))
+        best = &s;
+    }
+    return *best->endpoints[0].node_name;
+  };
+  std::shuffle(slices.begin(), slices.end(), rng);
+  for (int round = 0; !slices.empty(); ++round) {
+    const auto eps = cache.endpoints(spn("ns", "svc", "http"));
+    REQUIRE(eps.size() == 1);
+    INFO("round " << round);
+    REQUIRE(eps[0].node_name == expected_winner(slices));
+    if (round % 500 == 0) REQUIRE(cache.snapshot() == merge_slices<ipv4>(slices));
+    REQUIRE(cache.remove(slices.back()));
+    slices.pop_back();
+  }
+  CHECK(cache.endpoint_count() == 0);
 }
 
 TEST_CASE("merge: many slices: lookup by name survives growth, removal and slot reuse", "[merge]") {

@@ -1391,10 +1391,10 @@ TEST_CASE("identity: reconcile, topology and convert agree on endpoint and port-
     previous.endpoints.back().hints.emplace();
     previous.endpoints.back().hints->for_zones.push_back({"zone-a"});
     slice_set<ipv4> set;
-    set.to_update.push_back(fixture_slice("foo-1", {}));
-    set.to_update[0].endpoints.push_back(b);
+    set.update.push_back(fixture_slice("foo-1", {}));
+    set.update[0].endpoints.push_back(b);
     const auto carried = carry_over_hints(set, std::span<const endpoint_slice_v4>(&previous, 1));
-    CHECK(carried.to_update[0].endpoints[0].hints.has_value() == same);
+    CHECK(carried.update[0].endpoints[0].hints.has_value() == same);
 
     const auto x = vocabulary_ports(rng), y = vocabulary_ports(rng);
     const bool same_ports = port_set_text(x) == port_set_text(y);

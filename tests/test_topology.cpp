@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -233,6 +234,98 @@ TEST_CASE("topology: zone capacity problems", "[topology]") {
     CHECK(compute_zone_capacity(one).problem == capacity_problem::fewer_than_two_zones);
     CHECK(compute_zone_capacity(std::span<const node>()).problem == capacity_problem::no_cpu);
   }
+  SECTION("a counted node with negative CPU is a node without CPU") {
+    const std::vector<node> nodes = {make_node("a1", "zone-a", "4", true), make_node("b1", "zone-b", "-1", true),
+                                     make_node("c1", "zone-c", "4", true)};
+    REQUIRE(nodes[1].allocatable_cpu_millis == -1000);
+    const auto cap = compute_zone_capacity(nodes);
+    CHECK_FALSE(cap.sufficient);
+    CHECK(cap.problem == capacity_problem::node_missing_zone_or_cpu);
+    CHECK(cap.offending_node == "b1");
+    CHECK_FALSE(cap.ratios);
+  }
+}
+
+TEST_CASE("topology: CPU sums beyond 64 bits are refused, up to the limit they are exact", "[topology]") {
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  SECTION("the largest quantity plus one millicore overflows, in either order") {
+    for (const bool huge_first : {true, false}) {
+      std::vector<node> nodes = {make_node("small", "zone-a", "1m", true),
+                                 make_node("huge", "zone-b", "9223372036854775807m", true)};
+      if (huge_first) std::swap(nodes[0], nodes[1]);
+      REQUIRE(nodes[huge_first ? 0 : 1].allocatable_cpu_millis == max);
+      const auto cap = compute_zone_capacity(nodes);
+      INFO("huge first: " << huge_first);
+      CHECK_FALSE(cap.sufficient);
+      CHECK(cap.problem == capacity_problem::cpu_overflow);
+      CHECK(cap.offending_node == nodes[1].metadata.name);
+      CHECK_FALSE(cap.ratios);
+      CHECK(cap.cpu_millis.empty());
+      CHECK(cap.total_cpu_millis == 0);
+      // No ratios: hints are not used, and nothing is hinted for a zone.
+      slice_set<ipv4> in;
+      in.update.push_back(make_slice({make_ep("10.0.0.1", "zone-a"), make_ep("10.0.0.2", "zone-b")}));
+      const auto res = add_hints(in, cap.ratios, false);
+      REQUIRE(res.unavailable);
+      CHECK(res.unavailable->problem == hints_problem::insufficient_node_info);
+      CHECK(hint_zones(res.slices.update) == std::vector<std::vector<std::string>>{{"-", "-"}});
+    }
+  }
+  SECTION("a sum of exactly 2^63 - 1 millicores is sufficient, with shares in (0, 1]") {
+    const std::vector<node> nodes = {make_node("a1", "zone-a", "9223372036854775806m", true),
+                                     make_node("b1", "zone-b", "1m", true)};
+    const auto cap = compute_zone_capacity(nodes);
+    REQUIRE(cap.sufficient);
+    CHECK(cap.total_cpu_millis == max);
+    CHECK(cap.cpu_millis == zone_counts{{"zone-a", max - 1}, {"zone-b", 1}});
+    REQUIRE(cap.ratios);
+    for (const auto& [zone, r] : *cap.ratios) {
+      INFO(zone);
+      CHECK(r > 0.0);
+      CHECK(r <= 1.0);
+    }
+  }
+  SECTION("many large nodes in one zone overflow at the node that passes the limit") {
+    std::vector<node> nodes = {make_node("b0", "zone-b", "1", true)};
+    for (int i = 0; i < 5; ++i)
+      nodes.push_back(make_node("a" + std::to_string(i), "zone-a", "3000000000000000000m", true));
+    const auto cap = compute_zone_capacity(nodes);
+    CHECK(cap.problem == capacity_problem::cpu_overflow);
+    CHECK(cap.offending_node == "a3");  // 1000 + 3 * 3e18 fits; the fourth does not
+  }
+}
+
+TEST_CASE("topology: allocations refuse ratios that are no shares, and stay exact for huge counts", "[topology]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const double bad : {nan, inf, -inf, -0.25, 1.5}) {
+    INFO("ratio " << bad);
+    const auto a = compute_allocations(zone_ratios{{"zone-a", 0.5}, {"zone-b", bad}}, 10);
+    REQUIRE(a.error);
+    CHECK(a.error->problem == hints_problem::insufficient_node_info);
+    CHECK(a.allocations.empty());
+  }
+  // The extremes of a share are accepted.
+  CHECK_FALSE(compute_allocations(zone_ratios{{"zone-a", 0.0}, {"zone-b", 1.0}}, 10).error);
+  // N up to 2^63 - 1: every bound is within [0, N] and the minimums add up to at most N.
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  for (const std::int64_t n : {max, max - 1, max / 2, std::int64_t{100}}) {
+    INFO("N = " << n);
+    const auto a = compute_allocations(zone_ratios{{"zone-a", 0.5}, {"zone-b", 0.3}, {"zone-c", 0.2}}, n);
+    REQUIRE_FALSE(a.error);
+    std::int64_t min_total = 0;
+    for (const auto& [zone, z] : a.allocations) {
+      INFO(zone);
+      CHECK(z.minimum >= 0);
+      CHECK(z.minimum <= z.maximum);
+      CHECK(z.maximum <= n);
+      min_total += z.minimum;
+    }
+    CHECK(min_total <= n);
+  }
+  const auto skewed = compute_allocations(zone_ratios{{"zone-a", 1.0}, {"zone-b", 1.0}}, max);
+  REQUIRE(skewed.error);  // both minimums are about 0.83 N
+  CHECK(skewed.error->problem == hints_problem::min_allocation_exceeds_overload_threshold);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,8 +456,8 @@ TEST_CASE("topology: add hints (TestAddHints)", "[topology]") {
   for (const auto& r : rows) {
     INFO(r.name);
     const auto res = add_hints(r.in, r.ratios, false);
-    CHECK(hint_zones(res.slices.to_create) == r.want_create);
-    CHECK(hint_zones(res.slices.to_update) == r.want_update);
+    CHECK(hint_zones(res.slices.create) == r.want_create);
+    CHECK(hint_zones(res.slices.update) == r.want_update);
     CHECK(res.hinted_by_zone == r.want_counts);
     CHECK(res.hints_populated == r.want_counts.has_value());
     REQUIRE(res.events.size() == 1);
@@ -372,11 +465,11 @@ TEST_CASE("topology: add hints (TestAddHints)", "[topology]") {
     CHECK(res.unavailable.has_value() != r.want_counts.has_value());
     if (res.unavailable) CHECK(res.unavailable->message == r.want_event.message);
     // Everything but hints is left alone.
-    REQUIRE(res.slices.to_create.size() == r.in.to_create.size());
-    for (std::size_t i = 0; i < r.in.to_create.size(); ++i)
-      for (std::size_t j = 0; j < r.in.to_create[i].endpoints.size(); ++j) {
-        auto a = res.slices.to_create[i].endpoints[j];
-        auto b = r.in.to_create[i].endpoints[j];
+    REQUIRE(res.slices.create.size() == r.in.create.size());
+    for (std::size_t i = 0; i < r.in.create.size(); ++i)
+      for (std::size_t j = 0; j < r.in.create[i].endpoints.size(); ++j) {
+        auto a = res.slices.create[i].endpoints[j];
+        auto b = r.in.create[i].endpoints[j];
         a.hints.reset();
         b.hints.reset();
         CHECK(a == b);
@@ -398,7 +491,7 @@ TEST_CASE("topology: add hints details (events, unchanged slices, stale hints, n
     endpoint_slice_v6 s;
     s.endpoints.push_back(e1);
     s.endpoints.push_back(e2);
-    in.to_create.push_back(s);
+    in.create.push_back(s);
     const auto again = add_hints(in, ab, true);
     CHECK(again.events.empty());
     CHECK(again.hints_populated);
@@ -406,32 +499,32 @@ TEST_CASE("topology: add hints details (events, unchanged slices, stale hints, n
     REQUIRE(first.events.size() == 1);
     CHECK(first.events[0].message == "Topology Aware Hints has been enabled, addressType: IPv6");
   }
-  SECTION("valid unchanged slices stay, invalid ones move to the end of to_update") {
+  SECTION("valid unchanged slices stay, invalid ones move to the end of update") {
     slice_set<ipv4> in;
-    in.to_update.push_back(make_slice({make_ep("10.0.0.1", "zone-b")}));
+    in.update.push_back(make_slice({make_ep("10.0.0.1", "zone-b")}));
     in.unchanged.push_back(make_slice({hinted(make_ep("10.0.0.2", "zone-a"), {"zone-a"})}));
     in.unchanged.push_back(make_slice({make_ep("10.0.0.3", "zone-b")}));  // no hints: invalid
     in.unchanged.push_back(make_slice({hinted(make_ep("10.0.0.4", "zone-a"), {"zone-x"})}));  // unknown zone
     const auto res = add_hints(in, ab, false);
     REQUIRE(res.slices.unchanged.size() == 1);
     CHECK(res.slices.unchanged[0] == in.unchanged[0]);
-    CHECK(hint_zones(res.slices.to_update) ==
+    CHECK(hint_zones(res.slices.update) ==
           std::vector<std::vector<std::string>>{{"zone-b"}, {"zone-b"}, {"zone-a"}});
     CHECK(res.hinted_by_zone == zone_counts{{"zone-a", 2}, {"zone-b", 2}});
     CHECK(res.hint_changes == 3);
   }
   SECTION("a not-ready endpoint keeps a stale hint (upstream clears only a copy)") {
     slice_set<ipv4> in;
-    in.to_create.push_back(make_slice({make_ep("10.0.0.1", "zone-a"), make_ep("10.0.0.2", "zone-b"),
+    in.create.push_back(make_slice({make_ep("10.0.0.1", "zone-a"), make_ep("10.0.0.2", "zone-b"),
                                        hinted(make_ep("10.0.0.3", "zone-b", false), {"zone-a"})}));
     const auto res = add_hints(in, ab, false);
-    CHECK(hint_zones(res.slices.to_create) == std::vector<std::vector<std::string>>{{"zone-a", "zone-b", "zone-a"}});
+    CHECK(hint_zones(res.slices.create) == std::vector<std::vector<std::string>>{{"zone-a", "zone-b", "zone-a"}});
   }
   SECTION("a ready endpoint without zone removes every hint, unchanged ones too") {
     for (opt_str missing : {opt_str(), opt_str("")}) {
       slice_set<ipv4> in;
-      in.to_create.push_back(make_slice({make_ep("10.0.0.1", "zone-a"), make_ep("10.0.0.2", missing)}));
-      in.to_update.push_back(make_slice({hinted(make_ep("10.0.0.5", "zone-b"), {"zone-b"})}));
+      in.create.push_back(make_slice({make_ep("10.0.0.1", "zone-a"), make_ep("10.0.0.2", missing)}));
+      in.update.push_back(make_slice({hinted(make_ep("10.0.0.5", "zone-b"), {"zone-b"})}));
       in.unchanged.push_back(make_slice({hinted(make_ep("10.0.0.3", "zone-a"), {"zone-a"})}));
       in.unchanged.push_back(make_slice({make_ep("10.0.0.4", "zone-b", false)}));
       const auto res = add_hints(in, ab, true);
@@ -442,8 +535,8 @@ TEST_CASE("topology: add hints details (events, unchanged slices, stale hints, n
                                             "One or more endpoints do not have a zone specified, addressType: IPv4"});
       CHECK_FALSE(res.hinted_by_zone);
       CHECK_FALSE(res.hints_populated);
-      CHECK(hint_zones(res.slices.to_create) == std::vector<std::vector<std::string>>{{"-", "-"}});
-      CHECK(hint_zones(res.slices.to_update) == std::vector<std::vector<std::string>>{{"-"}, {"-"}});
+      CHECK(hint_zones(res.slices.create) == std::vector<std::vector<std::string>>{{"-", "-"}});
+      CHECK(hint_zones(res.slices.update) == std::vector<std::vector<std::string>>{{"-"}, {"-"}});
       REQUIRE(res.slices.unchanged.size() == 1);
       CHECK(res.slices.unchanged[0] == in.unchanged[1]);
       CHECK(res.hint_changes == 2);
@@ -451,7 +544,7 @@ TEST_CASE("topology: add hints details (events, unchanged slices, stale hints, n
   }
   SECTION("an unready endpoint without zone does not matter") {
     slice_set<ipv4> in;
-    in.to_create.push_back(
+    in.create.push_back(
         make_slice({make_ep("10.0.0.1", "zone-a"), make_ep("10.0.0.2", "zone-b"), make_ep("10.0.0.3", std::nullopt, false)}));
     const auto res = add_hints(in, ab, false);
     CHECK_FALSE(res.unavailable);
@@ -625,7 +718,7 @@ TEST_CASE("topology: total ready endpoints (Test_getTotalReadyEndpoints)", "[top
   for (const auto& r : rows) {
     INFO(r.name);
     std::size_t total = 0;
-    for (const auto* l : {&r.in.to_create, &r.in.to_update, &r.in.unchanged})
+    for (const auto* l : {&r.in.create, &r.in.update, &r.in.unchanged})
       for (const auto& s : *l) total += s.endpoints.size();
     CHECK(total == r.total);
     CHECK(total_ready_endpoints(r.in) == r.ready);
@@ -637,15 +730,15 @@ TEST_CASE("topology: total ready endpoints (Test_getTotalReadyEndpoints)", "[top
 
 TEST_CASE("topology: remove hints", "[topology]") {
   slice_set<ipv4> in;
-  in.to_create.push_back(make_slice({hinted(make_ep("10.0.0.1", "zone-a"), {"zone-a"}), make_ep("10.0.0.2", "zone-b")}));
-  in.to_update.push_back(make_slice({hinted(make_ep("10.0.0.3", "zone-a", false), {}, {"n1"})}));
+  in.create.push_back(make_slice({hinted(make_ep("10.0.0.1", "zone-a"), {"zone-a"}), make_ep("10.0.0.2", "zone-b")}));
+  in.update.push_back(make_slice({hinted(make_ep("10.0.0.3", "zone-a", false), {}, {"n1"})}));
   in.unchanged.push_back(make_slice({make_ep("10.0.0.4", "zone-a")}));
   in.unchanged.push_back(make_slice({make_ep("10.0.0.5", "zone-a"), hinted(make_ep("10.0.0.6", "zone-b"), {"zone-b"})}));
   in.unchanged.push_back(make_slice({make_ep("10.0.0.7", "zone-a", false)}));
   const auto res = remove_hints(in);
   CHECK(res.hint_changes == 3);
-  CHECK(hint_zones(res.slices.to_create) == std::vector<std::vector<std::string>>{{"-", "-"}});
-  CHECK(hint_zones(res.slices.to_update) == std::vector<std::vector<std::string>>{{"-"}, {"-", "-"}});
+  CHECK(hint_zones(res.slices.create) == std::vector<std::vector<std::string>>{{"-", "-"}});
+  CHECK(hint_zones(res.slices.update) == std::vector<std::vector<std::string>>{{"-"}, {"-", "-"}});
   REQUIRE(res.slices.unchanged.size() == 2);
   CHECK(res.slices.unchanged[0] == in.unchanged[0]);
   CHECK(res.slices.unchanged[1] == in.unchanged[2]);
@@ -741,12 +834,12 @@ TEST_CASE("topology: trafficDistribution hints (TestReconcileHints)", "[topology
     std::optional<std::string_view> td;
     if (r.td) td = *r.td;
     const auto res = apply_traffic_distribution(r.in, td);
-    CHECK(hint_zones(res.slices.to_create) == r.create);
-    CHECK(hint_zones(res.slices.to_update) == r.update);
+    CHECK(hint_zones(res.slices.create) == r.create);
+    CHECK(hint_zones(res.slices.update) == r.update);
     CHECK(hint_zones(res.slices.unchanged) == r.unchanged);
     // Addresses stay in place: the moved slices are appended after the existing updates.
     std::vector<std::string> ips;
-    for (const auto* l : {&res.slices.to_update})
+    for (const auto* l : {&res.slices.update})
       for (const auto& s : *l)
         for (const auto& x : s.endpoints) {
           std::string t;
@@ -754,7 +847,7 @@ TEST_CASE("topology: trafficDistribution hints (TestReconcileHints)", "[topology
           ips.push_back(t);
         }
     std::vector<std::string> want_ips;
-    for (const auto* l : {&r.in.to_update, &r.in.unchanged})
+    for (const auto* l : {&r.in.update, &r.in.unchanged})
       for (const auto& s : *l)
         for (const auto& x : s.endpoints) {
           std::string t;
@@ -769,12 +862,12 @@ TEST_CASE("topology: trafficDistribution does not touch slices it keeps, counts 
   slice_set<ipv4> in;
   in.unchanged.push_back(make_slice({hinted(make_ep("10.0.0.1", "zone-a", true, "node-1"), {"zone-a"})}));
   in.unchanged.push_back(make_slice({hinted(make_ep("10.0.0.2", "zone-a", true, "node-1"), {"zone-a"}, {"node-9"})}));
-  in.to_create.push_back(make_slice({make_ep("10.0.0.3", "zone-b", true, "node-3"), make_ep("10.0.0.4", "zone-b", false)}));
+  in.create.push_back(make_slice({make_ep("10.0.0.3", "zone-b", true, "node-3"), make_ep("10.0.0.4", "zone-b", false)}));
   const auto res = apply_traffic_distribution(in, "PreferClose");
   REQUIRE(res.slices.unchanged.size() == 1);
   CHECK(res.slices.unchanged[0] == in.unchanged[0]);
-  CHECK(hint_zones(res.slices.to_update) == std::vector<std::vector<std::string>>{{"zone-a"}});  // stale node hint dropped
-  CHECK(hint_zones(res.slices.to_create) == std::vector<std::vector<std::string>>{{"zone-b", "-"}});
+  CHECK(hint_zones(res.slices.update) == std::vector<std::vector<std::string>>{{"zone-a"}});  // stale node hint dropped
+  CHECK(hint_zones(res.slices.create) == std::vector<std::vector<std::string>>{{"zone-b", "-"}});
   CHECK(res.hint_changes == 2);
   CHECK(traffic_heuristic_for(std::nullopt) == traffic_heuristic::remove_hints);
   CHECK(traffic_heuristic_for("preferclose") == traffic_heuristic::remove_hints);
@@ -840,7 +933,7 @@ struct hint_stats {
 };
 hint_stats stats_of(const slice_set<ipv4>& s) {
   hint_stats out;
-  for (const auto* l : {&s.to_create, &s.to_update, &s.unchanged})
+  for (const auto* l : {&s.create, &s.update, &s.unchanged})
     for (const auto& sl : *l)
       for (const auto& e : sl.endpoints) {
         if (!endpoint_ready(e)) continue;  // not-ready endpoints may keep stale hints
@@ -901,7 +994,7 @@ TEST_CASE("topology: TestReconcileTopology hint stage (A23)", "[topology]") {
     const auto st = stats_of(out);
     CHECK(st.per_zone == r.want);
     CHECK(st.cross_zone == r.cross);
-    CHECK(out.to_update.size() == r.updated);
+    CHECK(out.update.size() == r.updated);
   }
 }
 
@@ -948,11 +1041,11 @@ TEST_CASE("topology: TestReconcile_TrafficDistribution hint stage (A24)", "[topo
     CHECK(st.per_zone == r.zones);
     CHECK(st.cross_zone == r.cross);
     std::map<std::string, int> node_hints;
-    for (const auto& e : out.to_create.at(0).endpoints)
+    for (const auto& e : out.create.at(0).endpoints)
       if (e.hints)
         for (const auto& n : e.hints->for_nodes) ++node_hints[n.name];
     CHECK(node_hints == r.nodes_hinted);
-    CHECK(out.to_create.size() == 1);
+    CHECK(out.create.size() == 1);
   }
 }
 
@@ -1264,7 +1357,7 @@ TEST_CASE("topology: stable mode keeps valid hints", "[topology]") {
   const zone_ratios thirds{{"zone-a", 1.0 / 3}, {"zone-b", 1.0 / 3}, {"zone-c", 1.0 / 3}};
   SECTION("a balanced cross-zone layout stays as it is; upstream rewrites it") {
     slice_set<ipv4> in;
-    in.to_update.push_back(make_slice({hinted(make_ep("10.0.0.1", "zone-a"), {"zone-b"}), hinted(make_ep("10.0.0.2", "zone-a"), {"zone-a"}),
+    in.update.push_back(make_slice({hinted(make_ep("10.0.0.1", "zone-a"), {"zone-b"}), hinted(make_ep("10.0.0.2", "zone-a"), {"zone-a"}),
                                        hinted(make_ep("10.0.0.3", "zone-a"), {"zone-a"}), hinted(make_ep("10.0.0.4", "zone-b"), {"zone-b"}),
                                        hinted(make_ep("10.0.0.5", "zone-b"), {"zone-c"}), hinted(make_ep("10.0.0.6", "zone-c"), {"zone-c"})}));
     const auto stable = add_hints(in, thirds, true, hint_mode::stable);
@@ -1286,10 +1379,10 @@ TEST_CASE("topology: stable mode keeps valid hints", "[topology]") {
     for (int k = 0; k < 9; ++k)
       if (!eps[static_cast<std::size_t>(k)].hints) eps[static_cast<std::size_t>(k)].hints = hints({*eps[static_cast<std::size_t>(k)].zone});
     eps.push_back(make_ep("10.0.0.10", "zone-a"));
-    in.to_update.push_back(make_slice(eps));
+    in.update.push_back(make_slice(eps));
     const auto stable = add_hints(in, thirds, true, hint_mode::stable);
     CHECK(stable.hint_changes == 1);
-    CHECK(hint_zones(stable.slices.to_update)[0] ==
+    CHECK(hint_zones(stable.slices.update)[0] ==
           std::vector<std::string>{"zone-a", "zone-a", "zone-a", "zone-b", "zone-b", "zone-b", "zone-c", "zone-c", "zone-c", "zone-a"});
     const auto upstream = add_hints(in, thirds, true, hint_mode::upstream);
     CHECK(upstream.hint_changes >= stable.hint_changes);
@@ -1297,14 +1390,14 @@ TEST_CASE("topology: stable mode keeps valid hints", "[topology]") {
   SECTION("an over-full zone gives away an endpoint that serves it from elsewhere first") {
     // zone-a holds 5 hints (max 4 for 10 endpoints over 3 zones, min 3): release one.
     slice_set<ipv4> in;
-    in.to_update.push_back(make_slice({hinted(make_ep("10.0.0.1", "zone-a"), {"zone-a"}), hinted(make_ep("10.0.0.2", "zone-a"), {"zone-a"}),
+    in.update.push_back(make_slice({hinted(make_ep("10.0.0.1", "zone-a"), {"zone-a"}), hinted(make_ep("10.0.0.2", "zone-a"), {"zone-a"}),
                                        hinted(make_ep("10.0.0.3", "zone-a"), {"zone-a"}), hinted(make_ep("10.0.0.4", "zone-c"), {"zone-a"}),
                                        hinted(make_ep("10.0.0.5", "zone-a"), {"zone-a"}), hinted(make_ep("10.0.0.6", "zone-b"), {"zone-b"}),
                                        hinted(make_ep("10.0.0.7", "zone-b"), {"zone-b"}), hinted(make_ep("10.0.0.8", "zone-b"), {"zone-b"}),
                                        hinted(make_ep("10.0.0.9", "zone-c"), {"zone-c"}), hinted(make_ep("10.0.0.10", "zone-c"), {"zone-c"})}));
     const auto stable = add_hints(in, thirds, true, hint_mode::stable);
     CHECK(stable.hint_changes == 1);
-    CHECK(hint_zones(stable.slices.to_update)[0][3] == "zone-c");
+    CHECK(hint_zones(stable.slices.update)[0][3] == "zone-c");
     CHECK(stable.hinted_by_zone == zone_counts{{"zone-a", 4}, {"zone-b", 3}, {"zone-c", 3}});
   }
   SECTION("upstream can leave a zone below its minimum; stable does not") {
@@ -1320,7 +1413,7 @@ TEST_CASE("topology: stable mode keeps valid hints", "[topology]") {
     CHECK(service_overloaded(*upstream.hinted_by_zone, skew));
     const auto stable = add_hints(in, skew, false, hint_mode::stable);
     CHECK(stable.hinted_by_zone == zone_counts{{"zone-a", 4}, {"zone-b", 5}, {"zone-c", 1}});
-    CHECK(hint_zones(stable.slices.to_create)[0] ==
+    CHECK(hint_zones(stable.slices.create)[0] ==
           std::vector<std::string>{"zone-a", "zone-a", "zone-a", "zone-a", "zone-c", "zone-b", "zone-b", "zone-b", "zone-b", "zone-b"});
     CHECK_FALSE(service_overloaded(*stable.hinted_by_zone, skew));
   }
@@ -1449,8 +1542,8 @@ TEST_CASE("topology: carry over hints from existing slices", "[topology]") {
   slice_set<ipv4> in{{make_slice({now1, other_pod})}, {make_slice({already, make_ep("10.0.0.2", "zone-a")})},
                      {make_slice({make_ep("10.0.0.2", "zone-a")})}};
   const auto out = carry_over_hints(in, std::span<const slice>(previous));
-  CHECK(hint_zones(out.to_create) == std::vector<std::vector<std::string>>{{"zone-b", "-"}});
-  CHECK(hint_zones(out.to_update) == std::vector<std::vector<std::string>>{{"zone-c", "zone-a"}});
+  CHECK(hint_zones(out.create) == std::vector<std::vector<std::string>>{{"zone-b", "-"}});
+  CHECK(hint_zones(out.update) == std::vector<std::vector<std::string>>{{"zone-c", "zone-a"}});
   CHECK(out.unchanged == in.unchanged);
   // With the previous hints in place, stable mode writes nothing new for a balanced layout.
   const zone_ratios ab{{"zone-a", 0.5}, {"zone-b", 0.5}};
@@ -1516,7 +1609,7 @@ random_case make_random_case(rng& r) {
       eps.push_back(e);
     }
     const int where = r.below(3);
-    (where == 0 ? c.in.to_create : where == 1 ? c.in.to_update : c.in.unchanged).push_back(make_slice(eps));
+    (where == 0 ? c.in.create : where == 1 ? c.in.update : c.in.unchanged).push_back(make_slice(eps));
   }
   return c;
 }
@@ -1585,4 +1678,134 @@ TEST_CASE("topology: property: hinted counts cover N, stay in bounds, stable nev
   }
   CHECK(hinted_cases > property_cases / 4);
   CHECK(stable_fewer > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hints over existing slices (hint_slices): the dispatch of hint_plan on slices that are all
+// written, in the order given.
+
+TEST_CASE("topology: hint_slices applies the decision as the primitives do", "[topology]") {
+  const std::vector<node> nodes = {make_node("n-a", "zone-a", "4", true), make_node("n-b", "zone-b", "4", true),
+                                   make_node("n-c", "zone-c", "8", true)};
+  const auto cap = compute_zone_capacity(nodes);
+  REQUIRE(cap.ratios);
+  // Two slices with stale, missing and node hints, a not-ready endpoint and one outside any zone
+  // allocation (zone-d).
+  const slices in = {
+      make_slice({hinted(make_ep("10.0.0.1", "zone-a", true, "n-a"), {"zone-c"}), make_ep("10.0.0.2", "zone-b", true, "n-b"),
+                  make_ep("10.0.0.3", "zone-c", false, "n-c")}),
+      make_slice({make_ep("10.0.0.4", "zone-c", true, "n-c"), hinted(make_ep("10.0.0.5", "zone-c", true, "n-c"), {"zone-c"}, {"n-c"}),
+                  make_ep("10.0.0.6", "zone-a", true, "n-a"), make_ep("10.0.0.7", "zone-b", true, "n-b")}),
+  };
+  const auto as_set = [&] {
+    slice_set<ipv4> s;
+    s.update = in;
+    return s;
+  };
+  struct row {
+    const char* name;
+    hints_decision decision;
+  };
+  hints_decision forget_remove = traffic_distribution_decision(std::nullopt);
+  forget_remove.forget_topology_state = true;
+  const std::vector<row> rows = {
+      {"topology-aware", topology_hints_decision()},
+      {"PreferClose", traffic_distribution_decision("PreferClose")},
+      {"PreferSameZone", traffic_distribution_decision("PreferSameZone")},
+      {"PreferSameNode", traffic_distribution_decision("PreferSameNode")},
+      {"unknown value", traffic_distribution_decision("Nearby")},
+      {"no value, the cache forgets", forget_remove},
+  };
+  for (const auto& r : rows) {
+    for (const bool populated : {false, true}) {
+      for (const hint_mode mode : {hint_mode::upstream, hint_mode::stable}) {
+        INFO(r.name << " populated=" << populated << " stable=" << (mode == hint_mode::stable));
+        slice_hints_options opt;
+        opt.hints_populated = populated;
+        opt.mode = mode;
+        const auto got = hint_slices(in, r.decision, cap.ratios, opt);
+        CHECK(got.decision == r.decision);
+        std::vector<topology_event> want_events;
+        switch (r.decision.action) {
+          case hints_action::topology_aware_hints: {
+            const auto want = add_hints(as_set(), cap.ratios, populated, mode);
+            CHECK(got.slices == want.slices.update);
+            CHECK(got.hint_changes == want.hint_changes);
+            CHECK(got.hinted_by_zone == want.hinted_by_zone);
+            CHECK(got.hints_populated == want.hints_populated);
+            CHECK(got.allocations == want.allocations);
+            CHECK(got.stable_fallback == want.stable_fallback);
+            want_events = want.events;
+            break;
+          }
+          case hints_action::traffic_distribution: {
+            const auto want = apply_traffic_heuristic(as_set(), r.decision.heuristic);
+            CHECK(got.slices == want.slices.update);
+            CHECK(got.hint_changes == want.hint_changes);
+            CHECK(got.hints_populated == populated);
+            break;
+          }
+          case hints_action::remove_hints: {
+            const auto want = remove_hints(as_set());
+            CHECK(got.slices == want.slices.update);
+            CHECK(got.hint_changes == want.hint_changes);
+            CHECK(got.hints_populated == (populated && !r.decision.forget_topology_state));
+            if (populated && r.decision.forget_topology_state) want_events.push_back(hints_disabled_event("IPv4"));
+            break;
+          }
+        }
+        CHECK(got.events == want_events);
+        CHECK(got.slices.size() == in.size());
+      }
+    }
+  }
+}
+
+TEST_CASE("topology: hint_slices decides from the Service as hint_plan does", "[topology]") {
+  const std::vector<node> nodes = {make_node("n-a", "zone-a", "4", true), make_node("n-b", "zone-b", "4", true)};
+  const auto cap = compute_zone_capacity(nodes);
+  const slices in = {make_slice({make_ep("10.0.0.1", "zone-a", true, "n-a"), make_ep("10.0.0.2", "zone-b", true, "n-b"),
+                                 make_ep("10.0.0.3", "zone-a", true, "n-a"), make_ep("10.0.0.4", "zone-b", true, "n-b")})};
+  service svc;
+  svc.metadata.name = "svc";
+  svc.metadata.namespace_ = "default";
+  SECTION("annotation: topology-aware hints, Enabled event unless populated") {
+    svc.metadata.annotations.emplace(std::string(well_known::topology_mode_annotation), "Auto");
+    svc.traffic_distribution = "PreferClose";  // the annotation wins
+    const auto got = hint_slices(in, svc, cap.ratios);
+    CHECK(got.decision.action == hints_action::topology_aware_hints);
+    CHECK(hint_zones(got.slices) == std::vector<std::vector<std::string>>{{"zone-a", "zone-b", "zone-a", "zone-b"}});
+    REQUIRE(got.events.size() == 1);
+    CHECK(got.events[0].reason == topology_messages::reason_enabled);
+    CHECK(got.hinted_by_zone == zone_counts{{"zone-a", 2}, {"zone-b", 2}});
+    CHECK(got.hints_populated);
+    slice_hints_options populated;
+    populated.hints_populated = true;
+    CHECK(hint_slices(in, svc, cap.ratios, populated).events.empty());
+  }
+  SECTION("trafficDistribution: PreferSameNode only when the policy honours it") {
+    svc.traffic_distribution = "PreferSameNode";
+    slice_hints_options opt;
+    opt.policy = hints_policy{true, true};
+    auto got = hint_slices(in, svc, cap.ratios, opt);
+    CHECK(got.decision.action == hints_action::traffic_distribution);
+    CHECK(hint_zones(got.slices)[0][0] == "zone-a@n-a");
+    opt.policy = hints_policy{true, false};
+    opt.hints_populated = true;
+    got = hint_slices(in, svc, cap.ratios, opt);
+    CHECK(got.decision.action == hints_action::remove_hints);
+    CHECK(hint_zones(got.slices)[0][0] == "-");
+    CHECK(got.events == std::vector<topology_event>{hints_disabled_event("IPv4")});
+    CHECK_FALSE(got.hints_populated);
+  }
+  SECTION("the same as the hints stage of a plan whose every slice is an update") {
+    svc.metadata.annotations.emplace(std::string(well_known::topology_mode_annotation), "auto");
+    slice_plan<ipv4> plan;
+    plan.update = in;
+    const auto staged = hint_plan<ipv4>(plan, std::span<const slice>(), svc, cap.ratios);
+    const auto got = hint_slices(in, svc, cap.ratios);
+    CHECK(got.slices == staged.plan.update);
+    CHECK(got.events == staged.events);
+    CHECK(got.hinted_by_zone == staged.hinted_by_zone);
+  }
 }

@@ -68,9 +68,9 @@ template <class F>
 void hint_family(family_slices<F>& fam, const hints_choice& choice, const epslice::zone_capacity& capacity,
                  std::vector<epslice::any_endpoint_slice>& all) {
   if (fam.slices.empty()) return;
-  // Every slice is about to be written: walk order is input order.
-  epslice::slice_set<F> set;
-  set.to_update = std::move(fam.slices);
+  // Every slice is about to be written: walk order is input order. The set is {creates, updates,
+  // unchanged}, built and read by position.
+  epslice::slice_set<F> set{{}, std::move(fam.slices), {}};
   if (choice.topology) {
     auto r = epslice::add_hints(std::move(set), capacity.ratios, true);
     set = std::move(r.slices);
@@ -88,6 +88,10 @@ void hint_family(family_slices<F>& fam, const hints_choice& choice, const epslic
             break;
           case epslice::capacity_problem::fewer_than_two_zones:
             std::cerr << "the Ready nodes outside the control plane are in fewer than 2 zones\n";
+            break;
+          case epslice::capacity_problem::cpu_overflow:
+            std::cerr << "the allocatable CPU of the Ready nodes adds up to more than 2^63-1 millicores (at node "
+                      << capacity.offending_node << ")\n";
             break;
           case epslice::capacity_problem::none:
             break;
@@ -111,7 +115,8 @@ void hint_family(family_slices<F>& fam, const hints_choice& choice, const epslic
   } else {
     set = epslice::remove_hints(std::move(set)).slices;
   }
-  for (std::size_t i = 0; i < fam.positions.size(); ++i) all[fam.positions[i]] = std::move(set.to_update[i]);
+  auto& [creates, updates, unchanged] = set;
+  for (std::size_t i = 0; i < fam.positions.size(); ++i) all[fam.positions[i]] = std::move(updates[i]);
 }
 
 // `<namespace>/<service-name label>` of a slice ("" for the name when the label is absent).

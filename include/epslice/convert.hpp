@@ -27,9 +27,14 @@
 
 #include "address.hpp"
 #include "detail/convert_repack.hpp"
+#include "detail/flat_index.hpp"
 #include "detail/identity.hpp"
+#include "detail/merge_table.hpp"
 #include "detail/reconcile_keys.hpp"
+#include "error.hpp"
+#include "reconcile.hpp"
 #include "types.hpp"
+#include "validation.hpp"
 
 namespace epslice {
 
@@ -72,7 +77,7 @@ struct pod {
 
 /// A pod is ready when its `Ready` condition exists with status `True`.
 [[nodiscard]] inline bool is_pod_ready(const pod& p) noexcept {
-  return p.ready_condition && *p.ready_condition == "True";
+  return p.ready_condition && std::string_view(*p.ready_condition) == "True";
 }
 
 /// A pod is terminating when it has a deletion timestamp.
@@ -86,7 +91,8 @@ struct pod {
 /// 3. terminating pods do only when `include_terminating` (the EndpointSlice controller passes
 ///    true; the legacy Endpoints controller passes the Service's publishNotReadyAddresses).
 [[nodiscard]] inline bool should_pod_be_in_endpoints(const pod& p, bool include_terminating) noexcept {
-  if (p.phase == "Failed" || p.phase == "Succeeded") return false;
+  const std::string_view phase = p.phase;  // compares the length first, unlike std::string == "..."
+  if (phase == "Failed" || phase == "Succeeded") return false;
   if (p.pod_ip.empty() && p.pod_ips.empty()) return false;
   if (!include_terminating && is_pod_terminating(p)) return false;
   return true;
@@ -104,10 +110,15 @@ struct pod {
 /// selects every pod of the namespace).
 [[nodiscard]] inline bool selects(const service& svc, const pod& p) {
   if (!svc.selector) return false;
-  if (p.metadata.namespace_ != svc.metadata.namespace_) return false;
+  if (!detail::same_text(p.metadata.namespace_, svc.metadata.namespace_)) return false;
+  // Both maps are sorted by key: one walk over the labels, equal keys found without ordering them.
+  auto it = p.metadata.labels.begin();
+  const auto end = p.metadata.labels.end();
+  std::size_t left = svc.selector->size();
   for (const auto& [key, value] : *svc.selector) {
-    auto it = p.metadata.labels.find(key);
-    if (it == p.metadata.labels.end() || it->second != value) return false;
+    while (it != end && !detail::same_text(it->first, key) && it->first < key) ++it;
+    if (it == end || !detail::same_text(it->first, key) || !detail::same_text(it->second, value)) return false;
+    if (--left != 0) ++it;  // (a step through the tree is a call: none after the last key)
   }
   return true;
 }
@@ -289,13 +300,132 @@ struct service_pod_endpoints {
 };
 
 namespace detail {
-/// A port set seen among the pods (same_port_set() decides which are the same), and whether one
-/// of its pods gave an endpoint.
-struct pod_port_group {
-  std::vector<endpoint_port> ports;
-  std::uint64_t hash = 0;
-  bool has_endpoint = false;
+
+/// Node name -> node, for many lookups: one hash per lookup, no allocation. When several nodes
+/// share a name the first one counts.
+class node_index {
+ public:
+  explicit node_index(std::span<const node> nodes) : nodes_(nodes), index_(nodes.size()) {
+    zones_.reserve(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      zones_.push_back(nodes[i].zone());
+      const std::string_view name = nodes[i].metadata.name;
+      (void)index_.insert(hash_bytes(name, seed), static_cast<std::uint32_t>(i),
+                          [&](std::uint32_t v) { return same_text(nodes_[v].metadata.name, name); });
+    }
+  }
+  /// The position of the first node of that name, or flat_index::npos.
+  [[nodiscard]] std::uint32_t find(std::string_view name) const {
+    return index_.find(hash_bytes(name, seed), [&](std::uint32_t v) { return same_text(nodes_[v].metadata.name, name); });
+  }
+  [[nodiscard]] const node& operator[](std::uint32_t i) const noexcept { return nodes_[i]; }
+  /// The zone label of the node at a position ("" when it has none).
+  [[nodiscard]] std::string_view zone(std::uint32_t i) const noexcept { return zones_[i]; }
+
+ private:
+  static constexpr std::uint64_t seed = 0x6E6F64655F696478ULL;
+  std::span<const node> nodes_;
+  std::vector<std::string_view> zones_;
+  flat_index index_;
 };
+
+/// The ports of a Service resolved on pods: the port numbers each pod offers, as a group number
+/// shared by the pods that resolve every Service port alike (usually all of them), and the
+/// endpoint ports of each group.
+class pod_port_groups {
+ public:
+  explicit pod_port_groups(const service& svc) : svc_(svc) {
+    const pod nobody;
+    for (const auto& sp : svc.ports) {
+      // An absent or numeric target port is the same on every pod.
+      const bool fixed = !sp.target_port || std::holds_alternative<std::int32_t>(*sp.target_port);
+      fixed_.push_back(fixed ? find_port(nobody, sp) : std::nullopt);
+      any_named_ = any_named_ || !fixed;
+    }
+  }
+  /// The group of a pod's resolved ports (see find_port); adds it when new.
+  [[nodiscard]] std::uint32_t group_of(const pod& p) {
+    if (!any_named_ && !keys_.empty()) return 0;  // nothing depends on the pod
+    key_.clear();
+    for (std::size_t i = 0; i < svc_.ports.size(); ++i) {
+      const auto n = fixed_[i] ? fixed_[i] : find_port(p, svc_.ports[i]);
+      key_.push_back(n ? static_cast<std::int64_t>(*n) : unresolved);
+    }
+    if (!keys_.empty() && keys_[last_] == key_) return last_;
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (const std::int64_t v : key_) h = mix64(h ^ static_cast<std::uint64_t>(v)) + 0x632BE59BD9B4E019ULL;
+    const auto id = static_cast<std::uint32_t>(keys_.size());
+    last_ = index_.insert(h, id, [&](std::uint32_t v) { return keys_[v] == key_; });
+    if (last_ == id) keys_.push_back(key_);
+    return last_;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return keys_.size(); }
+  /// The endpoint ports of a group, in Service port order (endpoint_ports_for_pod).
+  [[nodiscard]] std::vector<endpoint_port> ports(std::uint32_t group) const {
+    std::vector<endpoint_port> out;
+    const auto& key = keys_[group];
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == unresolved) continue;
+      const service_port& sp = svc_.ports[i];
+      endpoint_port ep;
+      ep.name = sp.name;
+      ep.port = static_cast<std::int32_t>(key[i]);
+      ep.protocol = sp.protocol;
+      ep.app_protocol = sp.app_protocol;
+      out.push_back(std::move(ep));
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::int64_t unresolved = std::int64_t{1} << 40;
+  const service& svc_;
+  std::vector<std::optional<std::int32_t>> fixed_;  // the number, when it does not depend on the pod
+  bool any_named_ = false;
+  std::vector<std::vector<std::int64_t>> keys_;
+  std::vector<std::int64_t> key_;
+  std::uint32_t last_ = 0;
+  flat_index index_;
+};
+
+/// The endpoint of a pod in family F, as pod_to_endpoint builds it; with `Move` the pod's strings
+/// are moved into it (the pod is left valid but unspecified). `zone` is the node's zone label
+/// ("" when the node is unknown or has none). Returns false, leaving `ep` unspecified, when the
+/// pod has no address of the family.
+template <class F, bool Move, class Pod>
+bool build_pod_endpoint(Pod& p, std::string_view zone, const service& svc, basic_endpoint<F>& ep) {
+  ep.addresses.set_empty_not_nil();
+  for (const auto& text : p.pod_ips) {
+    const auto ip = parse_ip_lenient(text);
+    if (!ip) continue;
+    if (const auto* a = std::get_if<typename F::address>(&*ip)) ep.addresses.push_back(*a);
+  }
+  if (ep.addresses.empty()) return false;
+  const bool serving = is_pod_ready(p);
+  const bool terminating = is_pod_terminating(p);
+  ep.conditions.ready = svc.publish_not_ready_addresses || (serving && !terminating);
+  ep.conditions.serving = serving;
+  ep.conditions.terminating = terminating;
+  const bool hostname = should_set_hostname(p, svc);
+  object_reference& ref = ep.target_ref.emplace();
+  ref.kind.assign("Pod", 3);
+  if constexpr (Move) {
+    ref.namespace_ = std::move(p.metadata.namespace_);
+    ref.name = std::move(p.metadata.name);
+    ref.uid = std::move(p.metadata.uid);
+    if (!p.node_name.empty()) ep.node_name.emplace(std::move(p.node_name));
+    if (hostname) ep.hostname = std::move(p.hostname);
+  } else {
+    ref.namespace_ = p.metadata.namespace_;
+    ref.name = p.metadata.name;
+    ref.uid = p.metadata.uid;
+    if (!p.node_name.empty()) ep.node_name.emplace(p.node_name);
+    if (hostname) ep.hostname = p.hostname;
+  }
+  if (!zone.empty()) ep.zone.emplace(zone);
+  return true;
+}
+
 }  // namespace detail
 
 /// The desired endpoints of family F for a Service (§c.1, §c.4): nothing for an ExternalName
@@ -306,32 +436,201 @@ template <class F>
                                                            std::span<const node> nodes) {
   service_pod_endpoints<F> out;
   if (svc.type == "ExternalName" || !svc.selector) return out;
-  std::map<std::string_view, const node*, std::less<>> by_name;
-  for (const auto& n : nodes) by_name.try_emplace(n.metadata.name, &n);
-  std::vector<detail::pod_port_group> groups;  // in first-seen order
-  std::vector<std::size_t> empties;            // groups first seen without an endpoint
-  for (const auto& p : pods) {
-    if (!selects(svc, p)) continue;
-    auto it = by_name.find(p.node_name);
-    auto r = pod_endpoint<F>(p, it == by_name.end() ? nullptr : it->second, svc);
-    if (r.skipped == pod_skip_reason::not_in_endpoints) continue;
-    const std::uint64_t hash = detail::port_set_hash(r.ports);
-    std::size_t g = 0;
-    while (g < groups.size() && !(groups[g].hash == hash && detail::same_port_set(groups[g].ports, r.ports))) ++g;
-    if (g == groups.size()) {
-      groups.push_back({r.ports, hash, false});
-      if (!r.included()) empties.push_back(g);
+  const detail::node_index by_name(nodes);
+  detail::pod_port_groups raw(svc);
+  std::vector<std::vector<endpoint_port>> raw_ports;  // per group of resolved ports
+  std::vector<bool> raw_used;                         // a pod of the group gave an endpoint
+  for (const pod& p : pods) {
+    if (!selects(svc, p) || !should_pod_be_in_endpoints(p, true)) continue;
+    const std::uint32_t g = raw.group_of(p);
+    if (g == raw_ports.size()) {
+      raw_ports.push_back(raw.ports(g));
+      raw_used.push_back(false);
     }
-    if (r.skipped == pod_skip_reason::node_missing)
+    const std::uint32_t n = by_name.find(p.node_name);
+    if (n == detail::flat_index::npos && !svc.publish_not_ready_addresses) {
       out.missing_node_pods.push_back(p.metadata.namespace_ + "/" + p.metadata.name);
-    if (r.included()) {
-      groups[g].has_endpoint = true;
-      out.endpoints.push_back({std::move(r.endpoint), std::move(r.ports)});
+      continue;
     }
+    endpoint_with_ports<F> e;
+    if (!detail::build_pod_endpoint<F, false>(p, n == detail::flat_index::npos ? std::string_view() : by_name.zone(n),
+                                              svc, e.endpoint))
+      continue;
+    e.ports = raw_ports[g];
+    raw_used[g] = true;
+    out.endpoints.push_back(std::move(e));
   }
-  for (std::size_t g : empties)
-    if (!groups[g].has_endpoint) out.empty_port_groups.push_back(std::move(groups[g].ports));
+  // Port lists no endpoint has (as port sets), each once, in the order their first pod came.
+  std::vector<std::uint32_t> set_first;  // per port set: its first group
+  std::vector<bool> set_used;
+  detail::flat_index by_set;
+  for (std::uint32_t g = 0; g < raw_ports.size(); ++g) {
+    const auto id = static_cast<std::uint32_t>(set_first.size());
+    const std::uint32_t set = by_set.insert(detail::port_set_hash(raw_ports[g]), id, [&](std::uint32_t v) {
+      return detail::same_port_set(raw_ports[g], raw_ports[set_first[v]]);
+    });
+    if (set == id) {
+      set_first.push_back(g);
+      set_used.push_back(false);
+    }
+    set_used[set] = set_used[set] || raw_used[g];
+  }
+  for (std::size_t k = 0; k < set_first.size(); ++k)
+    if (!set_used[k]) out.empty_port_groups.push_back(std::move(raw_ports[set_first[k]]));
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods to a desired state (what the EndpointSlice controller hands its reconciler).
+
+/// The Service a desired state from this Service belongs to: namespace, name, uid, labels and
+/// headlessness (clusterIP empty or `None`).
+[[nodiscard]] inline service_identity service_identity_of(const service& svc) {
+  return {svc.metadata.namespace_, svc.metadata.name, svc.metadata.uid, svc.metadata.labels, svc.is_headless()};
+}
+
+namespace detail {
+
+/// desired_state_from_pods<F> (see there); `Move` moves the pods' strings into the endpoints. `missing` (when not null) receives `namespace/name` of
+/// every selected pod whose node is unknown.
+template <class F, bool Move, class Pod>
+desired_state<F> state_from_pods(const service& svc, std::span<Pod> pods, std::span<const node> nodes,
+                                 std::vector<std::string>* missing) {
+  desired_state<F> out;
+  out.service = service_identity_of(svc);
+  if (svc.type == "ExternalName" || !svc.selector) return out;
+  const node_index by_name(nodes);
+  pod_port_groups raw(svc);
+  constexpr std::uint32_t none = 0xffffffffU;
+  std::vector<basic_endpoint<F>> eps;
+  std::vector<std::uint32_t> eps_group;  // raw group of each endpoint
+  eps.reserve(pods.size());
+  eps_group.reserve(pods.size());
+  for (Pod& p : pods) {
+    if (!selects(svc, p) || !should_pod_be_in_endpoints(p, true)) continue;
+    const std::uint32_t g = raw.group_of(p);
+    const std::uint32_t n = by_name.find(p.node_name);
+    if (n == flat_index::npos) {
+      if (missing) missing->push_back(p.metadata.namespace_ + "/" + p.metadata.name);
+      if (!svc.publish_not_ready_addresses) continue;
+    }
+    basic_endpoint<F>& ep = eps.emplace_back();
+    if (!build_pod_endpoint<F, Move>(p, n == flat_index::npos ? std::string_view() : by_name.zone(n), svc, ep)) {
+      eps.pop_back();
+      continue;
+    }
+    eps_group.push_back(g);
+  }
+  // Raw groups with equal port sets are one group (port_set_hash): first the groups in the order
+  // of their first endpoint, then those without endpoints, in the order their first pod came.
+  std::vector<std::uint32_t> final_of(raw.size(), none);
+  std::vector<std::vector<endpoint_port>> group_ports;
+  flat_index by_set;
+  const auto assign = [&](std::uint32_t g) {
+    if (final_of[g] != none) return;
+    auto ports = raw.ports(g);
+    const auto id = static_cast<std::uint32_t>(group_ports.size());
+    final_of[g] = by_set.insert(port_set_hash(ports), id, [&](std::uint32_t v) { return same_port_set(group_ports[v], ports); });
+    if (final_of[g] == id) group_ports.push_back(std::move(ports));
+  };
+  for (const std::uint32_t g : eps_group) assign(g);
+  const std::size_t with_endpoints = group_ports.size();
+  for (std::uint32_t g = 0; g < raw.size(); ++g) assign(g);
+  out.groups.resize(group_ports.size());
+  for (std::size_t k = 0; k < group_ports.size(); ++k) {
+    out.groups[k].ports.assign(std::make_move_iterator(group_ports[k].begin()), std::make_move_iterator(group_ports[k].end()));
+    out.groups[k].ports.set_empty_not_nil();
+  }
+  if (with_endpoints == 1) {
+    out.groups[0].endpoints = std::move(eps);  // the usual case: every pod offers the same ports
+  } else {
+    for (std::size_t i = 0; i < eps.size(); ++i) out.groups[final_of[eps_group[i]]].endpoints.push_back(std::move(eps[i]));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// The desired state of family F (ipv4 or ipv6) of a Service, derived from its pods and nodes as
+/// the EndpointSlice controller derives it (§c.1, §c.4), ready for reconcile():
+/// 1. identity: service_identity_of(svc); an ExternalName Service or one without a selector gets
+///    no group (the controller does not manage its slices; see pod_desired_state::managed);
+/// 2. for every pod the Service selects (`selects`) that should be in endpoints
+///    (`should_pod_be_in_endpoints(pod, true)`), in input order: its endpoint ports
+///    (`endpoint_ports_for_pod`) name its group; its node is looked up by `spec.nodeName` among
+///    `nodes` (the first of a name); without a node the pod is left out unless
+///    publishNotReadyAddresses, which keeps it without a zone; its endpoint is
+///    `pod_to_endpoint`'s, left out when it has no address of the family;
+/// 3. groups are port sets (order-insensitive, as the reconciler keys them) with their ports in
+///    Service port order: first the groups with endpoints, in the order of their first endpoint,
+///    each with its endpoints in pod order; then the groups of pods that gave no endpoint, in
+///    the order of their first pod, empty (upstream still creates these port groups).
+/// Equal to building the groups from endpoints_from_pods, in O(pods + nodes) time.
+template <class F>
+[[nodiscard]] desired_state<F> desired_state_from_pods(const service& svc, std::span<const pod> pods,
+                                                       std::span<const node> nodes) {
+  static_assert(std::is_same_v<F, ipv4> || std::is_same_v<F, ipv6>, "pods have IP addresses only");
+  return detail::state_from_pods<F, false>(svc, pods, nodes, nullptr);
+}
+
+/// desired_state_from_pods for pods handed over: their strings (names, uids, node names,
+/// hostnames) move into the endpoints instead of being copied; `pods` is left valid but
+/// unspecified.
+template <class F>
+[[nodiscard]] desired_state<F> desired_state_from_pods(const service& svc, std::vector<pod>&& pods,
+                                                       std::span<const node> nodes) {
+  static_assert(std::is_same_v<F, ipv4> || std::is_same_v<F, ipv6>, "pods have IP addresses only");
+  return detail::state_from_pods<F, true>(svc, std::span<pod>(pods), nodes, nullptr);
+}
+
+/// A Service's desired state over its address families, derived from pods.
+struct pod_desired_state {
+  /// False for an ExternalName Service or one without a selector: the EndpointSlice controller
+  /// leaves its slices alone, so `desired` must not be reconciled (it would delete them).
+  bool managed = false;
+  /// One state per address type the Service uses (service_address_types), empty otherwise.
+  dual_stack_desired desired;
+  /// `namespace/name` of each selected pod (that should be in endpoints) whose node is not among
+  /// the nodes given, in pod order: left out, or kept without a zone when the Service publishes
+  /// not-ready addresses. Upstream records an error for such a sync and retries it.
+  std::vector<std::string> missing_node_pods;
+};
+
+namespace detail {
+template <bool Move, class Pod>
+pod_desired_state pods_desired(const service& svc, std::span<Pod> pods, std::span<const node> nodes) {
+  pod_desired_state out;
+  out.managed = svc.type != "ExternalName" && svc.selector.has_value();
+  if (!out.managed) return out;
+  const auto types = service_address_types(svc);
+  const bool v4 = std::find(types.begin(), types.end(), address_type::ipv4) != types.end();
+  const bool v6 = std::find(types.begin(), types.end(), address_type::ipv6) != types.end();
+  // Strings move in the last family read only; pods with a missing node are listed once.
+  if (v4 && v6) {
+    out.desired.ipv4_state = state_from_pods<ipv4, false>(svc, pods, nodes, &out.missing_node_pods);
+    out.desired.ipv6_state = state_from_pods<ipv6, Move>(svc, pods, nodes, nullptr);
+  } else if (v4) {
+    out.desired.ipv4_state = state_from_pods<ipv4, Move>(svc, pods, nodes, &out.missing_node_pods);
+  } else if (v6) {
+    out.desired.ipv6_state = state_from_pods<ipv6, Move>(svc, pods, nodes, &out.missing_node_pods);
+  }
+  return out;
+}
+}  // namespace detail
+
+/// The desired state of a Service over every address type it uses (service_address_types: IPv4
+/// and/or IPv6), derived from its pods and nodes (see desired_state_from_pods<F>), with the pods
+/// whose node is missing; ready for reconcile(const dual_stack_desired&, ...) when `managed`.
+[[nodiscard]] inline pod_desired_state desired_state_from_pods(const service& svc, std::span<const pod> pods,
+                                                             std::span<const node> nodes) {
+  return detail::pods_desired<false>(svc, pods, nodes);
+}
+
+/// desired_state_from_pods for pods handed over: their strings move into the endpoints of the
+/// last family derived; `pods` is left valid but unspecified.
+[[nodiscard]] inline pod_desired_state desired_state_from_pods(const service& svc, std::vector<pod>&& pods,
+                                                             std::span<const node> nodes) {
+  return detail::pods_desired<true>(svc, std::span<pod>(pods), nodes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +664,9 @@ inline constexpr std::string_view over_capacity_truncated = "truncated";
 ///    room the ready ones leave;
 /// 2. subsets in their order each keep the first ceil(count / total * room) addresses (computed
 ///    in doubles), capped by what is still left;
-/// 3. returns true.
+/// 3. subsets left without any address are removed (shares are rounded up, so the last subsets
+///    may keep nothing; the API server refuses an empty subset, which upstream would write);
+/// 4. returns true.
 /// It does not touch annotations (see slices_to_endpoints).
 inline bool truncate_endpoints(endpoints& ep) {
   std::size_t ready = 0, not_ready = 0;
@@ -388,6 +689,7 @@ inline bool truncate_endpoints(endpoints& ep) {
     left -= list.size();
     if (truncate_ready) s.not_ready_addresses.clear();
   }
+  std::erase_if(ep.subsets, [](const endpoint_subset& s) { return s.addresses.empty() && s.not_ready_addresses.empty(); });
   return true;
 }
 
@@ -407,21 +709,64 @@ struct endpoints_projection {
   address_type family = address_type::ipv4;
   bool truncated = false;               ///< over capacity; the annotation is set
   std::size_t terminating_left_out = 0; ///< terminating, not-ready endpoints left out
+  /// What the projection left out so that the object validates, one line each, in the order
+  /// found: slice ports without a number ("all ports") or outside 1..65535, unnamed ports of
+  /// subsets of several ports, and slices or subsets left without any port.
+  std::vector<std::string> warnings;
 };
 
 namespace detail {
+
+/// `<name>:<port>/<protocol>`, or `<port>/<protocol>` for a port without a name.
+inline std::string port_text(std::string_view name, std::int64_t number, std::string_view protocol) {
+  std::string out;
+  if (!name.empty()) {
+    out += name;
+    out += ':';
+  }
+  out += std::to_string(number);
+  out += '/';
+  out += protocol;
+  return out;
+}
+
 template <class F>
 void add_slice_subsets(const basic_endpoint_slice<F>& slice, const service* svc,
-                       std::vector<endpoint_subset>& subsets, std::size_t& terminating) {
+                       std::vector<endpoint_subset>& subsets, std::size_t& terminating,
+                       std::vector<std::string>& warnings) {
   endpoint_subset s;
-  for (const auto& p : slice.ports) {
-    if (!p.port) continue;  // "all ports" has no legacy form
+  const auto warn = [&](std::size_t i, std::string what) {
+    warnings.push_back("EndpointSlice " + slice.metadata.display_name() + ": ports[" + std::to_string(i) + "] " +
+                       std::move(what) + ": left out");
+  };
+  for (std::size_t i = 0; i < slice.ports.size(); ++i) {
+    const endpoint_port& p = slice.ports[i];
+    if (!p.port) {
+      warn(i, "has no port number (all ports), which Endpoints cannot express");
+      continue;
+    }
+    if (!is_valid_port_number(*p.port)) {
+      warn(i, "(" + port_text(p.name.value_or(""), *p.port, p.protocol.value_or("TCP")) +
+                  ") is outside 1..65535, which Endpoints require");
+      continue;
+    }
     endpoints_port lp;
     lp.name = p.name.value_or("");
     lp.port = *p.port;
     lp.protocol = p.protocol.value_or("TCP");
     lp.app_protocol = p.app_protocol;
     s.ports.push_back(std::move(lp));
+  }
+  if (s.ports.empty() && !slice.ports.empty()) {
+    // Port-less subsets mean "no ports" (headless Services); these endpoints have ports that
+    // Endpoints cannot hold.
+    std::size_t n = 0;
+    for (const auto& e : slice.endpoints)
+      if (!e.addresses.empty()) ++n;
+    if (n > 0)
+      warnings.push_back("EndpointSlice " + slice.metadata.display_name() + ": no port left: its " +
+                         std::to_string(n) + (n == 1 ? " endpoint is" : " endpoints are") + " left out");
+    return;
   }
   if (svc && s.ports.empty()) {
     // The legacy controller writes port-less subsets only for a headless Service without ports.
@@ -446,29 +791,67 @@ void add_slice_subsets(const basic_endpoint_slice<F>& slice, const service* svc,
   subsets.push_back(std::move(s));
 }
 
+/// Leave out the unnamed ports of every subset of several ports (the API server requires a name
+/// on each), and subsets left without a port, with a warning each; subsets keep epslice's order.
+inline void drop_unnamed_ports(std::vector<endpoint_subset>& subsets, std::vector<std::string>& warnings) {
+  const auto unnamed = [](const endpoints_port& p) { return p.name.empty(); };
+  std::vector<endpoint_subset> kept;
+  kept.reserve(subsets.size());
+  bool changed = false;
+  for (auto& s : subsets) {
+    if (s.ports.size() < 2 || std::none_of(s.ports.begin(), s.ports.end(), unnamed)) {
+      kept.push_back(std::move(s));
+      continue;
+    }
+    changed = true;
+    const std::string ports = std::to_string(s.ports.size());
+    const std::string addresses = std::to_string(s.addresses.size() + s.not_ready_addresses.size());
+    for (const auto& p : s.ports)
+      if (unnamed(p))
+        warnings.push_back("port " + port_text(p.name, p.port, p.protocol) + " has no name, which a subset of " +
+                           ports + " ports requires: left out of the subset of " + addresses + " addresses");
+    std::erase_if(s.ports, unnamed);
+    if (s.ports.empty())
+      warnings.push_back("a subset of " + addresses + " addresses has no named port left: left out");
+    else
+      kept.push_back(std::move(s));
+  }
+  subsets = std::move(kept);
+  // The address sets of repacked subsets differ, so nothing merges; only the order may change.
+  if (changed) std::sort(subsets.begin(), subsets.end(), endpoint_subset_less);
+}
+
 inline bool is_reserved_slice_label(std::string_view key) noexcept {
   return key == well_known::service_name_label || key == well_known::managed_by_label ||
          key == well_known::headless_label;
 }
 }  // namespace detail
 
-/// The legacy Endpoints object of one Service, projected from its EndpointSlices (§g.1-g.3):
+/// The legacy Endpoints object of one Service, projected from its EndpointSlices (§g.1-g.3).
+/// Every object it returns validates (validate(const endpoints&)) when the slices are valid and
+/// `svc`, if given, is a valid Service; what it leaves out for that is listed in `warnings`.
 /// 1. family: options.family, else IPv4 when `v4` is not empty, else IPv6; slices of the other
 ///    family are not read;
-/// 2. each slice gives one subset: its ports (a port with no number is left out; a missing
-///    protocol is TCP) and one address per endpoint from its first address, with hostname,
-///    nodeName and targetRef; ready (nil counts as ready) endpoints go to `addresses`, others to
-///    `notReadyAddresses`; terminating endpoints that are not ready are left out, as the legacy
-///    controller leaves out terminating pods (ready and terminating means publishNotReadyAddresses,
-///    where it keeps them); with a Service view, port-less slices count only for a headless
-///    (`None`) Service without ports;
-/// 3. the subsets are repacked (repack_subsets) and truncated (truncate_endpoints); a truncated
-///    object gets `endpoints.kubernetes.io/over-capacity: truncated`;
-/// 4. metadata: name and namespace of the Service (from `svc`, else the first slice's
-///    service-name label and namespace); labels = the Service's labels plus
-///    `service.kubernetes.io/headless: ""` when it has no cluster IP, else the headless label
-///    removed (without a Service view: the first slice's labels minus service-name and
-///    managed-by).
+/// 2. each slice gives one subset: its ports (a missing protocol is TCP; a port with no number,
+///    "all ports", or a number outside 1..65535 is left out with a warning, and a slice whose
+///    every port is left out gives no subset) and one address per endpoint from its first
+///    address, with hostname, nodeName and targetRef; ready (nil counts as ready) endpoints go
+///    to `addresses`, others to `notReadyAddresses`; terminating endpoints that are not ready
+///    are left out, as the legacy controller leaves out terminating pods (ready and terminating
+///    means publishNotReadyAddresses, where it keeps them); with a Service view, port-less
+///    slices count only for a headless (`None`) Service without ports;
+/// 3. the subsets are repacked (repack_subsets); in a subset of several ports every port without
+///    a name is left out with a warning (the API server requires names there), and a subset left
+///    without ports is left out;
+/// 4. the subsets are truncated (truncate_endpoints); a truncated object gets `endpoints.kubernetes.io/over-capacity: truncated`;
+/// 5. metadata: name and namespace of the Service (from `svc`, else the service-name label and
+///    namespace of the first slice of the family, or of the other family when it has none);
+///    labels = the Service's labels plus `service.kubernetes.io/headless: ""` when it has no
+///    cluster IP, else the headless label removed (without a Service view: that slice's labels
+///    minus service-name and managed-by).
+/// Throws epslice::error, without a Service view, when no slice is given or that slice's
+/// service-name label is missing or is no valid object name (a DNS-1123 subdomain): the slices
+/// then name no Service.
 [[nodiscard]] inline endpoints_projection slices_to_endpoints(std::span<const endpoint_slice_v4> v4,
                                                               std::span<const endpoint_slice_v6> v6,
                                                               const service* svc = nullptr,
@@ -480,31 +863,49 @@ inline bool is_reserved_slice_label(std::string_view key) noexcept {
   if (out.family == address_type::ipv4) {
     for (const auto& s : v4) {
       if (!first) first = &s.metadata;
-      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out);
+      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out, out.warnings);
     }
   } else if (out.family == address_type::ipv6) {
     for (const auto& s : v6) {
       if (!first) first = &s.metadata;
-      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out);
+      detail::add_slice_subsets(s, svc, subsets, out.terminating_left_out, out.warnings);
     }
+  }
+  if (!first) first = !v4.empty() ? &v4.front().metadata : !v6.empty() ? &v6.front().metadata : nullptr;
+  std::string_view name;
+  if (svc) {
+    name = svc->metadata.name;
+  } else {
+    if (!first)
+      detail::throw_error({field_error{"svc", error_type::required, {},
+                                       "the Service must be given when there is no EndpointSlice to name it"}});
+    const std::string label_path = "metadata.labels[" + std::string(well_known::service_name_label) + "]";
+    const auto it = first->labels.find(well_known::service_name_label);
+    if (it == first->labels.end())
+      detail::throw_error({field_error{label_path, error_type::required, {},
+                                       "EndpointSlice " + first->display_name() + " names no Service, and no Service was given"}});
+    if (!is_dns1123_subdomain(it->second))
+      detail::throw_error({field_error{label_path, error_type::invalid, quote_value(it->second),
+                                       "EndpointSlice " + first->display_name() +
+                                           " names a Service that cannot exist (an Endpoints name must be a DNS-1123 subdomain)"}});
+    name = it->second;
   }
   endpoints& ep = out.object;
   ep.subsets = repack_subsets(subsets);
+  detail::drop_unnamed_ports(ep.subsets, out.warnings);
   out.truncated = truncate_endpoints(ep);
   if (out.truncated)
     ep.metadata.annotations.emplace(std::string(well_known::over_capacity_annotation),
                                     std::string(over_capacity_truncated));
+  ep.metadata.name = name;
   if (svc) {
-    ep.metadata.name = svc->metadata.name;
     ep.metadata.namespace_ = svc->metadata.namespace_;
     ep.metadata.labels = svc->metadata.labels;
     if (svc->is_headless())
       ep.metadata.labels.insert_or_assign(std::string(well_known::headless_label), std::string());
     else
       ep.metadata.labels.erase(std::string(well_known::headless_label));
-  } else if (first) {
-    auto it = first->labels.find(well_known::service_name_label);
-    if (it != first->labels.end()) ep.metadata.name = it->second;
+  } else {
     ep.metadata.namespace_ = first->namespace_;
     for (const auto& [k, v] : first->labels)
       if (k != well_known::service_name_label && k != well_known::managed_by_label)
@@ -546,7 +947,8 @@ enum class mirror_decision : std::uint8_t {
 
 /// Options of mirror_endpoints.
 struct mirroring_options {
-  /// Most addresses mirrored per subset (`--mirroring-max-endpoints-per-subset`, default 1000).
+  /// Most addresses mirrored per subset (`--mirroring-max-endpoints-per-subset`), 1..1000
+  /// (a slice holds at most 1000 endpoints); default 1000.
   std::size_t max_endpoints_per_subset = 1000;
 };
 
@@ -557,6 +959,11 @@ struct mirroring_report {
   /// The Endpoints has a deletion timestamp: upstream creates no new slices for it (existing
   /// ones are still updated or deleted).
   bool deletion_pending = false;
+  /// What mirroring left out so that every slice validates, one line each, in the order found:
+  /// the owner reference of an Endpoints without `metadata.uid`, ports whose name repeats an
+  /// earlier one of their subset or whose number is outside 1..65535, and everything of an
+  /// Endpoints whose name cannot be a label value (longer than 63 characters).
+  std::vector<std::string> warnings;
 
   /// Addresses left out because their subset exceeded the cap.
   [[nodiscard]] std::size_t over_cap() const noexcept { return skipped_addresses - invalid_addresses.size(); }
@@ -592,13 +999,6 @@ struct mirror_group {
   }
 };
 
-template <class F>
-mirror_group<F>& find_group(std::vector<mirror_group<F>>& groups, const std::vector<endpoint_port>& ports) {
-  for (auto& g : groups)
-    if (same_port_set(g.ports, ports)) return g;
-  groups.push_back(mirror_group<F>{ports, {}, {}});
-  return groups.back();
-}
 
 template <class F>
 basic_endpoint_slice<F> new_mirrored_slice(const endpoints& ep, mirror_group<F>& g, std::size_t cap,
@@ -615,14 +1015,17 @@ basic_endpoint_slice<F> new_mirrored_slice(const endpoints& ep, mirror_group<F>&
   for (const auto& [k, v] : ep.metadata.annotations)
     if (k != well_known::trigger_time_annotation && k != well_known::last_applied_annotation)
       s.metadata.annotations.emplace(k, v);
-  owner_reference owner;
-  owner.api_version = "v1";
-  owner.kind = "Endpoints";
-  owner.name = ep.metadata.name;
-  owner.uid = ep.metadata.uid;
-  owner.controller = true;
-  owner.block_owner_deletion = true;
-  s.metadata.owner_references.push_back(std::move(owner));
+  // The API server refuses an owner reference without a uid (mirror_desired warns).
+  if (!ep.metadata.uid.empty()) {
+    owner_reference owner;
+    owner.api_version = "v1";
+    owner.kind = "Endpoints";
+    owner.name = ep.metadata.name;
+    owner.uid = ep.metadata.uid;
+    owner.controller = true;
+    owner.block_owner_deletion = true;
+    s.metadata.owner_references.push_back(std::move(owner));
+  }
   s.ports = g.ports;
   s.ports.set_empty_not_nil();
   s.endpoints.set_empty_not_nil();
@@ -642,13 +1045,44 @@ struct mirror_desired_state {
 };
 
 inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_options& options) {
+  if (options.max_endpoints_per_subset < 1 || options.max_endpoints_per_subset > validation_limits::max_endpoints)
+    throw_error({field_error{"max_endpoints_per_subset", error_type::invalid,
+                             std::to_string(options.max_endpoints_per_subset), "must be from 1 to 1000"}});
   mirror_desired_state out;
   out.report.deletion_pending = ep.metadata.deletion_timestamp.has_value();
+  const std::string what = "Endpoints " + (ep.metadata.namespace_.empty() ? ep.metadata.name
+                                                                           : ep.metadata.namespace_ + "/" + ep.metadata.name);
+  if (!is_label_value(ep.metadata.name)) {
+    // The slices would carry the name as their service-name label; no Service can have it.
+    out.report.warnings.push_back(what + ": its name is no valid label value (" +
+                                  std::to_string(ep.metadata.name.size()) +
+                                  " characters, at most 63): nothing is mirrored");
+    return out;
+  }
+  if (ep.metadata.uid.empty())
+    out.report.warnings.push_back(what + " has no metadata.uid: its slices get no owner reference "
+                                         "(the API server refuses one without a uid)");
   const auto subsets = repack_subsets(ep.subsets);
-  for (const auto& subset : subsets) {
+  flat_index by_set;
+  for (std::size_t si = 0; si < subsets.size(); ++si) {
+    const auto& subset = subsets[si];
     std::vector<endpoint_port> ports;
     ports.reserve(subset.ports.size());
+    std::vector<std::string_view> names;  // slice port names must be unique ("" included)
     for (const auto& p : subset.ports) {
+      const auto warn = [&](const std::string& why) {
+        out.report.warnings.push_back(what + ": port " + port_text(p.name, p.port, p.protocol) + " of subset " +
+                                      std::to_string(si) + " (repacked) " + why + ": left out");
+      };
+      if (!is_valid_port_number(p.port)) {
+        warn("is outside 1..65535");
+        continue;
+      }
+      if (std::find(names.begin(), names.end(), std::string_view(p.name)) != names.end()) {
+        warn(p.name.empty() ? "has no name, as another port of the subset" : "repeats a name of the subset");
+        continue;
+      }
+      names.push_back(p.name);
       endpoint_port sp;
       sp.name = p.name;
       sp.port = p.port;
@@ -656,8 +1090,22 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
       sp.app_protocol = p.app_protocol;
       ports.push_back(std::move(sp));
     }
-    auto& group4 = find_group(out.g4, ports);
-    auto& group6 = find_group(out.g6, ports);
+    if (ports.empty() && !subset.ports.empty()) {
+      out.report.warnings.push_back(what + ": subset " + std::to_string(si) + " (repacked) has no port left: its " +
+                                    std::to_string(subset.addresses.size() + subset.not_ready_addresses.size()) +
+                                    " addresses are left out");
+      continue;
+    }
+    // Per port set (as the reconciler keys them) one IPv4 and one IPv6 group, at the same place.
+    const auto id = static_cast<std::uint32_t>(out.g4.size());
+    const std::uint32_t at = by_set.insert(port_set_hash(ports), id,
+                                           [&](std::uint32_t v) { return same_port_set(out.g4[v].ports, ports); });
+    if (at == id) {
+      out.g4.push_back(mirror_group<ipv4>{ports, {}, {}});
+      out.g6.push_back(mirror_group<ipv6>{std::move(ports), {}, {}});
+    }
+    auto& group4 = out.g4[at];
+    auto& group6 = out.g6[at];
     const std::size_t total = subset.addresses.size() + subset.not_ready_addresses.size();
     std::size_t added = 0;
     const auto add = [&](const endpoint_address& a, bool ready) {
@@ -699,10 +1147,14 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
 }  // namespace detail
 
 /// The EndpointSlices the mirroring controller desires for an Endpoints object (§g.4), whether or
-/// not it is mirrored at all (see should_mirror):
-/// 1. subsets are repacked (repack_subsets, so in epslice's subset order);
-/// 2. per subset, its ports convert 1:1 to slice ports; ready addresses then not-ready ones are
-///    taken until `max_endpoints_per_subset` have been accepted; an address that is no IP is
+/// not it is mirrored at all (see should_mirror). Every slice it returns validates when the
+/// Endpoints does; what it leaves out for that is listed in `report.warnings`.
+/// 1. subsets are repacked (repack_subsets, so in epslice's subset order); an Endpoints whose
+///    name is no label value (over 63 characters, so no Service has it) gives nothing;
+/// 2. per subset, its ports convert 1:1 to slice ports, except a port outside 1..65535 and a port
+///    whose name (absent counts as "") an earlier port of the subset has, each left out with a
+///    warning (a subset left without ports gives nothing); ready addresses then not-ready ones
+///    are taken until `max_endpoints_per_subset` have been accepted; an address that is no IP is
 ///    skipped and reported (it does not count against the cap); the rest of the subset is
 ///    skipped and counted; the address's family picks the group (family, port set);
 /// 3. endpoint = `{addresses: [canonical IP], conditions: {ready}, targetRef, nodeName, hostname
@@ -712,7 +1164,9 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
 ///    order (first subset first, IPv4 groups in `ipv4`, IPv6 groups in `ipv6`); each slice has
 ///    generateName `<name>-`, the Endpoints' labels with service-name = the Endpoints name and
 ///    managed-by = the mirroring controller, the Endpoints' annotations except the trigger-time
-///    and last-applied-configuration ones, and a controller owner reference to the Endpoints.
+///    and last-applied-configuration ones, and a controller owner reference to the Endpoints
+///    (none, with a warning, when the Endpoints has no uid).
+/// Throws epslice::error when `options.max_endpoints_per_subset` is not 1..1000.
 [[nodiscard]] inline mirrored_slices mirror_endpoints(const endpoints& ep, const mirroring_options& options = {}) {
   auto desired = detail::mirror_desired(ep, options);
   mirrored_slices out;
@@ -780,6 +1234,7 @@ inline string_map without_keys(const string_map& m, std::string_view a, std::str
 // An owner reference to an Endpoints object of this name with another UID: the Endpoints was
 // recreated, and the slice must be rewritten to belong to the new one.
 inline bool owned_by_older_endpoints(const object_meta& m, const endpoints& ep) {
+  if (ep.metadata.uid.empty()) return false;  // no uid known: nothing to compare with
   for (const auto& o : m.owner_references)
     if (o.kind == "Endpoints" && o.name == ep.metadata.name && o.uid != ep.metadata.uid) return true;
   return false;
@@ -906,8 +1361,9 @@ struct mirror_planner {
 ///    desired ones (nothing added, removed or changed beyond identity), its labels without
 ///    service-name and managed-by equal the Endpoints' labels, its annotations equal the
 ///    Endpoints' annotations without the trigger-time and last-applied-configuration ones, and no
-///    owner reference names an Endpoints of this name with another UID; else it is rewritten
-///    (an update carrying its name and the content a new slice would have).
+///    owner reference names an Endpoints of this name with another UID (not checked when the
+///    Endpoints has no uid); else it is rewritten (an update carrying its name and the content a
+///    new slice would have).
 /// 4. Existing slices of no desired group (another port set or address type, FQDN) are deleted.
 /// 5. Recycling, per address type (IPv4, then IPv6): the i-th create and the i-th delete of that
 ///    type become one update of the deleted slice's name (keeping generateName), appended to the

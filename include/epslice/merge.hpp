@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -536,7 +537,9 @@ template <class F>
 ///
 /// Cost: `update`, `remove` and `checkout` take time proportional to the slice(s) changed and the
 /// keys they touch, not to the size of the cache. An update that only changes some endpoints of a
-/// slice, keeping the others at their positions, touches only those.
+/// slice, keeping the others at their positions, touches only those. A key that several slices
+/// carry keeps its copies ordered by the duplicate rule, so each edit of it costs O(log copies):
+/// 100,000 slices with the same `ip:port` load in O(n log n), not O(n^2).
 ///
 /// Keys touched since the last checkout are remembered (with their earlier value) until the next
 /// `checkout`, so call it regularly. Interned names (namespaces, services, port names, nodes,
@@ -749,11 +752,15 @@ class endpoint_cache {
     for (const auto& sp : sps_) {
       n += sp.table.memory_bytes() + sp.log.capacity() * sizeof(log_rec);
       n += sp.dups.bucket_count() * sizeof(void*);
-      for (const auto& [k, v] : sp.dups)
-        n += node_overhead + sizeof(std::pair<const ep_key, std::vector<cand>>) + v.capacity() * sizeof(cand);
+      for (const auto& [k, v] : sp.dups) {
+        n += node_overhead + sizeof(std::pair<const ep_key, dup_set>);
+        // A tree node: three pointers and a colour word, then the element.
+        for (const dup_entry& d : v)
+          n += node_overhead + 4 * sizeof(void*) + sizeof(dup_entry) + (d.name.capacity() > 15 ? d.name.capacity() + 1 : 0);
+      }
     }
     n += dirty_.capacity() * sizeof(std::uint32_t) + free_slots_.capacity() * sizeof(std::uint32_t) +
-         free_sps_.capacity() * sizeof(std::uint32_t) + recompute_.capacity() * sizeof(touch_ref) +
+         free_sps_.capacity() * sizeof(std::uint32_t) +
          hint_scratch_.capacity() * sizeof(std::uint32_t) + key_.capacity() +
          (ports_scratch_.capacity() + prev_ports_.capacity()) * sizeof(port_ref) +
          eps_scratch_.capacity() * sizeof(ep_rec) + ops_.capacity() * sizeof(key_op) +
@@ -781,6 +788,9 @@ class endpoint_cache {
     }
     [[nodiscard]] bool ready() const noexcept { return (hints_flags & ready_bit) != 0; }
     [[nodiscard]] bool terminating() const noexcept { return (hints_flags & terminating_bit) != 0; }
+    // The first two keys of the duplicate rule as one number, lower serves better: 0 not
+    // terminating and ready, 1 not terminating and not ready, 2 terminating and ready, 3 neither.
+    [[nodiscard]] std::uint32_t rank() const noexcept { return (terminating() ? 2U : 0U) | (ready() ? 0U : 1U); }
   };
   // A usable port of a slice: its service port and number.
   struct port_ref {
@@ -793,11 +803,32 @@ class endpoint_cache {
     std::vector<port_ref> ports;
     std::vector<ep_rec> endpoints;
   };
-  struct cand {
+  // One copy of a key that several copies share, ordered by the duplicate rule: rank, then the
+  // slice's key (every slice of a service port has the same namespace, so this orders by slice
+  // name), then position. The key text is held here, not looked up, so that the set keeps its
+  // order with no reference to the cache (which may be copied or moved).
+  struct dup_entry {
+    std::uint32_t rank = 0;
     std::uint32_t slice = 0;
     std::uint32_t index = 0;
-    friend bool operator==(const cand&, const cand&) = default;
+    std::string name;
   };
+  // A lookup key for a copy (no string copied).
+  struct dup_probe {
+    std::uint32_t rank = 0;
+    std::string_view name;
+    std::uint32_t index = 0;
+  };
+  struct dup_less {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      if (a.rank != b.rank) return a.rank < b.rank;
+      if (const int c = std::string_view(a.name).compare(std::string_view(b.name)); c != 0) return c < 0;
+      return a.index < b.index;
+    }
+  };
+  using dup_set = std::set<dup_entry, dup_less>;
   struct ep_key {
     address_type address{};
     std::int32_t port = 0;
@@ -828,20 +859,15 @@ class endpoint_cache {
   struct sp_state {
     sp_key key;
     detail::endpoint_table<address_type> table;
-    std::unordered_map<ep_key, std::vector<cand>, ep_key_hash> dups;  // keys with several copies
+    std::unordered_map<ep_key, dup_set, ep_key_hash> dups;  // keys with several copies: all of them
     std::vector<log_rec> log;                                        // keys touched since checkout
     std::uint32_t refs = 0;  // usable slice ports pointing here
     std::uint32_t live = 0;  // keys with at least one copy
     bool dirty = false;
     bool in_use = false;
   };
-  struct touch_ref {
-    std::uint32_t sp = 0;
-    address_type address{};
-    std::int32_t port = 0;
-  };
   // One key edit of an update (see replace).
-  enum class key_op_kind : std::uint32_t { recheck, remove, add };
+  enum class key_op_kind : std::uint8_t { recheck, remove, add };
   struct key_op {
     std::uint64_t hash = 0;  // hash_endpoint_key(address, port)
     address_type address{};
@@ -849,6 +875,8 @@ class endpoint_cache {
     std::uint32_t sp = 0;
     std::uint32_t index = 0;  // position of the endpoint in the slice
     key_op_kind kind = key_op_kind::recheck;
+    std::uint8_t rank = 0;      // the copy's rank: added (add, recheck) or removed (remove)
+    std::uint8_t old_rank = 0;  // recheck: the rank the copy had before
   };
 
   void set_key(std::string_view ns, std::string_view name) {
@@ -1054,24 +1082,33 @@ class endpoint_cache {
     }
     return e;
   }
-  // Add candidate `c` to the entry `e` (just touched) of key (a, port).
-  void add_candidate(std::uint32_t spi, slot_type& e, const address_type& a, std::int32_t port, cand c) {
+  // The entry's winner becomes the first copy of its (non-empty) set.
+  static void take_first(slot_type& e, const dup_set& set) noexcept {
+    const dup_entry& w = *set.begin();
+    e.set_candidate(w.slice, w.index, w.rank);
+  }
+  // Add the copy (slot, index, rank) to the entry `e` (just touched) of key (a, port):
+  // O(log copies).
+  void add_candidate(std::uint32_t spi, slot_type& e, const address_type& a, std::int32_t port, std::uint32_t slot,
+                     std::uint32_t index, std::uint32_t rank) {
     sp_state& sp = sps_[spi];
     if (!e.has_candidate()) {
-      e.set_candidate(c.slice, c.index);
+      e.set_candidate(slot, index, rank);
       ++sp.live;
       return;
     }
-    auto& list = sp.dups[ep_key{a, port}];
+    dup_set& set = sp.dups[ep_key{a, port}];
     if (!e.dup()) {
-      list.push_back(cand{e.slice, e.index()});
+      set.insert(dup_entry{e.rank(), e.slice, e.index(), slices_[e.slice].key});
       e.bits |= slot_type::dup_bit;
     }
-    list.push_back(c);
-    recompute_.push_back(touch_ref{spi, a, port});
+    set.insert(dup_entry{rank, slot, index, slices_[slot].key});
+    take_first(e, set);
   }
-  // Remove candidate `c` from the entry `e` (just touched) of key (a, port).
-  void remove_candidate(std::uint32_t spi, slot_type& e, const address_type& a, std::int32_t port, cand c) {
+  // Remove the copy (slot, index, rank) from the entry `e` (just touched) of key (a, port):
+  // O(log copies).
+  void remove_candidate(std::uint32_t spi, slot_type& e, const address_type& a, std::int32_t port, std::uint32_t slot,
+                        std::uint32_t index, std::uint32_t rank) {
     sp_state& sp = sps_[spi];
     if (!e.dup()) {
       e.slice = slot_type::no_slice;
@@ -1079,43 +1116,38 @@ class endpoint_cache {
       return;
     }
     const auto it = sp.dups.find(ep_key{a, port});
-    auto& list = it->second;
-    list.erase(std::find(list.begin(), list.end(), c));
-    if (list.size() == 1) {
-      e.set_candidate(list[0].slice, list[0].index);
+    dup_set& set = it->second;
+    set.erase(set.find(dup_probe{rank, slices_[slot].key, index}));
+    take_first(e, set);
+    if (set.size() == 1) {
       e.bits &= ~slot_type::dup_bit;
       sp.dups.erase(it);
-    } else {
-      recompute_.push_back(touch_ref{spi, a, port});
     }
   }
-  void recompute(const touch_ref& t) {
-    sp_state& sp = sps_[t.sp];
-    slot_type* e = sp.table.find(t.address, t.port);
-    if (!e->dup()) return;
-    const auto& list = sp.dups.find(ep_key{t.address, t.port})->second;
-    cand best = list[0];
-    for (std::size_t k = 1; k < list.size(); ++k) {
-      const cand c = list[k];
-      const ep_rec& rc = slices_[c.slice].endpoints[c.index];
-      const ep_rec& rb = slices_[best.slice].endpoints[best.index];
-      if (detail::beats(rc.terminating(), rc.ready(), name_of_slot(c.slice), c.index, rb.terminating(), rb.ready(),
-                        name_of_slot(best.slice), best.index))
-        best = c;
+  // The copy (slot, index) of the entry `e` (just touched) keeps its key but may change rank.
+  void rerank_candidate(std::uint32_t spi, slot_type& e, const address_type& a, std::int32_t port, std::uint32_t slot,
+                        std::uint32_t index, std::uint32_t old_rank, std::uint32_t rank) {
+    if (!e.dup()) {
+      e.set_rank(rank);  // the only copy is this one
+      return;
     }
-    e->set_candidate(best.slice, best.index);
+    if (old_rank == rank) return;
+    dup_set& set = sps_[spi].dups.find(ep_key{a, port})->second;
+    auto node = set.extract(set.find(dup_probe{old_rank, slices_[slot].key, index}));
+    node.value().rank = rank;
+    set.insert(std::move(node));
+    take_first(e, set);
   }
-  // Every slice of one service port shares the namespace, so comparing keys compares names.
-  [[nodiscard]] std::string_view name_of_slot(std::uint32_t slot) const noexcept { return slices_[slot].key; }
 
   // Replace the content of a slot (old -> new), touching only keys whose copy changes.
-  //  A. list the key edits (remove the slot's copy of a key, add one, or re-check the winner of
-  //     a key whose copy changed attributes), with the hash of each key;
+  //  A. list the key edits (remove the slot's copy of a key, add one, or re-rank a copy that
+  //     changed attributes), with the hash of each key and the ranks of the copies;
   //  B. perform them in order, while the old content is still in place: touch each key (its
   //     first touch logs the value it had before this event) and, with the entry the touch
-  //     returned, edit its candidates (no content is read, so the old content serves);
-  //  C. install the new content;
-  //  D. choose the winner of every key that has several copies and was edited.
+  //     returned, edit its copies; a key with several copies keeps them ordered by the duplicate
+  //     rule, so its winner follows in O(log copies) (no content is read, so the old content
+  //     serves);
+  //  C. install the new content.
   // During B the table entry of the edit `lookahead` places ahead is prefetched: in a large
   // service port each lookup would otherwise wait for memory in turn.
   void replace(std::uint32_t slot, const std::vector<port_ref>& ports, const std::vector<ep_rec>& eps) {
@@ -1130,31 +1162,34 @@ class endpoint_cache {
     if (ops_.size() < most) ops_.resize(most);
     key_op* const ops = ops_.data();
     std::size_t n = 0;
-    const auto add_op = [&](key_op_kind kind, const port_ref& p, const address_type& a, std::size_t i) {
+    const auto add_op = [&](key_op_kind kind, const port_ref& p, const ep_rec& r, std::size_t i,
+                            std::uint32_t old_rank = 0) {
       key_op& o = ops[n++];
-      o.hash = detail::hash_endpoint_key(a, p.number);
-      o.address = a;
+      o.hash = detail::hash_endpoint_key(r.address, p.number);
+      o.address = r.address;
       o.port = p.number;
       o.sp = p.sp;
       o.index = static_cast<std::uint32_t>(i);
       o.kind = kind;
+      o.rank = static_cast<std::uint8_t>(r.rank());
+      o.old_rank = static_cast<std::uint8_t>(old_rank);
     };
     for (std::size_t i = 0; i < common; ++i) {
       if (old_eps[i] == eps[i]) continue;
       if (detail::same_address(old_eps[i].address, eps[i].address)) {
-        // Same key, other attributes: the winner may change only among several copies.
-        for (const port_ref& p : ports) add_op(key_op_kind::recheck, p, eps[i].address, i);
+        // Same key, other attributes: the copy stays and may change rank.
+        for (const port_ref& p : ports) add_op(key_op_kind::recheck, p, eps[i], i, old_eps[i].rank());
       } else {
         for (const port_ref& p : ports) {
-          add_op(key_op_kind::remove, p, old_eps[i].address, i);
-          add_op(key_op_kind::add, p, eps[i].address, i);
+          add_op(key_op_kind::remove, p, old_eps[i], i);
+          add_op(key_op_kind::add, p, eps[i], i);
         }
       }
     }
     for (const port_ref& p : old_ports)
-      for (std::size_t i = common; i < old_eps.size(); ++i) add_op(key_op_kind::remove, p, old_eps[i].address, i);
+      for (std::size_t i = common; i < old_eps.size(); ++i) add_op(key_op_kind::remove, p, old_eps[i], i);
     for (const port_ref& p : ports)
-      for (std::size_t i = common; i < eps.size(); ++i) add_op(key_op_kind::add, p, eps[i].address, i);
+      for (std::size_t i = common; i < eps.size(); ++i) add_op(key_op_kind::add, p, eps[i], i);
     // At most two log records per endpoint and port: grow each log once, geometrically.
     for (const port_ref& p : ports) {
       auto& log = sps_[p.sp].log;
@@ -1172,13 +1207,13 @@ class endpoint_cache {
       slot_type& e = touch(o.sp, o.address, o.port, o.hash);
       switch (o.kind) {
         case key_op_kind::recheck:
-          if (e.dup()) recompute_.push_back(touch_ref{o.sp, o.address, o.port});
+          rerank_candidate(o.sp, e, o.address, o.port, slot, o.index, o.old_rank, o.rank);
           break;
         case key_op_kind::remove:
-          remove_candidate(o.sp, e, o.address, o.port, cand{slot, o.index});
+          remove_candidate(o.sp, e, o.address, o.port, slot, o.index, o.rank);
           break;
         case key_op_kind::add:
-          add_candidate(o.sp, e, o.address, o.port, cand{slot, o.index});
+          add_candidate(o.sp, e, o.address, o.port, slot, o.index, o.rank);
           break;
       }
     }
@@ -1188,9 +1223,6 @@ class endpoint_cache {
     prev_ports_.assign(rec.ports.begin(), rec.ports.end());
     assign_exact(rec.ports, ports);
     assign_exact(rec.endpoints, eps);
-    // D.
-    for (const touch_ref& t : recompute_) recompute(t);
-    recompute_.clear();
     for (const port_ref& p : prev_ports_) {
       --sps_[p.sp].refs;
       maybe_release(p.sp);
@@ -1215,7 +1247,6 @@ class endpoint_cache {
   detail::interner<detail::ids_traits> hint_sets_;
   // Scratch space reused across calls.
   std::string key_;
-  std::vector<touch_ref> recompute_;
   std::vector<std::uint32_t> hint_scratch_;
   // By zone id (direct-mapped): the hint set {that zone}, as (zone id, hint set id); 0 = none.
   std::array<std::pair<std::uint32_t, std::uint32_t>, 16> own_zone_hints_{};

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -134,9 +135,12 @@ struct topology_event {
 /// Why the node information does not support hints.
 enum class capacity_problem : std::uint8_t {
   none,                     ///< sufficient
-  node_missing_zone_or_cpu, ///< a counted node has no zone label, an empty one, or no/zero CPU
+  node_missing_zone_or_cpu, ///< a counted node has no zone label, an empty one, or no CPU above zero
   no_cpu,                   ///< the counted nodes add up to zero CPU (also: no counted node)
   fewer_than_two_zones,     ///< the counted nodes span fewer than 2 zones
+  /// The counted nodes' CPU adds up to more than 2^63 - 1 millicores (about 9.2 billion cores,
+  /// far beyond any cluster): the node information is wrong, and no share can be computed.
+  cpu_overflow,
 };
 
 /// The CPU capacity of the cluster per zone, and each zone's share of it.
@@ -144,7 +148,8 @@ struct zone_capacity {
   /// Upstream's `sufficientNodeInfo`: true iff `ratios` is set.
   bool sufficient = false;
   capacity_problem problem = capacity_problem::no_cpu;
-  /// The name of the node that lacked a zone or CPU (problem `node_missing_zone_or_cpu`).
+  /// The name of the node that lacked a zone or CPU (problem `node_missing_zone_or_cpu`), or
+  /// whose CPU made the sum overflow (problem `cpu_overflow`).
   std::string offending_node;
   /// Allocatable CPU in millicores per zone; empty unless sufficient.
   zone_counts cpu_millis;
@@ -165,11 +170,15 @@ struct zone_capacity {
 /// Zone capacity from nodes, as upstream's `SetNodes`. Steps, for each node in input order:
 ///  1. skip it if it carries a control-plane label (`is_excluded_node`);
 ///  2. skip it unless it is Ready;
-///  3. if its zone label is missing or empty, or its allocatable CPU is absent or zero, stop:
-///     the result is insufficient (`node_missing_zone_or_cpu`) whatever the other nodes hold;
-///  4. add its CPU to its zone and to the total.
+///  3. if its zone label is missing or empty, or its allocatable CPU is absent, zero or negative,
+///     stop: the result is insufficient (`node_missing_zone_or_cpu`) whatever the other nodes
+///     hold (upstream stops on zero; a negative allocatable is invalid for the API server and
+///     would make shares negative);
+///  4. add its CPU to its zone and to the total; when the total would pass 2^63 - 1 millicores,
+///     stop: the result is insufficient (`cpu_overflow`), as no share can be computed exactly
+///     (upstream's sum is exact but its shares then read wrapped 64-bit values).
 /// Then: zero total CPU or fewer than 2 zones is insufficient; otherwise each zone's ratio is its
-/// CPU divided by the total (millicores, as doubles).
+/// CPU divided by the total (millicores, as doubles), a number in (0, 1].
 [[nodiscard]] inline zone_capacity compute_zone_capacity(std::span<const node> nodes) {
   zone_capacity out;
   zone_counts cpu;
@@ -177,8 +186,14 @@ struct zone_capacity {
   for (const node& n : nodes) {
     if (is_excluded_node(n) || !n.ready) continue;
     const std::string_view zone = n.zone();
-    if (zone.empty() || !n.allocatable_cpu_millis || *n.allocatable_cpu_millis == 0) {
+    if (zone.empty() || !n.allocatable_cpu_millis || *n.allocatable_cpu_millis <= 0) {
       out.problem = capacity_problem::node_missing_zone_or_cpu;
+      out.offending_node = n.metadata.name;
+      return out;
+    }
+    // Every value added is positive, so no zone's sum can overflow once the total does not.
+    if (*n.allocatable_cpu_millis > std::numeric_limits<std::int64_t>::max() - total) {
+      out.problem = capacity_problem::cpu_overflow;
       out.offending_node = n.metadata.name;
       return out;
     }
@@ -228,7 +243,8 @@ struct allocation_result {
 
 /// Allocations for `ready_endpoints` (N) ready endpoints over the zones of `ratios`. Errors, in
 /// upstream's order:
-///  1. `ratios` is nullopt -> insufficient_node_info;
+///  1. `ratios` is nullopt, or a ratio is not a number from 0 to 1 (NaN, infinite, negative or
+///     above 1: not a share of the cluster's CPU, whatever built it) -> insufficient_node_info;
 ///  2. fewer than 2 zones -> nodes_ready_in_one_zone_only;
 ///  3. more zones than N -> insufficient_number_of_endpoints (`... (N endpoints, Z zones)`);
 ///  4. per zone `desired = ratio * N`, `minimum = ceil(desired * 1/1.2)`; once the minimums add up
@@ -251,21 +267,23 @@ struct allocation_result {
     return out;
   };
   if (!ratios) return fail(hints_problem::insufficient_node_info, false);
+  for (const auto& [zone, ratio] : *ratios)
+    if (!(ratio >= 0.0 && ratio <= 1.0)) return fail(hints_problem::insufficient_node_info, false);
   if (ratios->size() < 2) return fail(hints_problem::nodes_ready_in_one_zone_only, false);
   if (static_cast<std::int64_t>(ratios->size()) > ready_endpoints)
     return fail(hints_problem::insufficient_number_of_endpoints, true);
   const double n = static_cast<double>(ready_endpoints);
+  // 0 <= desired <= N (as a double, at most 2^63), so each minimum fits in 64 bits; `remaining`
+  // stays within [-N, N] and the maximums within [0, N].
   std::int64_t remaining = ready_endpoints;
-  std::int64_t min_total = 0;
   for (const auto& [zone, ratio] : *ratios) {
     const double desired = ratio * n;
     const auto minimum = static_cast<std::int64_t>(std::ceil(desired * min_allocation_factor));
     out.allocations.emplace(zone, zone_allocation{minimum, 0, std::max(desired, static_cast<double>(minimum))});
-    min_total += minimum;
     remaining -= minimum;
     if (remaining < 0) return fail(hints_problem::min_allocation_exceeds_overload_threshold, true);
   }
-  for (auto& [zone, a] : out.allocations) a.maximum = a.minimum + ready_endpoints - min_total;
+  for (auto& [zone, a] : out.allocations) a.maximum = a.minimum + remaining;
   return out;
 }
 
@@ -273,12 +291,13 @@ struct allocation_result {
 // Slices and the small helpers of the hints pipeline.
 
 /// The slices of one Service and address type that a reconcile is about to handle: the ones it
-/// creates, the ones it updates, and the existing ones it leaves alone (upstream's `SliceInfo`).
+/// creates, the ones it updates, and the existing ones it leaves alone (upstream's `SliceInfo`,
+/// whose `ToCreate`/`ToUpdate` are named here as in `slice_plan`).
 template <class F>
 struct slice_set {
-  std::vector<basic_endpoint_slice<F>> to_create;
-  std::vector<basic_endpoint_slice<F>> to_update;
-  std::vector<basic_endpoint_slice<F>> unchanged;
+  std::vector<basic_endpoint_slice<F>> create;     ///< slices to create (as slice_plan::create)
+  std::vector<basic_endpoint_slice<F>> update;     ///< slices to update (as slice_plan::update)
+  std::vector<basic_endpoint_slice<F>> unchanged;  ///< existing slices not written
   friend bool operator==(const slice_set&, const slice_set&) = default;
 };
 
@@ -299,7 +318,7 @@ template <class F>
 template <class F>
 [[nodiscard]] std::int64_t total_ready_endpoints(const slice_set<F>& s) noexcept {
   std::int64_t n = 0;
-  for (const auto* list : {&s.to_create, &s.to_update, &s.unchanged})
+  for (const auto* list : {&s.create, &s.update, &s.unchanged})
     for (const auto& slice : *list)
       for (const auto& e : slice.endpoints)
         if (endpoint_ready(e)) ++n;
@@ -463,11 +482,11 @@ template <class F>
 /// Remove every hint (upstream `RemoveHintsFromSlices`). Steps:
 ///  1. clear the hints of every endpoint of the slices to create and to update;
 ///  2. every unchanged slice with an endpoint that has hints gets its hints cleared and moves to
-///     the end of `to_update` (in its order); the others stay unchanged.
+///     the end of `update` (in its order); the others stay unchanged.
 template <class F>
 [[nodiscard]] hinted_slices<F> remove_hints(slice_set<F> s) {
   hinted_slices<F> out;
-  for (auto* list : {&s.to_create, &s.to_update})
+  for (auto* list : {&s.create, &s.update})
     for (auto& slice : *list)
       for (auto& e : slice.endpoints)
         if (e.hints) {
@@ -483,7 +502,7 @@ template <class F>
         ++out.hint_changes;
         changed = true;
       }
-    (changed ? s.to_update : still).push_back(std::move(slice));
+    (changed ? s.update : still).push_back(std::move(slice));
   }
   s.unchanged = std::move(still);
   out.slices = std::move(s);
@@ -522,7 +541,7 @@ slice_set<F> carry_hints(slice_set<F> s, std::span<const basic_endpoint_slice<F>
     for (const auto& e : slice.endpoints)
       if (e.hints) hints.emplace(&e, &*e.hints);
   if (hints.empty()) return s;
-  for (auto* list : {&s.to_create, &s.to_update})
+  for (auto* list : {&s.create, &s.update})
     for (auto& slice : *list)
       for (auto& e : slice.endpoints)
         if (!e.hints && (!ready_only || endpoint_ready(e))) {
@@ -534,8 +553,8 @@ slice_set<F> carry_hints(slice_set<F> s, std::span<const basic_endpoint_slice<F>
 
 }  // namespace detail
 
-/// Copy hints from `previous` slices (the existing ones) to the endpoints of `to_create` and
-/// `to_update` that have none and the same identity: sorted addresses, hostname, targetRef
+/// Copy hints from `previous` slices (the existing ones) to the endpoints of `create` and
+/// `update` that have none and the same identity: sorted addresses, hostname, targetRef
 /// namespace and name. The reconciler builds written slices from desired endpoints, which carry
 /// no hints; stable mode needs the previous hints there to keep them. Unchanged slices are not
 /// touched. When several previous endpoints share an identity, the first one's hints are used.
@@ -727,14 +746,14 @@ std::optional<zone_counts> assign_stable(std::vector<hint_slot<F>>& slots, const
 
 /// Topology-aware hints for one Service and address type, as upstream's `AddHints`.
 ///
-/// Inputs: the slices (`to_create`, `to_update`, `unchanged`), the zone ratios (nullopt when the
+/// Inputs: the slices (`create`, `update`, `unchanged`), the zone ratios (nullopt when the
 /// node information is insufficient), whether the Service had hints populated before (the
 /// upstream cache's mark; decides the Enabled event), and the mode. Steps:
 ///  1. N = ready endpoints over all three lists (`total_ready_endpoints`);
 ///  2. allocations for N (`compute_allocations`); on error remove all hints (`remove_hints`);
 ///  3. unchanged slices are checked in order (`hints_by_zone` with the running counts): invalid
-///     ones move to the end of `to_update`, valid ones keep their hints and add their counts;
-///  4. every ready endpoint of `to_create` then `to_update` needs a zone, else remove all hints
+///     ones move to the end of `update`, valid ones keep their hints and add their counts;
+///  4. every ready endpoint of `create` then `update` needs a zone, else remove all hints
 ///     (no_zone_specified); not-ready endpoints are left as they are (upstream keeps their hints);
 ///  5. upstream mode: hint each for its own zone, compute giving and receiving zones and
 ///     redistribute (walk order); stable mode: see `hint_mode::stable`;
@@ -762,7 +781,7 @@ template <class F>
         for (const auto& [zone, c] : *counts) fixed[zone] += c;
         still.push_back(std::move(slice));
       } else {
-        slices.to_update.push_back(std::move(slice));
+        slices.update.push_back(std::move(slice));
       }
     }
     slices.unchanged = std::move(still);
@@ -770,8 +789,8 @@ template <class F>
 
   // Step 4.
   std::vector<detail::hint_slot<F>> slots;
-  detail::collect_slots(slices.to_create, slots);
-  detail::collect_slots(slices.to_update, slots);
+  detail::collect_slots(slices.create, slots);
+  detail::collect_slots(slices.update, slots);
   for (const auto& s : slots)
     if (s.own_zone.empty())
       return detail::hints_failed(std::move(slices), hints_problem::no_zone_specified,
@@ -913,22 +932,15 @@ template <class F>
   return false;
 }
 
-/// trafficDistribution hints, as upstream's `ReconcileHints`. Steps:
-///  1. choose the heuristic (`traffic_heuristic_for`);
-///  2. unchanged slices that need an update (`traffic_hints_need_update`) move, in order, to the
-///     end of `to_update`; the others are left exactly as they are;
-///  3. in every slice to create or update: remove-hints clears all hints; otherwise each ready
-///     endpoint gets the wanted hints (`wanted_hints`, nil when nothing is wanted) and not-ready
-///     endpoints are left as they are.
+/// apply_traffic_distribution (below) with the heuristic already chosen: its steps 2 and 3.
 template <class F>
-[[nodiscard]] hinted_slices<F> apply_traffic_distribution(slice_set<F> s, std::optional<std::string_view> td) {
-  const traffic_heuristic h = traffic_heuristic_for(td);
+[[nodiscard]] hinted_slices<F> apply_traffic_heuristic(slice_set<F> s, traffic_heuristic h) {
   hinted_slices<F> out;
   std::vector<basic_endpoint_slice<F>> still;
   for (auto& slice : s.unchanged)
-    (traffic_hints_need_update(h, slice) ? s.to_update : still).push_back(std::move(slice));
+    (traffic_hints_need_update(h, slice) ? s.update : still).push_back(std::move(slice));
   s.unchanged = std::move(still);
-  for (auto* list : {&s.to_create, &s.to_update})
+  for (auto* list : {&s.create, &s.update})
     for (auto& slice : *list)
       for (auto& e : slice.endpoints) {
         if (h != traffic_heuristic::remove_hints && !endpoint_ready(e)) continue;
@@ -940,6 +952,18 @@ template <class F>
       }
   out.slices = std::move(s);
   return out;
+}
+
+/// trafficDistribution hints, as upstream's `ReconcileHints`. Steps:
+///  1. choose the heuristic (`traffic_heuristic_for`);
+///  2. unchanged slices that need an update (`traffic_hints_need_update`) move, in order, to the
+///     end of `update`; the others are left exactly as they are;
+///  3. in every slice to create or update: remove-hints clears all hints; otherwise each ready
+///     endpoint gets the wanted hints (`wanted_hints`, nil when nothing is wanted) and not-ready
+///     endpoints are left as they are.
+template <class F>
+[[nodiscard]] hinted_slices<F> apply_traffic_distribution(slice_set<F> s, std::optional<std::string_view> td) {
+  return apply_traffic_heuristic(std::move(s), traffic_heuristic_for(td));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1072,6 +1096,63 @@ struct plan_hints_result {
   bool stable_fallback = false;
 };
 
+namespace detail {
+
+/// What the hints stage decided and did (shared by hint_plan and hint_slices).
+template <class F>
+struct hints_stage_result {
+  slice_set<F> slices;
+  std::size_t hint_changes = 0;  // endpoints whose hints differ from the stage's input
+  std::optional<zone_counts> hinted_by_zone;
+  bool hints_populated = false;
+  std::optional<hints_unavailable> unavailable;
+  std::vector<topology_event> events;
+  zone_allocations allocations;
+  bool stable_fallback = false;
+};
+
+/// The dispatch of upstream's `reconcileByAddressType` on a decision: topology-aware hints
+/// (`add_hints`; stable mode first carries hints over from `previous`), or, after the cache forgets
+/// the Service (emitting `hints_disabled_event` when its mark was set), trafficDistribution hints
+/// or no hints.
+template <class F>
+hints_stage_result<F> run_hints_stage(slice_set<F> set, const hints_decision& decision,
+                                      std::span<const basic_endpoint_slice<F>> previous,
+                                      const std::optional<zone_ratios>& ratios, hint_mode mode,
+                                      bool hints_populated) {
+  hints_stage_result<F> out;
+  out.hints_populated = hints_populated;
+  switch (decision.action) {
+    case hints_action::topology_aware_hints: {
+      if (mode == hint_mode::stable && !previous.empty()) set = carry_hints(std::move(set), previous, true);
+      auto r = add_hints(std::move(set), ratios, hints_populated, mode);
+      out.slices = std::move(r.slices);
+      out.hint_changes = r.hint_changes;
+      out.hinted_by_zone = std::move(r.hinted_by_zone);
+      out.hints_populated = r.hints_populated;
+      out.unavailable = std::move(r.unavailable);
+      out.events = std::move(r.events);
+      out.allocations = std::move(r.allocations);
+      out.stable_fallback = r.stable_fallback;
+      return out;
+    }
+    case hints_action::traffic_distribution:
+    case hints_action::remove_hints:
+      break;
+  }
+  if (decision.forget_topology_state) {
+    if (hints_populated) out.events.push_back(hints_disabled_event(F::name));
+    out.hints_populated = false;
+  }
+  auto r = decision.action == hints_action::traffic_distribution ? apply_traffic_heuristic(std::move(set), decision.heuristic)
+                                                                 : remove_hints(std::move(set));
+  out.slices = std::move(r.slices);
+  out.hint_changes = r.hint_changes;
+  return out;
+}
+
+}  // namespace detail
+
 /// The hints stage over a reconcile plan of one address family. `existing` are the slices the
 /// plan was made from (as given to `reconcile`); `ratios` are the zone ratios (nullopt when the
 /// node information is insufficient, see `compute_zone_capacity`). Steps:
@@ -1104,52 +1185,36 @@ template <class F>
   for (const auto& s : existing)
     if (!std::binary_search(written.begin(), written.end(), std::string_view(s.metadata.name)))
       set.unchanged.push_back(s);
-  set.to_create = std::move(plan.create);
-  set.to_update = std::move(plan.update);
-  const std::size_t updates_before = set.to_update.size();
+  set.create = std::move(plan.create);
+  set.update = std::move(plan.update);
+  const std::size_t updates_before = set.update.size();
 
   // Steps 2 and 3.
   out.decision = decide_hints(annotations, traffic_distribution, options.policy);
-  out.hints_populated = options.hints_populated;
-  switch (out.decision.action) {
-    case hints_action::topology_aware_hints: {
-      if (options.mode == hint_mode::stable) set = detail::carry_hints(std::move(set), existing, true);
-      auto r = add_hints(std::move(set), ratios, options.hints_populated, options.mode);
-      set = std::move(r.slices);
-      out.hinted_by_zone = std::move(r.hinted_by_zone);
-      out.hints_populated = r.hints_populated;
-      out.unavailable = std::move(r.unavailable);
-      out.events = std::move(r.events);
-      out.allocations = std::move(r.allocations);
-      out.stable_fallback = r.stable_fallback;
-      break;
-    }
-    case hints_action::traffic_distribution:
-    case hints_action::remove_hints:
-      if (out.decision.forget_topology_state) {
-        if (options.hints_populated) out.events.push_back(hints_disabled_event(F::name));
-        out.hints_populated = false;
-      }
-      set = out.decision.action == hints_action::traffic_distribution
-                ? apply_traffic_distribution(std::move(set), traffic_distribution).slices
-                : remove_hints(std::move(set)).slices;
-      break;
-  }
+  auto stage = detail::run_hints_stage(std::move(set), out.decision, existing, ratios, options.mode,
+                                       options.hints_populated);
+  set = std::move(stage.slices);
+  out.hinted_by_zone = std::move(stage.hinted_by_zone);
+  out.hints_populated = stage.hints_populated;
+  out.unavailable = std::move(stage.unavailable);
+  out.events = std::move(stage.events);
+  out.allocations = std::move(stage.allocations);
+  out.stable_fallback = stage.stable_fallback;
 
   // Step 4.
-  out.moved_to_update = set.to_update.size() - updates_before;
-  for (std::size_t i = updates_before; i < set.to_update.size(); ++i) {
-    auto& m = set.to_update[i].metadata;
+  out.moved_to_update = set.update.size() - updates_before;
+  for (std::size_t i = updates_before; i < set.update.size(); ++i) {
+    auto& m = set.update[i].metadata;
     if (options.trigger_time)
       m.annotations.insert_or_assign(std::string(well_known::trigger_time_annotation), *options.trigger_time);
     else if (auto it = m.annotations.find(well_known::trigger_time_annotation); it != m.annotations.end())
       m.annotations.erase(it);
-    plan.stats.endpoints_written += set.to_update[i].endpoints.size();
+    plan.stats.endpoints_written += set.update[i].endpoints.size();
   }
   plan.stats.updates += out.moved_to_update;
   plan.stats.writes += out.moved_to_update;
-  plan.create = std::move(set.to_create);
-  plan.update = std::move(set.to_update);
+  plan.create = std::move(set.create);
+  plan.update = std::move(set.update);
 
   // Step 5.
   detail::endpoints_by_identity<F, const heap_optional<endpoint_hints>*> before;
@@ -1175,6 +1240,114 @@ template <class F>
   std::optional<std::string_view> td;
   if (svc.traffic_distribution) td = *svc.traffic_distribution;
   return hint_plan<F>(std::move(plan), existing, svc.metadata.annotations, td, ratios, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hints over existing slices (what `epslice hints` does).
+
+/// A decision that does not read the Service: topology-aware hints.
+[[nodiscard]] constexpr hints_decision topology_hints_decision() noexcept {
+  hints_decision d;
+  d.action = hints_action::topology_aware_hints;
+  d.topology_enabled = true;
+  return d;
+}
+
+/// A decision that does not read the Service: the hints of a trafficDistribution value
+/// (`traffic_heuristic_for`; every value is honoured, PreferSameZone and PreferSameNode included);
+/// an absent or unknown value removes every hint.
+[[nodiscard]] constexpr hints_decision traffic_distribution_decision(std::optional<std::string_view> td) noexcept {
+  hints_decision d;
+  d.heuristic = traffic_heuristic_for(td);
+  d.traffic_distribution_usable = d.heuristic != traffic_heuristic::remove_hints;
+  d.action = d.traffic_distribution_usable ? hints_action::traffic_distribution : hints_action::remove_hints;
+  return d;
+}
+
+/// Settings of hint_slices.
+struct slice_hints_options {
+  /// The controller's settings, read when the decision is made from the Service's fields.
+  hints_policy policy;
+  /// How topology-aware hints are assigned (stable mode keeps the slices' own valid hints).
+  hint_mode mode = hint_mode::upstream;
+  /// The topology cache's "hints populated" mark before the call: when set, enabling hints emits
+  /// no `Topology Aware Hints has been enabled` event, and forgetting them emits the disabled one.
+  bool hints_populated = false;
+};
+
+/// Slices with hints set or removed, and what was decided (see hint_slices).
+template <class F>
+struct slice_hints_result {
+  /// The slices given, in the same order, with hints set or removed.
+  std::vector<basic_endpoint_slice<F>> slices;
+  /// The decision applied.
+  hints_decision decision;
+  /// Endpoints whose `hints` differ from the input.
+  std::size_t hint_changes = 0;
+  /// The per-zone hint counts for the topology cache to store; nullopt: forget them.
+  std::optional<zone_counts> hinted_by_zone;
+  /// The "hints populated" mark after the call.
+  bool hints_populated = false;
+  /// Set when topology-aware hints were wanted but cannot be used (the slices carry none).
+  std::optional<hints_unavailable> unavailable;
+  /// The events upstream would record on the Service.
+  std::vector<topology_event> events;
+  /// Allocations used by topology-aware hints (empty otherwise or when allocation failed).
+  zone_allocations allocations;
+  /// Stable mode could not meet the bounds and used the upstream assignment.
+  bool stable_fallback = false;
+};
+
+/// Hints over the existing slices of one Service and address family, all taken as about to be
+/// written (walk order: the order given), with the dispatch of hint_plan on a decision made
+/// beforehand:
+///  1. topology-aware hints: `add_hints` over the slices (as `update`) in `options.mode`;
+///  2. otherwise, when `decision.forget_topology_state`, a set mark emits `hints_disabled_event`
+///     and is cleared; then trafficDistribution hints with `decision.heuristic`
+///     (`apply_traffic_heuristic`) or no hints at all (`remove_hints`).
+/// Use decide_hints (or the overloads below) for the decision upstream's controller makes, or
+/// topology_hints_decision / traffic_distribution_decision to choose one.
+template <class F>
+[[nodiscard]] slice_hints_result<F> hint_slices(std::vector<basic_endpoint_slice<F>> slices,
+                                                const hints_decision& decision,
+                                                const std::optional<zone_ratios>& ratios,
+                                                const slice_hints_options& options = {}) {
+  static_assert(is_typed_family_v<F>, "hints are computed on typed slices only");
+  slice_set<F> set;
+  set.update = std::move(slices);
+  auto stage = detail::run_hints_stage(std::move(set), decision, std::span<const basic_endpoint_slice<F>>(), ratios,
+                                       options.mode, options.hints_populated);
+  slice_hints_result<F> out;
+  out.slices = std::move(stage.slices.update);
+  out.decision = decision;
+  out.hint_changes = stage.hint_changes;
+  out.hinted_by_zone = std::move(stage.hinted_by_zone);
+  out.hints_populated = stage.hints_populated;
+  out.unavailable = std::move(stage.unavailable);
+  out.events = std::move(stage.events);
+  out.allocations = std::move(stage.allocations);
+  out.stable_fallback = stage.stable_fallback;
+  return out;
+}
+
+/// hint_slices with upstream's decision (`decide_hints` with `options.policy`) on the Service's
+/// annotations and trafficDistribution.
+template <class F>
+[[nodiscard]] slice_hints_result<F> hint_slices(std::vector<basic_endpoint_slice<F>> slices,
+                                                const string_map& annotations,
+                                                std::optional<std::string_view> traffic_distribution,
+                                                const std::optional<zone_ratios>& ratios,
+                                                const slice_hints_options& options = {}) {
+  const hints_decision d = decide_hints(annotations, traffic_distribution, options.policy);
+  return hint_slices<F>(std::move(slices), d, ratios, options);
+}
+
+/// hint_slices with upstream's decision on a Service view.
+template <class F>
+[[nodiscard]] slice_hints_result<F> hint_slices(std::vector<basic_endpoint_slice<F>> slices, const service& svc,
+                                                const std::optional<zone_ratios>& ratios,
+                                                const slice_hints_options& options = {}) {
+  return hint_slices<F>(std::move(slices), decide_hints(svc, options.policy), ratios, options);
 }
 
 }  // namespace epslice

@@ -163,30 +163,36 @@ class interner {
 }
 
 /// One entry of an endpoint table: the key (address, port) and the winning candidate, named by
-/// the slice slot and the endpoint's position in that slice's compact endpoint list. 16 bytes for
-/// IPv4, 28 for IPv6.
+/// the slice slot and the endpoint's position in that slice's compact endpoint list, with the
+/// candidate's rank (0 = serves best, see merge.hpp). 16 bytes for IPv4, 28 for IPv6.
 template <class Address>
 struct endpoint_slot {
   static constexpr std::uint32_t empty_slot = 0xffffffffU;  ///< the table slot is free
   static constexpr std::uint32_t no_slice = 0xfffffffeU;    ///< key kept (touched) but no candidate
-  static constexpr std::uint32_t dup_bit = 0x80000000U;     ///< more candidates, see the side list
+  static constexpr std::uint32_t dup_bit = 0x80000000U;     ///< more candidates, see the side set
   static constexpr std::uint32_t touched_bit = 0x40000000U; ///< before-value logged since checkout
-  static constexpr std::uint32_t index_mask = 0x3fffffffU;
+  static constexpr std::uint32_t rank_shift = 28;
+  static constexpr std::uint32_t rank_mask = 0x30000000U;   ///< the candidate's rank, 0..3
+  static constexpr std::uint32_t index_mask = 0x0fffffffU;
 
   Address address{};
   std::int32_t port = 0;
   std::uint32_t slice = empty_slot;
-  std::uint32_t bits = 0;  // dup, touched, endpoint index
+  std::uint32_t bits = 0;  // dup, touched, rank, endpoint index
 
   [[nodiscard]] bool is_free() const noexcept { return slice == empty_slot; }
   [[nodiscard]] bool has_candidate() const noexcept { return slice < no_slice; }
   [[nodiscard]] std::uint32_t index() const noexcept { return bits & index_mask; }
+  [[nodiscard]] std::uint32_t rank() const noexcept { return (bits & rank_mask) >> rank_shift; }
   [[nodiscard]] bool dup() const noexcept { return (bits & dup_bit) != 0; }
   [[nodiscard]] bool touched() const noexcept { return (bits & touched_bit) != 0; }
-  void set_candidate(std::uint32_t s, std::uint32_t i) noexcept {
+  /// Name the winning candidate: slice slot `s`, position `i` (at most index_mask), rank `r` (0..3).
+  void set_candidate(std::uint32_t s, std::uint32_t i, std::uint32_t r) noexcept {
     slice = s;
-    bits = (bits & ~index_mask) | (i & index_mask);
+    bits = (bits & ~(index_mask | rank_mask)) | (i & index_mask) | ((r << rank_shift) & rank_mask);
   }
+  /// Change the rank of the candidate already named.
+  void set_rank(std::uint32_t r) noexcept { bits = (bits & ~rank_mask) | ((r << rank_shift) & rank_mask); }
 };
 
 /// Open-addressing table (linear probing, backward-shift deletion, load at most 0.8) from
