@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests of detail/json_pod.hpp: the pod view decoded from Pod JSON, and its error messages.
+#include <epslice/convert.hpp>
 #include <epslice/detail/json_pod.hpp>
 #include <epslice/json.hpp>
 

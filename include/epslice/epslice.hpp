@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "json.hpp"
 #include "merge.hpp"
+#include "pod.hpp"
 #include "reconcile.hpp"
 #include "simulate.hpp"
 #include "sizes.hpp"

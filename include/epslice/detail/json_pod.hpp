@@ -18,8 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../convert.hpp"
 #include "../error.hpp"
+#include "../pod.hpp"
 #include "../types.hpp"
 #include "json_dom.hpp"
 #include "json_reader.hpp"
