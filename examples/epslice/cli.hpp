@@ -116,15 +116,15 @@ inline std::optional<std::string> read_input(const std::string& name) {
 /// `<Kind> <namespace>/<name>` of a decoded object, for messages.
 inline std::string describe(const epslice::decoded_object& o) {
   std::string ns, name;
-  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) {
+  if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>()) {
     const auto& m = epslice::metadata_of(*s);
     ns = m.namespace_;
     name = m.display_name();
-  } else if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) {
+  } else if (const auto* e = o.value.get_if<epslice::endpoints>()) {
     ns = e->metadata.namespace_;
     name = e->metadata.display_name();
   } else {
-    const auto& r = std::get<epslice::raw_object>(o.value);
+    const auto& r = o.value.get<epslice::raw_object>();
     try {
       auto j = nlohmann::json::parse(r.json);
       if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
@@ -145,8 +145,16 @@ inline std::string describe(const epslice::decoded_object& o) {
 /// message is already printed), exit_invalid when it has structural or decoding problems (also
 /// printed), else exit_ok.
 struct loaded_file {
+  /// The decoded input with the objects of its events (the library now reads events).
+  struct document {
+    std::vector<epslice::decoded_object> objects;
+    std::size_t values = 0;
+    bool had_list = false;
+    epslice::field_errors problems;
+    std::optional<epslice::syntax_error_info> syntax_error;
+  };
   std::string name;
-  epslice::decoded_document doc;
+  document doc;
   int code = exit_ok;
 };
 
@@ -158,7 +166,12 @@ inline loaded_file load(const std::string& name) {
     f.code = exit_usage;
     return f;
   }
-  f.doc = epslice::decode_document(*text);
+  epslice::decoded_document decoded = epslice::decode_document(*text);
+  for (auto& e : decoded.events) f.doc.objects.push_back(std::move(e.object));
+  f.doc.values = decoded.values;
+  f.doc.had_list = decoded.had_list;
+  f.doc.problems = std::move(decoded.problems);
+  f.doc.syntax_error = std::move(decoded.syntax_error);
   if (f.doc.syntax_error) {
     const auto& e = *f.doc.syntax_error;
     std::cerr << name << ":" << e.line << ":" << e.column << ": not JSON: " << e.message << "\n";
@@ -194,7 +207,7 @@ inline int load_valid_slices(const std::string& file, std::vector<epslice::any_e
   if (f.code == exit_usage) return f.code;
   int code = f.code;
   for (const auto& o : f.doc.objects) {
-    const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
+    const auto* s = o.value.get_if<epslice::any_endpoint_slice>();
     if (!s) {
       std::cerr << f.name << ": " << describe(o) << ": " << option << " takes EndpointSlice objects\n";
       code = std::max(code, exit_invalid);
@@ -264,9 +277,7 @@ inline std::string indent_json(std::string_view compact, int indent = 4) {
 
 /// Compact JSON of a decoded object.
 inline std::string encode_object(const epslice::decoded_object& o) {
-  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) return epslice::encode(*s);
-  if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) return epslice::encode(*e);
-  return std::get<epslice::raw_object>(o.value).json;
+  return epslice::encode(o, epslice::encode_options{});
 }
 
 /// Compact JSON of a `List` (apiVersion v1, kind List) holding the given compact items.

@@ -10,8 +10,8 @@ namespace cli {
 namespace {
 
 epslice::field_errors validate_object(const epslice::decoded_object& o) {
-  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) return epslice::validate(*s);
-  if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) return epslice::validate(*e);
+  if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>()) return epslice::validate(*s);
+  if (const auto* e = o.value.get_if<epslice::endpoints>()) return epslice::validate(*e);
   return {};
 }
 
@@ -34,7 +34,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
     code = std::max(code, f.code);
     if (f.code == exit_usage) continue;
     for (const auto& o : f.doc.objects) {
-      const bool modelled = !std::holds_alternative<epslice::raw_object>(o.value);
+      const bool modelled = !o.value.holds<epslice::raw_object>();
       if (!modelled) {
         std::cerr << name << ": notice: " << describe(o)
                   << ": not validated (epslice validates EndpointSlice and Endpoints)\n";
@@ -92,7 +92,7 @@ int cmd_describe(const std::vector<std::string>& argv) {
     if (f.code == exit_usage) continue;
     for (const auto& o : f.doc.objects) {
       std::cout << name << ": " << describe(o);
-      if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) {
+      if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>()) {
         std::visit(
             [&](const auto& x) {
               std::size_t ready = 0, serving = 0, terminating = 0;
@@ -113,7 +113,7 @@ int cmd_describe(const std::vector<std::string>& argv) {
               std::cout << "]";
             },
             *s);
-      } else if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) {
+      } else if (const auto* e = o.value.get_if<epslice::endpoints>()) {
         std::size_t ready = 0, not_ready = 0;
         for (const auto& subset : e->subsets) {
           ready += subset.addresses.size();
@@ -122,7 +122,7 @@ int cmd_describe(const std::vector<std::string>& argv) {
         std::cout << ": " << e->subsets.size() << " subsets, " << ready << " ready and " << not_ready
                   << " not-ready addresses";
       }
-      if (!std::holds_alternative<epslice::raw_object>(o.value)) {
+      if (!o.value.holds<epslice::raw_object>()) {
         const auto errors = validate_object(o);
         if (!o.problems.empty() || !errors.empty()) {
           std::cout << ": INVALID (" << (o.problems.size() + errors.size()) << " problems)";

@@ -33,7 +33,7 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 std::map<object_key, epslice::service> read_services(const std::vector<located>& objects, int& code) {
   std::map<object_key, epslice::service> out;
   for (const auto& [file, o] : objects) {
-    const auto* raw = std::get_if<epslice::raw_object>(&o->value);
+    const auto* raw = o->value.get_if<epslice::raw_object>();
     if (!raw || raw->kind != "Service") continue;
     try {
       epslice::service s = epslice::decode_service(*raw);
@@ -74,9 +74,9 @@ int to_endpointslices(const std::vector<located>& objects, const epslice::mirror
   int code = exit_ok;
   const auto services = read_services(objects, code);
   for (const auto& [file, o] : objects) {
-    const auto* ep = std::get_if<epslice::endpoints>(&o->value);
+    const auto* ep = o->value.get_if<epslice::endpoints>();
     if (!ep) {
-      const auto* raw = std::get_if<epslice::raw_object>(&o->value);
+      const auto* raw = o->value.get_if<epslice::raw_object>();
       if (!raw || raw->kind != "Service")
         std::cerr << *file << ": notice: " << describe(*o) << ": ignored (convert --to endpointslices reads Endpoints and Services)\n";
       continue;
@@ -131,9 +131,9 @@ int to_endpoints(const std::vector<located>& objects, std::optional<epslice::add
   std::vector<service_slices> groups;
   std::map<object_key, std::size_t> index;
   for (const auto& [file, o] : objects) {
-    const auto* slice = std::get_if<epslice::any_endpoint_slice>(&o->value);
+    const auto* slice = o->value.get_if<epslice::any_endpoint_slice>();
     if (!slice) {
-      const auto* raw = std::get_if<epslice::raw_object>(&o->value);
+      const auto* raw = o->value.get_if<epslice::raw_object>();
       if (!raw || raw->kind != "Service")
         std::cerr << *file << ": notice: " << describe(*o) << ": ignored (convert --to endpoints reads EndpointSlices and Services)\n";
       continue;

@@ -168,7 +168,7 @@ int cmd_hints(const std::vector<std::string>& argv) {
   // Nodes.
   std::vector<epslice::node> nodes;
   for (const auto& o : files[0].doc.objects) {
-    const auto* raw = std::get_if<epslice::raw_object>(&o.value);
+    const auto* raw = o.value.get_if<epslice::raw_object>();
     if (!raw || raw->kind != "Node") {
       std::cerr << files[0].name << ": " << describe(o) << ": not a Node\n";
       code = exit_invalid;
@@ -186,7 +186,7 @@ int cmd_hints(const std::vector<std::string>& argv) {
   std::vector<epslice::any_endpoint_slice> slices;
   std::optional<std::string> owner;
   for (const auto& o : files[1].doc.objects) {
-    const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
+    const auto* s = o.value.get_if<epslice::any_endpoint_slice>();
     if (!s) {
       std::cerr << files[1].name << ": " << describe(o) << ": not an EndpointSlice\n";
       code = exit_invalid;
@@ -214,7 +214,7 @@ int cmd_hints(const std::vector<std::string>& argv) {
     if (objs.size() != 1) {
       std::cerr << files[2].name << ": expected one Service, found " << objs.size() << " objects\n";
       code = exit_invalid;
-    } else if (const auto* raw = std::get_if<epslice::raw_object>(&objs[0].value);
+    } else if (const auto* raw = objs[0].value.get_if<epslice::raw_object>();
                !raw || raw->kind != "Service") {
       std::cerr << files[2].name << ": " << describe(objs[0]) << ": not a Service\n";
       code = exit_invalid;

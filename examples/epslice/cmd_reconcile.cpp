@@ -206,7 +206,7 @@ template <class Check>
 std::vector<slice_input> slices_of(const loaded_file& f, std::string_view option, Check check, int& code) {
   std::vector<slice_input> out;
   for (const auto& o : f.doc.objects) {
-    const auto* s = std::get_if<any_endpoint_slice>(&o.value);
+    const auto* s = o.value.get_if<any_endpoint_slice>();
     if (!s) {
       wrong_kind(f.name, o, option, "EndpointSlice");
       code = std::max(code, exit_invalid);
@@ -233,7 +233,7 @@ std::vector<T> views_of(const loaded_file& f, std::string_view option, std::stri
                         int& code) {
   std::vector<T> out;
   for (const auto& o : f.doc.objects) {
-    const auto* raw = std::get_if<epslice::raw_object>(&o.value);
+    const auto* raw = o.value.get_if<epslice::raw_object>();
     if (!raw || raw->kind != kind) {
       wrong_kind(f.name, o, option, kind);
       code = std::max(code, exit_invalid);
