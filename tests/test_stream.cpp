@@ -384,7 +384,7 @@ TEST_CASE("stream: limits are checked, and bad values refused", "[stream]") {
   CHECK_NOTHROW(stream_decoder(l));
 }
 
-TEST_CASE("stream: an object over max_object_bytes is a problem of that object; the next ones are read", "[stream]") {
+TEST_CASE("stream: an object over max_object_bytes is a problem of that object, and the next ones are read", "[stream]") {
   const std::string big = R"({"kind":"Pod","metadata":{"name":")" + std::string(200, 'a') + R"("}})";
   const std::string list = R"({"kind":"List","apiVersion":"v1","items":[{"kind":"Pod"},)" + big + R"(,{"kind":"Pod"}]})";
   decode_limits l;
