@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Speed of convert.hpp: pods to a desired state, and pods to a plan (the conversion, then reconcile).
 //
-// The pods are scenarios.md "The world"'s pods 0..N-1 (name pod-<i>, namespace default, label
+// The pods are docs/scenarios.md "The world"'s pods 0..N-1 (name pod-<i>, namespace default, label
 // app=web, its uid, node node-<i mod 100>, Running, Ready, one container port http:80, podIP and
 // podIPs), each written as the API server's JSON and decoded with decode_pod once, before timing;
 // the Service is the world's (selector app=web, port http 80 -> 80) and the nodes node-0..99

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Speed of json.hpp: typed decode and byte-exact encode, side by side with nlohmann's DOM and SAX.
 //
-// Inputs are the objects of scenarios.md "The world": the EndpointSlice of pods 0..N-1 (N = 100
-// is the 24,363-byte slice of "Sizes") and the legacy Endpoints object of N addresses. Bytes/s is
-// over the compact JSON text; items/s counts objects.
+// *_epslice_check_null runs epslice's checking pass alone (the framer: RFC 8259 with UTF-8, cut
+// into objects); *_epslice_lex_null adds the second pass that reads the checked text into
+// tokens, with a handler that does nothing: together the lexing cost of a decode, the
+// counterpart of *_nlohmann_sax_null.
+//
+// Inputs are the objects of docs/scenarios.md#the-world: the EndpointSlice of pods 0..N-1 (N = 100 is
+// the 24,363-byte slice of docs/scenarios.md#sizes) and the legacy Endpoints object of N addresses.
+// Bytes/s is over the compact JSON text; items/s counts objects.
 #include <epslice/json.hpp>
+#include <epslice/stream.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -13,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -51,6 +58,46 @@ struct null_sax {
   bool end_array() { return true; }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 };
+
+// A framer sink and a parser handler that do nothing: the cost of epslice's lexing alone.
+struct null_units {
+  void on_unit(const epslice::detail::framed_unit&) {}
+};
+struct null_tokens {
+  void start_object() {}
+  void end_object() {}
+  void start_array() {}
+  void end_array() {}
+  void key(std::string_view, bool) {}
+  void string(std::string_view) {}
+  void number(const epslice::detail::json_number&) {}
+  void boolean(bool) {}
+  void null() {}
+};
+
+void check_null(benchmark::State& state, const std::string& text) {
+  for (auto _ : state) {
+    epslice::detail::framer f(epslice::decode_limits{});
+    null_units u;
+    f.feed(text, u);
+    f.finish(u);
+    benchmark::DoNotOptimize(f.values());
+  }
+  set_rates(state, text.size());
+}
+
+void lex_null(benchmark::State& state, const std::string& text) {
+  epslice::detail::validated_parser p;
+  null_tokens h;
+  for (auto _ : state) {
+    epslice::detail::framer f(epslice::decode_limits{});
+    null_units u;
+    f.feed(text, u);
+    f.finish(u);
+    benchmark::DoNotOptimize(p.parse(text, h));
+  }
+  set_rates(state, text.size());
+}
 
 // ---- EndpointSlice --------------------------------------------------------------------------
 
@@ -123,6 +170,9 @@ void BM_slice_nlohmann_sax_null(benchmark::State& state) {
   set_rates(state, text.size());
 }
 
+void BM_slice_epslice_check_null(benchmark::State& state) { check_null(state, slice_text(state)); }
+void BM_slice_epslice_lex_null(benchmark::State& state) { lex_null(state, slice_text(state)); }
+
 // ---- legacy Endpoints -----------------------------------------------------------------------
 
 void BM_endpoints_decode(benchmark::State& state) {
@@ -174,6 +224,9 @@ void BM_endpoints_nlohmann_sax_null(benchmark::State& state) {
   set_rates(state, text.size());
 }
 
+void BM_endpoints_epslice_check_null(benchmark::State& state) { check_null(state, endpoints_text(state)); }
+void BM_endpoints_epslice_lex_null(benchmark::State& state) { lex_null(state, endpoints_text(state)); }
+
 }  // namespace
 
 // 100 endpoints is the controller's default slice (24,363 bytes); 1000 is the API maximum.
@@ -184,12 +237,16 @@ BENCHMARK(BM_slice_encode_reused_buffer)->Arg(100);
 BENCHMARK(BM_slice_nlohmann_dom_parse)->Arg(100);
 BENCHMARK(BM_slice_nlohmann_dom_dump)->Arg(100);
 BENCHMARK(BM_slice_nlohmann_sax_null)->Arg(100);
+BENCHMARK(BM_slice_epslice_check_null)->Arg(100);
+BENCHMARK(BM_slice_epslice_lex_null)->Arg(100);
 // 1000 addresses: the most an Endpoints object holds before the controller truncates it.
 BENCHMARK(BM_endpoints_decode)->Arg(100)->Arg(1000);
 BENCHMARK(BM_endpoints_encode)->Arg(100)->Arg(1000);
 BENCHMARK(BM_endpoints_nlohmann_dom_parse)->Arg(1000);
 BENCHMARK(BM_endpoints_nlohmann_dom_dump)->Arg(1000);
 BENCHMARK(BM_endpoints_nlohmann_sax_null)->Arg(1000);
+BENCHMARK(BM_endpoints_epslice_check_null)->Arg(1000);
+BENCHMARK(BM_endpoints_epslice_lex_null)->Arg(1000);
 
 BENCHMARK_MAIN();
 

@@ -9,8 +9,8 @@
 //  - hints_rehint: the same slices, hinted once, then 1% of the endpoints replaced by new ones and
 //    every slice written again (update): upstream mode re-assigns every hint, stable mode keeps
 //    the valid ones. Counter `hint_changes`: endpoints whose hints differ from before.
-//  - s5_hint_churn: scenario S5 of scenarios.md with the Service's topology annotation on and 3
-//    zones of equal CPU per node (100 nodes); reconcile, hint_plan, apply per step. Counters: hint
+//  - s5_hint_churn: scenario S5 of docs/scenarios.md with the Service's topology annotation on and
+//    3 zones of equal CPU per node (100 nodes); reconcile, hint_plan, apply per step. Counters: hint
 //    changes, writes and the writes caused by hints alone, per reconcile. The full scenario
 //    (10,000 pods, 200 steps) runs only with EPSLICE_BENCH_FULL=1 in the environment; without it a
 //    reduced one (1,000 pods, 20 steps of 1%) keeps the smoke pass short.

@@ -34,7 +34,7 @@ echo
 echo "== 4. The published figures, computed with our measured sizes"
 "$tool" simulate --published
 echo
-echo "== 5. One run in detail: the scale-down through upstream's placement (scenarios.md S4)"
+echo "== 5. One run in detail: the scale-down through upstream's placement (docs/scenarios.md, S4)"
 "$tool" simulate --scenario scale-down --endpoints 1000 --batch 10 --steps 90
 echo
 echo "== 6. The same with compaction (beyond upstream): at most one extra write per reconcile while"

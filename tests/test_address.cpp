@@ -962,12 +962,12 @@ TEST_CASE("address: fully qualified domain names", "[address]") {
     bool want;
   };
   const case_t cases[] = {
-      // k8s-vectors H1 good-fqdns
+      // upstream TestValidateEndpointSlice, good-fqdns
       {"foo.example.com", true},
       {"example.com", true},
       {"example.com.", true},
       {"hyphens-are-good.example.com", true},
-      // k8s-vectors H1 / k8s-semantics b.2 bad FQDNs
+      // upstream TestValidateEndpointSlice, bad-fqdns (docs/semantics.md#fqdn-addresses)
       {"foo.*", false},
       {"FOO.example.com", false},
       {"underscores_are_bad.example.com", false},

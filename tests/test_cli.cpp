@@ -112,10 +112,12 @@ TEST_CASE("cli: fmt keeps nil and empty lists apart and prints lists as List", "
   REQUIRE(stream.code == 0);
   CHECK(stream.out == R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)" + a + "," + b +
                           "]}\n");
-  // A typed list prints as a List of the same items.
+  // One typed list prints as itself: its kind and apiVersion stay (and its resourceVersion, which
+  // a client resumes a watch from).
   auto typed = run("fmt --compact", R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","items":[)" + a + "]}");
   REQUIRE(typed.code == 0);
-  CHECK(typed.out == R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)" + a + "]}\n");
+  CHECK(typed.out == R"({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSliceList","metadata":{"resourceVersion":""},"items":[)" +
+                         a + "]}\n");
 }
 
 TEST_CASE("cli: fmt converts v1beta1 slices to v1", "[cli]") {

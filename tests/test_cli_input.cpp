@@ -74,12 +74,19 @@ TEST_CASE("cli input: repeated input options read every input in command-line or
 
   // Problems of every input are reported, each with its file.
   const std::string bad = files.write("input_bad.json", slice("c", "IPv4", R"([{"addresses":["10.0.0.300"]}])"));
-  const auto invalid = run("eds --slices " + bad + " --slices " + a + " --slices " + bad);
+  const std::string bad2 = files.write("input_bad2.json", slice("d", "IPv4", R"([{"addresses":["10.0.0.300"]}])"));
+  const auto invalid = run("eds --slices " + bad + " --slices " + a + " --slices " + bad2);
   CHECK(invalid.code == 1);
   CHECK(invalid.out.empty());
-  const std::string line = bad + ": EndpointSlice ns1/c: endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\": must "
-                                 "be a valid IPv4 address\n";
-  CHECK(invalid.err == line + line);
+  const auto line = [](const std::string& file, const std::string& name) {
+    return file + ": EndpointSlice ns1/" + name +
+           ": endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\": must be a valid IPv4 address\n";
+  };
+  CHECK(invalid.err == line(bad, "c") + line(bad2, "d"));
+  // The same object in two inputs is one object, its last state (as a watch stream's versions).
+  const auto twice = run("eds --slices " + bad + " --slices " + a + " --slices " + bad);
+  CHECK(twice.code == 1);
+  CHECK(twice.err == line(bad, "c"));
 }
 
 TEST_CASE("cli input: inputs split over repeated options give what one input gives", "[cli-input]") {
@@ -325,7 +332,21 @@ TEST_CASE("cli input: fmt output stays linear in the nesting depth", "[cli-input
                             std::string(depth, '[') + "1" + std::string(depth, ']') + "}";
   REQUIRE(input.size() > 16000);
   const std::string path = files.write("input_deep.json", input);
-  const auto pretty = run("fmt " + path);
+  // Deeper than the default limit (1000 levels): a problem of that object, with the limit named.
+  const auto refused = run("fmt " + path);
+  CHECK(refused.code == 1);
+  CHECK(refused.out.empty());
+  CHECK(refused.err.find("must not nest deeper than 1000 levels (decode limit max_depth)\n") != std::string::npos);
+  const auto out_of_range = run("fmt --max-depth 100001 " + path);
+  CHECK(out_of_range.code == 2);
+  CHECK(out_of_range.err == "epslice fmt: --max-depth must be a number from 1 to 100000, not \"100001\"\n"
+                            "run `epslice fmt --help` for usage\n");
+  CHECK(run("fmt --max-depth 9 --max-depth=10 " + path).err.rfind("epslice fmt: --max-depth is given more than once\n", 0) == 0);
+  // --max-object-bytes below the object's size refuses it the same way.
+  const auto small = run("fmt --max-object-bytes 100 --max-depth 10000 " + path);
+  CHECK(small.code == 1);
+  CHECK(small.err.find("max_object_bytes") != std::string::npos);
+  const auto pretty = run("fmt --max-depth 10000 " + path);
   REQUIRE(pretty.code == 0);
   // At most 32 x 4 spaces of indentation and one line per bracket: linear in the input.
   std::size_t widest = 0, lines = 0;
@@ -341,9 +362,9 @@ TEST_CASE("cli input: fmt output stays linear in the nesting depth", "[cli-input
   CHECK(pretty.out.size() < 140 * input.size());
   // The same value: re-read compactly, it is what the input gives.
   const std::string pretty_path = files.write("input_deep_pretty.json", pretty.out);
-  const auto compact = run("fmt --compact " + pretty_path);
+  const auto compact = run("fmt --compact --max-depth=10000 " + pretty_path);
   REQUIRE(compact.code == 0);
-  CHECK(compact.out == run("fmt --compact " + path).out);
+  CHECK(compact.out == run("fmt --compact --max-depth 10000 " + path).out);
   // Shallow objects keep kubectl's indentation exactly.
   const auto shallow = run("fmt -", R"({"kind":"X","a":{"b":[1,{}],"c":[]}})");
   CHECK(shallow.out ==

@@ -27,7 +27,7 @@ nlohmann::json run_json(const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("cli simulate: the fixed-order figures of scenarios.md", "[cli_simulate]") {
+TEST_CASE("cli simulate: the fixed-order figures of docs/scenarios.md", "[cli_simulate]") {
   const auto s2 = run_json("--scenario rolling-update --endpoints 1000 --batch 25");
   CHECK(s2["reconciles"] == 40);
   CHECK(s2["creates"] == 0);
@@ -96,7 +96,7 @@ TEST_CASE("cli simulate: layouts, watchers and the table", "[cli_simulate]") {
   CHECK(ep["layout"] == "endpoints");
   CHECK(ep["writes"] == 1);
   CHECK(ep["watch_events"] == 5);
-  CHECK(ep["bytes_written_json"] == 15137);  // scenarios.md: the Endpoints object of 100 addresses
+  CHECK(ep["bytes_written_json"] == 15137);  // docs/scenarios.md#sizes: the Endpoints object of 100 addresses
   CHECK(ep["bytes_delivered_json"] == 5 * (15137 + std::string_view("{\"type\":\"ADDED\",\"object\":}\n").size()));
   // Stored, the same object gains ,"uid":"<36>" (45), ,"resourceVersion":"1000000000" (31),
   // ,"creationTimestamp":"2024-01-01T00:00:00Z" (43) and ,"managedFields":[{...}] (17 + 160), whose

@@ -21,7 +21,8 @@ using namespace epslice;
 
 namespace {
 
-// ES-fixtures (k8s-vectors.md §0): Service foo in test, selector foo=bar, IPv4, port foo:80->80.
+// Upstream's reconciler test fixtures (docs/semantics.md#reconciler-test-fixtures): Service foo in
+// test, selector foo=bar, IPv4, port foo:80->80.
 service make_service() {
   service s;
   s.metadata.name = "foo";
@@ -106,7 +107,7 @@ std::vector<std::string> texts(const address_list<ipv4_address>& v) {
   return out;
 }
 
-// Subsets compared as an unordered collection (k8s-vectors.md F3).
+// Subsets compared as an unordered collection (docs/semantics.md#departure-repack-order).
 bool same_subsets(std::vector<endpoint_subset> a, std::vector<endpoint_subset> b) {
   if (a.size() != b.size()) return false;
   for (const auto& s : a) {
@@ -122,7 +123,8 @@ bool same_subsets(std::vector<endpoint_subset> a, std::vector<endpoint_subset> b
 // ---------------------------------------------------------------------------------------------
 // Pods -> endpoints.
 
-TEST_CASE("convert: pod to endpoint conditions and fields (B2)", "[convert]") {
+// Upstream TestPodToEndpoint (endpointslice/utils_test.go).
+TEST_CASE("convert: pod to endpoint conditions and fields", "[convert]") {
   struct row {
     const char* name;
     bool ready;
@@ -193,7 +195,8 @@ TEST_CASE("convert: pod to endpoint by family, node and address text", "[convert
   CHECK_FALSE(pod_to_endpoint<ipv4>(p, nullptr, svc).node_name.has_value());
 }
 
-TEST_CASE("convert: endpoint ports of a pod (B3)", "[convert]") {
+// Upstream TestGetEndpointPorts (endpointslice/utils_test.go).
+TEST_CASE("convert: endpoint ports of a pod", "[convert]") {
   const auto sp = [](std::string name, std::int32_t port, int_or_string target,
                      std::optional<std::string> app = std::nullopt) {
     service_port p;
@@ -254,7 +257,8 @@ TEST_CASE("convert: endpoint ports of a pod (B3)", "[convert]") {
   }
 }
 
-TEST_CASE("convert: find port (B4)", "[convert]") {
+// Upstream TestFindPort (endpointslice/utils_test.go).
+TEST_CASE("convert: find port", "[convert]") {
   const auto cp = [](std::string name, std::int32_t port, std::string protocol = "TCP") {
     container_port_spec c;
     c.name = std::move(name);
@@ -307,7 +311,8 @@ TEST_CASE("convert: find port (B4)", "[convert]") {
   }
 }
 
-TEST_CASE("convert: service address types (B6)", "[convert]") {
+// Upstream TestSupportedServiceAddressType (endpointslice/utils_test.go).
+TEST_CASE("convert: service address types", "[convert]") {
   using at = address_type;
   struct row {
     const char* name;
@@ -339,7 +344,8 @@ TEST_CASE("convert: service address types (B6)", "[convert]") {
   }
 }
 
-TEST_CASE("convert: should pod be in endpoints (B9)", "[convert]") {
+// Upstream TestShouldPodBeInEndpoints (endpointslice/util/controller_utils_test.go).
+TEST_CASE("convert: should pod be in endpoints", "[convert]") {
   struct row {
     const char* name;
     std::string phase;
@@ -371,7 +377,8 @@ TEST_CASE("convert: should pod be in endpoints (B9)", "[convert]") {
   }
 }
 
-TEST_CASE("convert: should set hostname (B10)", "[convert]") {
+// Upstream TestShouldSetHostname (endpointslice/util/controller_utils_test.go).
+TEST_CASE("convert: should set hostname", "[convert]") {
   struct row {
     const char* name;
     std::string pod_ns, hostname, subdomain;
@@ -489,7 +496,8 @@ TEST_CASE("convert: pod endpoint skip reasons", "[convert]") {
 // ---------------------------------------------------------------------------------------------
 // Repacking and truncation.
 
-TEST_CASE("convert: repack subsets (F3)", "[convert]") {
+// Upstream TestPackSubsets (pkg/api/v1/endpoints/util_test.go).
+TEST_CASE("convert: repack subsets", "[convert]") {
   struct row {
     const char* name;
     std::vector<endpoint_subset> given, want;
@@ -570,7 +578,8 @@ TEST_CASE("convert: repack order is documented and independent of input order", 
   CHECK(one[0].addresses == std::vector<endpoint_address>{addr("10.0.0.10"), addr("10.0.0.2")});
 }
 
-TEST_CASE("convert: truncate endpoints (F1)", "[convert]") {
+// Upstream TestTruncateEndpoints (pkg/controller/endpoint/endpoints_controller_test.go).
+TEST_CASE("convert: truncate endpoints", "[convert]") {
   struct row {
     const char* name;
     std::vector<std::size_t> ready, not_ready, want_ready, want_not_ready;
@@ -617,7 +626,8 @@ TEST_CASE("convert: truncate endpoints (F1)", "[convert]") {
 // ---------------------------------------------------------------------------------------------
 // Slices -> Endpoints.
 
-TEST_CASE("convert: slices to endpoints address shape per pod state (F2)", "[convert]") {
+// Upstream TestSyncServiceAddresses (pkg/controller/endpoint/endpoints_controller_test.go).
+TEST_CASE("convert: slices to endpoints address shape per pod state", "[convert]") {
   struct row {
     const char* phase;
     bool ready, terminating, publish;
@@ -781,7 +791,8 @@ TEST_CASE("convert: which Endpoints are mirrored", "[convert]") {
   CHECK(should_mirror(leader, &svc) == mirror_decision::leader_election);
 }
 
-TEST_CASE("convert: mirrored slice counts (G)", "[convert]") {
+// Upstream TestReconcile (pkg/controller/endpointslicemirroring/reconciler_test.go).
+TEST_CASE("convert: mirrored slice counts", "[convert]") {
   const auto p80 = lport(80, "http");
   const auto p443 = lport(443, "https");
   const auto p443udp = lport(443, "https", "UDP");
@@ -926,7 +937,8 @@ TEST_CASE("convert: mirrored slice content, labels, annotations, owner", "[conve
 }
 
 // ---------------------------------------------------------------------------------------------
-// Mirroring against existing slices (k8s-vectors.md G, the rows with existing slices).
+// Mirroring against existing slices (the cases of upstream's mirroring TestReconcile with existing
+// slices).
 
 namespace {
 
@@ -1002,7 +1014,8 @@ std::vector<any_endpoint_slice> apply_plan(const mirroring_plan& m, const std::v
 
 }  // namespace
 
-TEST_CASE("convert: mirroring plan against existing slices (G)", "[convert]") {
+// Upstream TestReconcile (pkg/controller/endpointslicemirroring/reconciler_test.go).
+TEST_CASE("convert: mirroring plan against existing slices", "[convert]") {
   const auto http = lport(80, "http");
   const std::vector<endpoint_subset> one = {subset({named_addr("10.0.0.1", "pod-1")}, {}, {http})};
   const auto p80 = lport(80, "http", "TCP"), p443 = lport(443, "https", "UDP");

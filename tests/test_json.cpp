@@ -50,12 +50,9 @@ const std::vector<std::string>& sample_names() {
   return names;
 }
 
-// The JSON text of one decoded object, as epslice writes it.
-std::string encode_object(const decoded_object& o) {
-  if (const auto* s = std::get_if<any_endpoint_slice>(&o.value)) return encode(*s);
-  if (const auto* e = std::get_if<endpoints>(&o.value)) return encode(*e);
-  return std::get<raw_object>(o.value).json;
-}
+// The JSON text of one decoded object, as epslice writes it back (without the type fields it
+// only inferred).
+std::string encode_object(const decoded_object& o) { return encode(o, encode_options{}); }
 
 std::vector<std::string> messages(const field_errors& errors) {
   std::vector<std::string> out;
@@ -69,9 +66,9 @@ decoded_object decode_one(std::string_view text) {
   INFO(text);
   REQUIRE_FALSE(d.syntax_error);
   REQUIRE(d.problems.empty());
-  REQUIRE(d.objects.size() == 1);
-  CHECK(messages(d.objects.front().problems).empty());
-  return std::move(d.objects.front());
+  REQUIRE(d.events.size() == 1);
+  CHECK(messages(d.events.front().object.problems).empty());
+  return std::move(d.events.front().object);
 }
 
 // decode + encode of a single clean object.
@@ -107,14 +104,15 @@ TEST_CASE("json: every sample decodes and re-encodes to the same JSON", "[json]"
     const bool is_list = input.contains("items");
     CHECK(d.had_list == is_list);
     const std::size_t n = is_list ? input["items"].size() : 1;
-    REQUIRE(d.objects.size() == n);
+    REQUIRE(d.events.size() == n);
     for (std::size_t i = 0; i < n; ++i) {
-      const decoded_object& o = d.objects[i];
+      const decoded_object& o = d.events[i].object;
       const auto& item = is_list ? input["items"][i] : input;
       INFO(o.location);
       CHECK(o.location == (is_list ? "items[" + std::to_string(i) + "]" : std::string()));
       CHECK(o.document == 0);
-      CHECK(o.watch_type.empty());
+      CHECK(d.events[i].type == watch_event_type::added);
+      CHECK(d.events[i].shape == (is_list ? stream_shape::list_item : stream_shape::object));
       CHECK(messages(o.problems).empty());
       CHECK(o.kind() == item["kind"].get<std::string>());
       const std::string out = encode_object(o);
@@ -124,15 +122,15 @@ TEST_CASE("json: every sample decodes and re-encodes to the same JSON", "[json]"
       CHECK(out == item.dump());
       const std::string kind = item["kind"].get<std::string>();
       if (kind == "EndpointSlice") {
-        REQUIRE(std::holds_alternative<any_endpoint_slice>(o.value));
-        const auto& s = std::get<any_endpoint_slice>(o.value);
+        REQUIRE(o.value.holds<any_endpoint_slice>());
+        const auto& s = o.value.get<any_endpoint_slice>();
         CHECK(address_type_name(s) == item["addressType"].get<std::string>());
         CHECK_FALSE(std::holds_alternative<endpoint_slice_raw>(s));
       } else if (kind == "Endpoints") {
-        CHECK(std::holds_alternative<endpoints>(o.value));
+        CHECK(o.value.holds<endpoints>());
       } else {
-        REQUIRE(std::holds_alternative<raw_object>(o.value));
-        const auto& r = std::get<raw_object>(o.value);
+        REQUIRE(o.value.holds<raw_object>());
+        const auto& r = o.value.get<raw_object>();
         CHECK(r.kind == kind);
         CHECK(r.api_version == item["apiVersion"].get<std::string>());
         CHECK(r.json == item.dump());
@@ -143,8 +141,8 @@ TEST_CASE("json: every sample decodes and re-encodes to the same JSON", "[json]"
 
 TEST_CASE("json: decoded sample slices hold the sample's fields", "[json]") {
   const decoded_document d = decode_document(read_sample("endpointslices-web.json"));
-  REQUIRE(d.objects.size() == 3);
-  const auto& s0 = std::get<endpoint_slice_v4>(std::get<any_endpoint_slice>(d.objects[0].value));
+  REQUIRE(d.events.size() == 3);
+  const auto& s0 = std::get<endpoint_slice_v4>(d.events[0].object.value.get<any_endpoint_slice>());
   CHECK(s0.metadata.name == "web-9kq2x");
   CHECK(s0.metadata.generate_name == "web-");
   CHECK(s0.metadata.namespace_ == "shop");
@@ -162,7 +160,7 @@ TEST_CASE("json: decoded sample slices hold the sample's fields", "[json]") {
   CHECK(s0.ports[0].port == 8080);
   CHECK(s0.ports[0].app_protocol == "http");
   CHECK_FALSE(s0.ports[1].app_protocol);
-  const auto& s2 = std::get<endpoint_slice_v6>(std::get<any_endpoint_slice>(d.objects[2].value));
+  const auto& s2 = std::get<endpoint_slice_v6>(d.events[2].object.value.get<any_endpoint_slice>());
   REQUIRE(s2.endpoints.size() == 9);
   CHECK(s2.endpoints[0].addresses.at(0) == *ipv6::parse("fd00:10:244:1::10"));
   REQUIRE(s2.endpoints[0].hints);
@@ -171,7 +169,7 @@ TEST_CASE("json: decoded sample slices hold the sample's fields", "[json]") {
 
 TEST_CASE("json: service and node views of the samples", "[json]") {
   const decoded_object so = decode_one(read_sample("service-web.json"));
-  const service s = decode_service(std::get<raw_object>(so.value));
+  const service s = decode_service(so.value.get<raw_object>());
   CHECK(s.metadata.name == "web");
   CHECK(s.metadata.namespace_ == "shop");
   CHECK(s.metadata.uid == "6f1c9a2e-4b7d-4c53-9e0f-2d8b1a7c3e51");
@@ -198,7 +196,7 @@ TEST_CASE("json: service and node views of the samples", "[json]") {
   CHECK(decode_service(nlohmann::json::parse(read_sample("service-web.json"))) == s);
 
   const decoded_document nd = decode_document(read_sample("nodes.json"));
-  REQUIRE(nd.objects.size() == 6);
+  REQUIRE(nd.events.size() == 6);
   struct want_node {
     const char* name;
     const char* zone;
@@ -208,7 +206,7 @@ TEST_CASE("json: service and node views of the samples", "[json]") {
                             {"node-b1", "eu-west-1b", 8000}, {"node-b2", "eu-west-1b", 3500},
                             {"node-c1", "eu-west-1c", 2000}, {"node-c2", "eu-west-1c", 2000}};
   for (std::size_t i = 0; i < 6; ++i) {
-    const node n = decode_node(std::get<raw_object>(nd.objects[i].value));
+    const node n = decode_node(nd.events[i].object.value.get<raw_object>());
     CHECK(n.metadata.name == want[i].name);
     CHECK(n.zone() == want[i].zone);
     CHECK(n.ready);
@@ -270,7 +268,7 @@ TEST_CASE("json: service and node views: defaults and errors", "[json]") {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sizes (scenarios.md "Sizes")
+// Sizes (docs/scenarios.md#sizes)
 
 TEST_CASE("json: the 100-endpoint world slice is 24,363 bytes with 434 of metadata", "[json]") {
   const endpoint_slice_v4 s = world_slice();
@@ -358,7 +356,7 @@ TEST_CASE("json: encode follows the API server's field order and omitempty", "[j
         R"("portExtra":"q"}],"sliceExtra":{}})";
     CHECK(reencode(text) == text);
     const auto o = decode_one(text);
-    const auto& s = std::get<endpoint_slice_v4>(std::get<any_endpoint_slice>(o.value));
+    const auto& s = std::get<endpoint_slice_v4>(o.value.get<any_endpoint_slice>());
     CHECK(s.metadata.name == "a");
     CHECK_FALSE(s.metadata.creation_timestamp);
     CHECK(s.metadata.deletion_timestamp == "2024-01-01T00:00:00Z");
@@ -522,9 +520,9 @@ TEST_CASE("json: address families", "[json]") {
     const decoded_document d = decode_document(R"({"kind":"List","apiVersion":"v1","items":[
       {"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"web-4"},"addressType":"IPv4","endpoints":[{"addresses":["10.1.0.5"]}],"ports":[{"port":80}]},
       {"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"web-6"},"addressType":"IPv6","endpoints":[{"addresses":["fd00::5"]}],"ports":[{"port":80}]}]})");
-    REQUIRE(d.objects.size() == 2);
-    const auto& a = std::get<any_endpoint_slice>(d.objects[0].value);
-    const auto& b = std::get<any_endpoint_slice>(d.objects[1].value);
+    REQUIRE(d.events.size() == 2);
+    const auto& a = d.events[0].object.value.get<any_endpoint_slice>();
+    const auto& b = d.events[1].object.value.get<any_endpoint_slice>();
     CHECK(std::get<endpoint_slice_v4>(a).endpoints.at(0).addresses.at(0) == *ipv4::parse("10.1.0.5"));
     CHECK(std::get<endpoint_slice_v6>(b).endpoints.at(0).addresses.at(0) == *ipv6::parse("fd00::5"));
   }
@@ -544,7 +542,7 @@ TEST_CASE("json: address families", "[json]") {
     const std::string text =
         R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"bad"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{"ready":true},"nodeName":"n"},{"addresses":["10.0.0.300","010.0.0.1"],"conditions":{}},{"addresses":["10.0.0.3"],"conditions":{}}],"ports":null})";
     const decoded_object o = decode_one(text);
-    const auto& s = std::get<any_endpoint_slice>(o.value);
+    const auto& s = o.value.get<any_endpoint_slice>();
     REQUIRE(std::holds_alternative<endpoint_slice_raw>(s));
     const auto& r = std::get<endpoint_slice_raw>(s);
     CHECK(r.address_type == "IPv4");
@@ -615,12 +613,12 @@ TEST_CASE("json: document forms", "[json]") {
       {"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a-1"},"addressType":"FQDN","endpoints":[]}]})");
     REQUIRE_FALSE(d.syntax_error);
     CHECK(d.had_list);
-    REQUIRE(d.objects.size() == 3);
-    CHECK(d.objects[0].kind() == "Endpoints");
-    CHECK(d.objects[1].kind() == "ConfigMap");
-    CHECK(std::get<raw_object>(d.objects[1].value).json == R"({"kind":"ConfigMap","apiVersion":"v1","data":{"k":"v"}})");
-    CHECK(std::holds_alternative<endpoint_slice_fqdn>(std::get<any_endpoint_slice>(d.objects[2].value)));
-    CHECK(d.objects[2].location == "items[2]");
+    REQUIRE(d.events.size() == 3);
+    CHECK(d.events[0].object.kind() == "Endpoints");
+    CHECK(d.events[1].object.kind() == "ConfigMap");
+    CHECK(d.events[1].object.value.get<raw_object>().json == R"({"kind":"ConfigMap","apiVersion":"v1","data":{"k":"v"}})");
+    CHECK(std::holds_alternative<endpoint_slice_fqdn>(d.events[2].object.value.get<any_endpoint_slice>()));
+    CHECK(d.events[2].object.location == "items[2]");
     // A list is not one object.
     CHECK_THROWS_AS(decode_endpoints(R"({"kind":"List","items":[{"kind":"Endpoints","metadata":{}}]})"), epslice::error);
   }
@@ -628,19 +626,32 @@ TEST_CASE("json: document forms", "[json]") {
     const decoded_document d = decode_document(R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"7"},"items":[
       {"metadata":{"name":"s1"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}],"ports":null},
       {"metadata":{"name":"s2"},"addressType":"IPv6","endpoints":null,"ports":null}]})");
-    REQUIRE(d.objects.size() == 2);
-    const auto& s1 = std::get<endpoint_slice_v4>(std::get<any_endpoint_slice>(d.objects[0].value));
+    REQUIRE(d.events.size() == 2);
+    const auto& s1 = std::get<endpoint_slice_v4>(d.events[0].object.value.get<any_endpoint_slice>());
     CHECK(s1.metadata.name == "s1");
-    CHECK(s1.kind.empty());
-    CHECK(s1.api_version.empty());
-    // Nothing is added on the way out.
-    CHECK(encode(s1) == R"({"metadata":{"name":"s1"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{}}],"ports":null})");
-    CHECK(std::holds_alternative<endpoint_slice_v6>(std::get<any_endpoint_slice>(d.objects[1].value)));
+    // The type fields come from the list, marked as inferred: the object holds them (for sizes,
+    // and as the API server sends it to a watcher) ...
+    CHECK(s1.kind == "EndpointSlice");
+    CHECK(s1.api_version == "discovery.k8s.io/v1");
+    CHECK(d.events[0].object.kind_inferred);
+    CHECK(d.events[0].object.api_version_inferred);
+    CHECK(encode(s1) ==
+          R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"s1"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{}}],"ports":null})");
+    CHECK(encode(d.events[0].object, encode_options{.inferred_type_fields = true}) == encode(s1));
+    // ... but nothing is added when the decoded object is written back.
+    CHECK(encode_object(d.events[0].object) ==
+          R"({"metadata":{"name":"s1"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"conditions":{}}],"ports":null})");
+    REQUIRE(d.lists.size() == 1);
+    CHECK(d.lists[0].kind == "EndpointSliceList");
+    CHECK(d.lists[0].api_version == "discovery.k8s.io/v1");
+    CHECK(d.lists[0].metadata.resource_version == "7");
+    CHECK(d.lists[0].items == 2);
+    CHECK(std::holds_alternative<endpoint_slice_v6>(d.events[1].object.value.get<any_endpoint_slice>()));
 
     const decoded_document e = decode_document(R"({"kind":"EndpointsList","apiVersion":"v1","items":[
       {"metadata":{"name":"a"},"subsets":[{"addresses":[{"ip":"10.0.0.1"}],"ports":[{"port":80}]}]}]})");
-    REQUIRE(e.objects.size() == 1);
-    const auto& ep = std::get<endpoints>(e.objects[0].value);
+    REQUIRE(e.events.size() == 1);
+    const auto& ep = e.events[0].object.value.get<endpoints>();
     CHECK(ep.metadata.name == "a");
     CHECK(ep.subsets.at(0).addresses.at(0).ip == "10.0.0.1");
     CHECK(ep.subsets.at(0).ports.at(0).port == 80);
@@ -648,9 +659,9 @@ TEST_CASE("json: document forms", "[json]") {
   SECTION("a bare array") {
     const decoded_document d = decode_document(R"([{"kind":"Pod","metadata":{"name":"p"}},{"kind":"Endpoints","metadata":{}}, 5])");
     CHECK(d.had_list);
-    REQUIRE(d.objects.size() == 2);
-    CHECK(d.objects[0].location == "[0]");
-    CHECK(d.objects[1].location == "[1]");
+    REQUIRE(d.events.size() == 2);
+    CHECK(d.events[0].object.location == "[0]");
+    CHECK(d.events[1].object.location == "[1]");
     CHECK(messages(d.problems) == std::vector<std::string>{"[2]: Invalid value: 5: must be an object, not a number"});
   }
   SECTION("a stream of concatenated objects") {
@@ -660,12 +671,12 @@ TEST_CASE("json: document forms", "[json]") {
     REQUIRE_FALSE(d.syntax_error);
     CHECK(d.values == 3);
     CHECK_FALSE(d.had_list);
-    REQUIRE(d.objects.size() == 3);
+    REQUIRE(d.events.size() == 3);
     for (std::size_t i = 0; i < 3; ++i) {
-      CHECK(d.objects[i].document == i);
-      CHECK(d.objects[i].location.empty());
+      CHECK(d.events[i].object.document == i);
+      CHECK(d.events[i].object.location.empty());
     }
-    CHECK(d.objects[2].kind() == "EndpointSlice");
+    CHECK(d.events[2].object.kind() == "EndpointSlice");
   }
   SECTION("--output-watch-events streams") {
     const decoded_document d = decode_document(
@@ -674,16 +685,17 @@ TEST_CASE("json: document forms", "[json]") {
 {"type":"DELETED","object":{"apiVersion":"v1","metadata":{"name":"p"},"kind":"Pod"}}
 {"object":{"kind":"Pod","metadata":{"name":"q"}},"type":"BOOKMARK"})");
     REQUIRE_FALSE(d.syntax_error);
-    REQUIRE(d.objects.size() == 4);
-    CHECK(d.objects[0].watch_type == "ADDED");
-    CHECK(d.objects[1].watch_type == "MODIFIED");
-    CHECK(d.objects[2].watch_type == "DELETED");
-    CHECK(d.objects[0].location == "object");
-    CHECK(d.objects[2].kind() == "Pod");
-    CHECK(std::get<raw_object>(d.objects[2].value).json == R"({"apiVersion":"v1","metadata":{"name":"p"},"kind":"Pod"})");
-    CHECK(std::get<raw_object>(d.objects[3].value).kind == "Pod");
-    CHECK(d.objects[3].watch_type == "BOOKMARK");  // `type` after `object`
-    for (std::size_t i = 0; i < 4; ++i) CHECK(d.objects[i].document == i);
+    REQUIRE(d.events.size() == 4);
+    CHECK(d.events[0].type == watch_event_type::added);
+    CHECK(d.events[1].type == watch_event_type::modified);
+    CHECK(d.events[2].type == watch_event_type::deleted);
+    for (const auto& e : d.events) CHECK(e.shape == stream_shape::watch_event);
+    CHECK(d.events[0].object.location == "object");
+    CHECK(d.events[2].object.kind() == "Pod");
+    CHECK(d.events[2].object.value.get<raw_object>().json == R"({"apiVersion":"v1","metadata":{"name":"p"},"kind":"Pod"})");
+    CHECK(d.events[3].object.value.get<raw_object>().kind == "Pod");
+    CHECK(d.events[3].type == watch_event_type::bookmark);  // `type` after `object`
+    for (std::size_t i = 0; i < 4; ++i) CHECK(d.events[i].object.document == i);
     // One watch event is one object.
     CHECK(decode_endpoints(R"({"type":"ADDED","object":{"kind":"Endpoints","metadata":{"name":"w"}}})").metadata.name == "w");
   }
@@ -694,9 +706,9 @@ TEST_CASE("json: document forms", "[json]") {
       {"addresses":["10.0.0.3"],"topology":{"topology.kubernetes.io/zone":"z3"}},
       {"addresses":["10.0.0.4"],"topology":null},
       {"addresses":["10.0.0.5"],"nodeName":"n5","topology":{"kubernetes.io/hostname":"n5"}}],"ports":[]})");
-    REQUIRE(d.objects.size() == 1);
-    CHECK(d.objects[0].problems.empty());
-    const auto& s = std::get<endpoint_slice_v4>(std::get<any_endpoint_slice>(d.objects[0].value));
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].object.problems.empty());
+    const auto& s = std::get<endpoint_slice_v4>(d.events[0].object.value.get<any_endpoint_slice>());
     CHECK(s.api_version == "discovery.k8s.io/v1");
     REQUIRE(s.endpoints.size() == 5);
     CHECK(s.endpoints[0].zone == "z1");
@@ -717,10 +729,10 @@ TEST_CASE("json: document forms", "[json]") {
     // A topology of the wrong type is a problem with its path.
     const decoded_document bad = decode_document(
         R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1beta1","metadata":{},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"topology":{"a":1}},{"addresses":["10.0.0.2"],"topology":"x"}]})");
-    REQUIRE(bad.objects.size() == 1);
-    CHECK(messages(bad.objects[0].problems) ==
-          std::vector<std::string>{"endpoints[0].topology.a: Invalid value: 1: must be a string",
-                                   R"(endpoints[1].topology: Invalid value: "x": must be an object of strings)"});
+    REQUIRE(bad.events.size() == 1);
+    CHECK(messages(bad.events[0].object.problems) ==
+          std::vector<std::string>{"endpoints[0].topology.a: Invalid value: 1: must be a string, not a number",
+                                   R"(endpoints[1].topology: Invalid value: "x": must be an object of strings, not a string)"});
   }
 }
 
@@ -728,7 +740,7 @@ TEST_CASE("json: repeated keys and odd shapes", "[json]") {
   SECTION("the last of repeated keys wins") {
     const auto a = decode_one(
         R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"creationTimestamp":null,"creationTimestamp":"t","name":"x","name":"y"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}],"endpoints":null})");
-    const auto& s = std::get<endpoint_slice_v4>(std::get<any_endpoint_slice>(a.value));
+    const auto& s = std::get<endpoint_slice_v4>(a.value.get<any_endpoint_slice>());
     CHECK(s.metadata.name == "y");
     CHECK(s.metadata.creation_timestamp == "t");
     CHECK(s.metadata.extra.empty());
@@ -739,7 +751,7 @@ TEST_CASE("json: repeated keys and odd shapes", "[json]") {
   SECTION("unmodelled metadata fields are held in the order they are written") {
     const decoded_object o = decode_one(
         R"({"kind":"Endpoints","apiVersion":"v1","metadata":{"zz":1,"managedFields":[],"finalizers":["f"],"aa":2,"deletionGracePeriodSeconds":0,"selfLink":"/s","name":"n"}})");
-    const auto& m = std::get<endpoints>(o.value).metadata;
+    const auto& m = o.value.get<endpoints>().metadata;
     CHECK(m.extra == unknown_fields{{"selfLink", "\"/s\""}, {"deletionGracePeriodSeconds", "0"}, {"finalizers", "[\"f\"]"},
                                     {"managedFields", "[]"}, {"zz", "1"}, {"aa", "2"}});
     const std::string out = encode_object(o);
@@ -755,27 +767,27 @@ TEST_CASE("json: repeated keys and odd shapes", "[json]") {
     CHECK(encode(s) == text);
   }
   SECTION("a watch event whose type is not a string") {
+    // Without a type the event means nothing: it is a problem of the stream, and skipped.
     const decoded_document d = decode_document(
         R"({"type":[{"a":1}],"object":{"kind":"Endpoints","metadata":{"name":"w"}}} {"type":{},"object":{"kind":"Pod"}})");
     REQUIRE_FALSE(d.syntax_error);
-    REQUIRE(d.objects.size() == 2);
-    CHECK(d.objects[0].watch_type.empty());
-    CHECK(std::get<endpoints>(d.objects[0].value).metadata.name == "w");
-    CHECK(d.objects[1].kind() == "Pod");
+    CHECK(d.events.empty());
+    CHECK(messages(d.problems) ==
+          std::vector<std::string>{"type: Invalid value: must be a string", "type: Invalid value: must be a string"});
   }
   SECTION("a list with a repeated kind that is not a string") {
     const decoded_document d = decode_document(R"({"kind":"List","kind":[1,[2]],"items":[{"kind":"Pod"}],"metadata":{}})");
     REQUIRE_FALSE(d.syntax_error);
-    REQUIRE(d.objects.size() == 1);
-    CHECK(d.objects[0].kind() == "Pod");
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].object.kind() == "Pod");
   }
   SECTION("items of other lists are read by their own kind") {
     const decoded_document d = decode_document(
         R"({"kind":"FooList","items":[{"kind":"EndpointSlice","addressType":"IPv4","endpoints":[]},{"metadata":{"name":"p"}},{"kind":"Endpoints"}]})");
-    REQUIRE(d.objects.size() == 3);
-    CHECK(std::holds_alternative<any_endpoint_slice>(d.objects[0].value));
-    CHECK(std::get<raw_object>(d.objects[1].value).json == R"({"metadata":{"name":"p"}})");
-    CHECK(std::holds_alternative<endpoints>(d.objects[2].value));
+    REQUIRE(d.events.size() == 3);
+    CHECK(d.events[0].object.value.holds<any_endpoint_slice>());
+    CHECK(d.events[1].object.value.get<raw_object>().json == R"({"metadata":{"name":"p"}})");
+    CHECK(d.events[2].object.value.holds<endpoints>());
   }
 }
 
@@ -808,19 +820,19 @@ TEST_CASE("json: wrong types are reported with their paths, every one of them", 
       "endpoints[2].hints.forZones[0].name: Invalid value: 3: must be a string, not a number",
       R"(endpoints[3]: Invalid value: "oops": must be an object, not a string)",
       R"(ports[0].port: Invalid value: "80": must be an integer, not a string)",
-      "ports[1].port: Invalid value: 70000000000: must be between -2147483648 and 2147483647",
+      "ports[1].port: Invalid value: 70000000000: out of range: must be between -2147483648 and 2147483647",
       "ports[2].port: Invalid value: 8.5: must be an integer",
-      "ports[3].port: Invalid value: -2147483649: must be between -2147483648 and 2147483647",
+      "ports[3].port: Invalid value: -2147483649: out of range: must be between -2147483648 and 2147483647",
       "ports[4].port: Invalid value: 80.0: must be an integer",
       "ports[5].port: Invalid value: 1e2: must be an integer",
-      "ports[6].port: Invalid value: 18446744073709551615: must be between -2147483648 and 2147483647",
+      "ports[6].port: Invalid value: 18446744073709551615: out of range: must be between -2147483648 and 2147483647",
   };
   const decoded_document d = decode_document(bad_slice);
   REQUIRE_FALSE(d.syntax_error);
-  REQUIRE(d.objects.size() == 1);
-  CHECK(messages(d.objects[0].problems) == want);
+  REQUIRE(d.events.size() == 1);
+  CHECK(messages(d.events[0].object.problems) == want);
   // The rest of the object is still read.
-  const auto& s = std::get<endpoint_slice_v4>(std::get<any_endpoint_slice>(d.objects[0].value));
+  const auto& s = std::get<endpoint_slice_v4>(d.events[0].object.value.get<any_endpoint_slice>());
   CHECK(s.metadata.name.empty());
   CHECK(s.metadata.labels == string_map{{"a", "1"}});
   CHECK(s.metadata.owner_references.at(0).name == "o");
@@ -915,7 +927,7 @@ TEST_CASE("json: syntax errors carry line and column", "[json]") {
     INFO(r.name);
     const decoded_document d = decode_document(r.text);
     REQUIRE(d.syntax_error);
-    CHECK(d.objects.size() == r.objects);
+    CHECK(d.events.size() == r.objects);
     CHECK(d.syntax_error->line == r.line);
     CHECK(d.syntax_error->column == r.column);
     CHECK(d.syntax_error->message == r.message);
@@ -1022,21 +1034,26 @@ TEST_CASE("json: fuzzed samples never throw, and clean objects round trip", "[js
     } catch (...) {
       FAIL("decode_endpoints threw something else than epslice::error on case " << c);
     }
-    for (const auto& o : d.objects) {
+    for (const auto& ev : d.events) {
+      const decoded_object& o = ev.object;
       if (!o.problems.empty()) {
         ++with_problems;
         continue;
       }
-      if (o.kind().empty() && !std::holds_alternative<raw_object>(o.value)) continue;  // needs its list
-      ++clean;
-      const std::string again = encode_object(o);
+      // With the type fields it took from its list, an item reads back alone as it was.
+      const std::string again = encode(o, encode_options{.inferred_type_fields = true});
       const decoded_document d2 = decode_document(again);
+      // An object that is itself a List, kept whole as an item of another, reads back alone as a
+      // list: not one object.
+      if (d2.had_list) continue;
+      ++clean;
       INFO("case " << c << ": " << again);
       REQUIRE_FALSE(d2.syntax_error);
-      REQUIRE(d2.objects.size() == 1);
-      CHECK(d2.objects[0].problems.empty());
-      CHECK(d2.objects[0].value == o.value);
-      if (const auto* r = std::get_if<raw_object>(&o.value)) {
+      REQUIRE(d2.events.size() == 1);
+      CHECK(d2.events[0].object.problems.empty());
+      if (o.value.holds<raw_object>()) CHECK(d2.events[0].object.value.get<raw_object>().json == again);
+      else CHECK(d2.events[0].object.value == o.value);
+      if (const auto* r = o.value.get_if<raw_object>()) {
         // Views never leak nlohmann's exceptions either.
         for (auto f : {+[](const raw_object& x) { (void)decode_service(x); },
                        +[](const raw_object& x) { (void)decode_node(x); }}) {
@@ -1091,14 +1108,14 @@ TEST_CASE("json: to_json and from_json round trips", "[json]") {
     const std::string text = read_sample(name);
     const decoded_document from_text = decode_document(text);
     const decoded_document from_dom = decode_document(nlohmann::json::parse(text));
-    REQUIRE(from_dom.objects.size() == from_text.objects.size());
-    for (std::size_t i = 0; i < from_dom.objects.size(); ++i) {
+    REQUIRE(from_dom.events.size() == from_text.events.size());
+    for (std::size_t i = 0; i < from_dom.events.size(); ++i) {
       // nlohmann::json sorts keys, so raw objects differ in key order only.
-      if (std::holds_alternative<raw_object>(from_text.objects[i].value))
-        CHECK(nlohmann::json::parse(std::get<raw_object>(from_dom.objects[i].value).json) ==
-              nlohmann::json::parse(std::get<raw_object>(from_text.objects[i].value).json));
+      if (from_text.events[i].object.value.holds<raw_object>())
+        CHECK(nlohmann::json::parse(from_dom.events[i].object.value.get<raw_object>().json) ==
+              nlohmann::json::parse(from_text.events[i].object.value.get<raw_object>().json));
       else
-        CHECK(from_dom.objects[i].value == from_text.objects[i].value);
+        CHECK(from_dom.events[i].object.value == from_text.events[i].object.value);
     }
   }
 }

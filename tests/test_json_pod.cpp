@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests of detail/json_pod.hpp: the pod view decoded from Pod JSON, and its error messages.
+#include <epslice/convert.hpp>
 #include <epslice/detail/json_pod.hpp>
 #include <epslice/json.hpp>
 
@@ -52,7 +53,7 @@ struct expected_pod {
 TEST_CASE("json_pod: the nine sample pods decode with every field endpoint derivation reads", "[json_pod]") {
   const decoded_document doc = decode_document(read_sample("pods-web.json"));
   REQUIRE_FALSE(doc.syntax_error);
-  REQUIRE(doc.objects.size() == 9);
+  REQUIRE(doc.events.size() == 9);
   const std::vector<expected_pod> want = {
       {"web-7d9f8c6b5-x2lq9", "node-a1", "True", {"10.244.1.10", "fd00:10:244:1::10"}, false},
       {"web-7d9f8c6b5-k8m4p", "node-a2", "True", {"10.244.2.11", "fd00:10:244:2::11"}, false},
@@ -66,7 +67,7 @@ TEST_CASE("json_pod: the nine sample pods decode with every field endpoint deriv
   };
   for (std::size_t i = 0; i < want.size(); ++i) {
     INFO(want[i].name);
-    const auto* raw = std::get_if<raw_object>(&doc.objects[i].value);
+    const auto* raw = doc.events[i].object.value.get_if<raw_object>();
     REQUIRE(raw != nullptr);
     const pod p = decode_pod(*raw);
     CHECK(p.metadata.name == want[i].name);
@@ -94,10 +95,10 @@ TEST_CASE("json_pod: the nine sample pods decode with every field endpoint deriv
 TEST_CASE("json_pod: the decoded view drives endpoint derivation", "[json_pod]") {
   const decoded_document pods_doc = decode_document(read_sample("pods-web.json"));
   const decoded_document svc_doc = decode_document(read_sample("service-web.json"));
-  REQUIRE(svc_doc.objects.size() == 1);
-  const service svc = decode_service(std::get<raw_object>(svc_doc.objects[0].value));
+  REQUIRE(svc_doc.events.size() == 1);
+  const service svc = decode_service(svc_doc.events[0].object.value.get<raw_object>());
   std::vector<pod> pods;
-  for (const auto& o : pods_doc.objects) pods.push_back(decode_pod(std::get<raw_object>(o.value)));
+  for (const auto& e : pods_doc.events) pods.push_back(decode_pod(e.object.value.get<raw_object>()));
   const auto r = endpoints_from_pods<ipv6>(svc, pods, {});
   // Without nodes every pod is left out (publishNotReadyAddresses is false).
   CHECK(r.endpoints.empty());

@@ -128,7 +128,8 @@ std::vector<want_endpoint> plain(const std::vector<std::string>& keys, const std
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// E2 / E3: kube-proxy's endpoint map cases.
+// TestEndpointsMapFromESC, TestEndpointInfoByServicePort (pkg/proxy/endpointslicecache_test.go):
+// kube-proxy's endpoint map cases.
 
 TEST_CASE("merge: kube-proxy endpoints map cases (TestEndpointsMapFromESC)", "[merge]") {
   struct tc {
@@ -492,7 +493,7 @@ TEST_CASE("merge: endpoints moving between slices are not reported as changes", 
 }
 
 // ---------------------------------------------------------------------------------------------
-// E1: CategorizeEndpoints.
+// TestCategorizeEndpoints (pkg/proxy/topology_test.go).
 
 namespace {
 struct e1_endpoint {

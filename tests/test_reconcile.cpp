@@ -355,13 +355,13 @@ TEST_CASE("reconcile: TestReconcileEndpointSlicesUpdating and ServicesLabelsUpda
     const std::vector<endpoint_slice_v4> none;
     const auto first = epslice::apply(reconcile(fixture_desired(range(0, 250)), none, o), none);
     REQUIRE(sizes(first) == std::multiset<std::size_t>{100, 100, 50});
-    // A9: the target port changes: 3 creates recycled onto the 3 deleted slices.
+    // The target port changes: 3 creates recycled onto the 3 deleted slices.
     const auto p9 = reconcile(fixture_desired(range(0, 250), 81), first, o);
     CHECK(p9.create.empty());
     CHECK(p9.update.size() == 3);
     CHECK(p9.remove.empty());
     CHECK(sizes(epslice::apply(p9, first)) == std::multiset<std::size_t>{100, 100, 50});
-    // A10: service labels: 3 updates carrying the label.
+    // Service labels: 3 updates carrying the label.
     auto d10 = fixture_desired(range(0, 250));
     d10.service.labels = {{"foo", "bar"}};
     const auto p10 = reconcile(d10, first, o);
@@ -369,7 +369,7 @@ TEST_CASE("reconcile: TestReconcileEndpointSlicesUpdating and ServicesLabelsUpda
     CHECK(p10.update.size() == 3);
     CHECK(p10.remove.empty());
     for (const auto& s : epslice::apply(p10, first)) CHECK(s.metadata.labels.at("foo") == "bar");
-    // A11: reserved labels only: nothing to do.
+    // Reserved labels only: nothing to do.
     auto d11 = fixture_desired(range(0, 250));
     d11.service.labels = {{std::string(well_known::service_name_label), "bad"},
                           {std::string(well_known::managed_by_label), "actor"},

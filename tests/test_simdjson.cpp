@@ -78,6 +78,14 @@ std::vector<std::string> messages(const field_errors& errors) {
   return out;
 }
 
+// A value of a decoded object in words, for failure output.
+std::string describe(const object_value& v) {
+  if (const auto* a = v.get_if<any_endpoint_slice>()) return "slice/" + std::to_string(a->index()) + " " + encode(*a);
+  if (const auto* e = v.get_if<endpoints>()) return "endpoints " + encode(*e);
+  const auto& r = v.get<raw_object>();
+  return "raw kind '" + r.kind + "' apiVersion '" + r.api_version + "' " + r.json;
+}
+
 // A decoded document in words, for failure output.
 std::string describe(const decoded_document& d) {
   std::string s = "values=" + std::to_string(d.values) + " had_list=" + std::to_string(d.had_list);
@@ -85,18 +93,29 @@ std::string describe(const decoded_document& d) {
     s += " syntax_error@" + std::to_string(d.syntax_error->offset) + " " + std::to_string(d.syntax_error->line) + ":" +
          std::to_string(d.syntax_error->column) + " " + d.syntax_error->message;
   for (const auto& p : messages(d.problems)) s += "\n  problem: " + p;
-  for (const auto& o : d.objects) {
-    s += "\n  object '" + o.location + "' doc " + std::to_string(o.document) + " watch '" + o.watch_type + "' kind '" +
-         std::string(o.kind()) + "' alt " + std::to_string(o.value.index());
-    if (const auto* a = std::get_if<any_endpoint_slice>(&o.value))
-      s += "/" + std::to_string(a->index()) + " " + encode(*a);
-    else if (const auto* e = std::get_if<endpoints>(&o.value))
-      s += " " + encode(*e);
-    else
-      s += " " + std::get<raw_object>(o.value).json;
+  for (const auto& l : d.lists) {
+    s += "\n  list '" + l.kind + "' '" + l.api_version + "' doc " + std::to_string(l.document) + " items " +
+         std::to_string(l.items) + " resourceVersion '" + l.metadata.resource_version + "'";
+    for (const auto& p : messages(l.duplicates)) s += "\n    duplicate: " + p;
+  }
+  for (const auto& e : d.events) {
+    const decoded_object& o = e.object;
+    s += "\n  event " + std::string(to_string(e.type)) + " shape " + std::string(to_string(e.shape)) + " object '" +
+         o.location + "' doc " + std::to_string(o.document) + " kind '" + std::string(o.kind()) + "'" +
+         (o.kind_inferred ? " (inferred)" : "") + " apiVersion '" + std::string(o.api_version()) + "'" +
+         (o.api_version_inferred ? " (inferred)" : "") + " " + describe(o.value);
+    if (!e.resource_version.empty()) s += "\n    resourceVersion " + e.resource_version;
+    if (e.status) s += "\n    status " + std::to_string(e.status->code) + " " + e.status->reason + " " + e.status->message;
     for (const auto& p : messages(o.problems)) s += "\n    problem: " + p;
+    for (const auto& p : messages(o.duplicates)) s += "\n    duplicate: " + p;
   }
   return s;
+}
+
+bool same_object(const decoded_object& x, const decoded_object& y) {
+  return x.location == y.location && x.document == y.document && x.kind_inferred == y.kind_inferred &&
+         x.api_version_inferred == y.api_version_inferred && messages(x.problems) == messages(y.problems) &&
+         messages(x.duplicates) == messages(y.duplicates) && x.value == y.value;
 }
 
 bool same_document(const decoded_document& a, const decoded_document& b) {
@@ -106,12 +125,20 @@ bool same_document(const decoded_document& a, const decoded_document& b) {
                          a.syntax_error->column != b.syntax_error->column ||
                          a.syntax_error->message != b.syntax_error->message))
     return false;
-  if (a.objects.size() != b.objects.size()) return false;
-  for (std::size_t i = 0; i < a.objects.size(); ++i) {
-    const auto& x = a.objects[i];
-    const auto& y = b.objects[i];
-    if (x.location != y.location || x.document != y.document || x.watch_type != y.watch_type ||
-        messages(x.problems) != messages(y.problems) || !(x.value == y.value))
+  if (a.lists.size() != b.lists.size()) return false;
+  for (std::size_t i = 0; i < a.lists.size(); ++i) {
+    const auto& x = a.lists[i];
+    const auto& y = b.lists[i];
+    if (x.kind != y.kind || x.api_version != y.api_version || !(x.metadata == y.metadata) || x.document != y.document ||
+        x.items != y.items || messages(x.duplicates) != messages(y.duplicates))
+      return false;
+  }
+  if (a.events.size() != b.events.size()) return false;
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    const auto& x = a.events[i];
+    const auto& y = b.events[i];
+    if (x.type != y.type || x.shape != y.shape || x.resource_version != y.resource_version || !(x.status == y.status) ||
+        !same_object(x.object, y.object))
       return false;
   }
   return true;
@@ -168,34 +195,34 @@ void expect_same(bool same, const std::string& text, const std::function<std::st
   FAIL_CHECK("input: " << shown(text) << "\n" << what());
 }
 
-check_result check_both_paths(simdjson_decoder& fast, const std::string& text) {
+check_result check_both_paths(simdjson_decoder& fast, const std::string& text, const decode_limits& limits = {}) {
   check_result r;
   {
     const auto before = fast.fallbacks();
-    const decoded_document a = fast.decode_document(text);
+    const decoded_document a = fast.decode_document(text, limits);
     r.document_fast = fast.fallbacks() == before;
     r.document_why = fast.last_fallback();
-    const decoded_document b = epslice::decode_document(text);
+    const decoded_document b = epslice::decode_document(text, limits);
     expect_same(same_document(a, b), text, [&] { return "fast: " + describe(a) + "\nreader: " + describe(b); });
   }
   {
     const auto before = fast.fallbacks();
-    const auto a = run([&] { return fast.decode_endpoint_slice(text); });
+    const auto a = run([&] { return fast.decode_endpoint_slice(text, limits); });
     r.slice_fast = fast.fallbacks() == before;
-    const auto b = run([&] { return epslice::decode_endpoint_slice(text); });
+    const auto b = run([&] { return epslice::decode_endpoint_slice(text, limits); });
     expect_same(same_outcome(a, b), text, [&] { return "slice fast: " + describe(a) + "\nreader: " + describe(b); });
   }
   {
     const auto before = fast.fallbacks();
-    const auto a = run([&] { return fast.decode_endpoints(text); });
+    const auto a = run([&] { return fast.decode_endpoints(text, limits); });
     r.endpoints_fast = fast.fallbacks() == before;
-    const auto b = run([&] { return epslice::decode_endpoints(text); });
+    const auto b = run([&] { return epslice::decode_endpoints(text, limits); });
     expect_same(same_outcome(a, b), text, [&] { return "endpoints fast: " + describe(a) + "\nreader: " + describe(b); });
   }
   const auto typed = [&](auto family) {
     using F = decltype(family);
-    const auto a = run([&] { return fast.decode_endpoint_slice_as<F>(text); });
-    const auto b = run([&] { return epslice::decode_endpoint_slice_as<F>(text); });
+    const auto a = run([&] { return fast.decode_endpoint_slice_as<F>(text, limits); });
+    const auto b = run([&] { return epslice::decode_endpoint_slice_as<F>(text, limits); });
     expect_same(same_outcome(a, b), text, [&] {
       return "family " + std::string(F::name) + " fast: " + describe(a) + "\nreader: " + describe(b);
     });
@@ -308,7 +335,7 @@ std::vector<std::string> string_literals(std::string_view src) {
 std::vector<std::string> json_test_inputs() {
   const std::filesystem::path tests = std::filesystem::path(EPSLICE_TEST_DATA_DIR).parent_path();
   std::vector<std::string> inputs;
-  for (const char* file : {"test_json.cpp", "test_json_pod.cpp"}) {
+  for (const char* file : {"test_json.cpp", "test_json_pod.cpp", "test_stream.cpp"}) {
     for (auto& s : string_literals(read_file(tests / file))) {
       const std::size_t first = s.find_first_not_of(" \t\r\n");
       if (first != std::string::npos && (s[first] == '{' || s[first] == '[')) inputs.push_back(std::move(s));
@@ -369,7 +396,8 @@ class generator {
     }
     if (!rng_.one_in(10)) m.emplace_back("ports", slice_ports());
     unknowns(m, 3);
-    return object(m);
+    // A v1beta1 topology read before the apiVersion is the reader's: keep the apiVersion first.
+    return object(m, !beta);
   }
 
   std::string endpoints_object() {
@@ -848,8 +876,10 @@ TEST_CASE("simdjson: the world slice and Endpoints take the fast path and decode
   const endpoints e = epslice_test::world_endpoints(1000);
   CHECK(fast.decode_endpoints(encode(e)) == e);
   const decoded_document d = fast.decode_document(text);
-  REQUIRE(d.objects.size() == 1);
-  CHECK(std::get<any_endpoint_slice>(d.objects[0].value) == any_endpoint_slice{s});
+  REQUIRE(d.events.size() == 1);
+  CHECK(d.events[0].object.value.get<any_endpoint_slice>() == any_endpoint_slice{s});
+  CHECK(d.events[0].shape == stream_shape::object);
+  CHECK(d.events[0].type == watch_event_type::added);
   CHECK(fast.decodes() == 4);
   CHECK(fast.fallbacks() == 0);
   CHECK(fast.last_fallback() == simdjson_fallback::none);
@@ -900,8 +930,8 @@ TEST_CASE("simdjson: generated objects take the fast path and decode as the read
       CHECK(r.slice_fast);
       ++slices;
       const decoded_document d = fast.decode_document(text);
-      if (d.objects.size() == 1 && std::holds_alternative<any_endpoint_slice>(d.objects[0].value) &&
-          std::holds_alternative<endpoint_slice_raw>(std::get<any_endpoint_slice>(d.objects[0].value)))
+      if (d.events.size() == 1 && d.events[0].object.value.holds<any_endpoint_slice>() &&
+          std::holds_alternative<endpoint_slice_raw>(d.events[0].object.value.get<any_endpoint_slice>()))
         ++raw_slices;
     } else if (form < 8) {
       CHECK(r.endpoints_fast);
@@ -1001,7 +1031,7 @@ TEST_CASE("simdjson: what the fast path does not take goes to the reader, with t
       {"invalid UTF-8", head + "\"x\":\"\xff\"}", simdjson_fallback::syntax},
       {"v1beta1 topology of the wrong type",
        R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1beta1","addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"topology":"x"}]})",
-       simdjson_fallback::problem},
+       simdjson_fallback::type},
       {"document over 64 MiB", std::string(std::size_t{64} << 20, ' ') + R"({"kind":"Endpoints"})", simdjson_fallback::limit},
   };
   simdjson_decoder fast;
@@ -1058,4 +1088,146 @@ TEST_CASE("simdjson: one decoder reads documents of any size in any order", "[si
   simdjson_decoder moved = std::move(fast);
   CHECK(moved.decode_endpoint_slice(small) == epslice::decode_endpoint_slice(small));
   CHECK(moved.decodes() == 10);
+}
+
+TEST_CASE("simdjson: the reader's new shapes (events, typed lists, limits) fall back and decode as the reader does", "[simdjson]") {
+  const std::string deep_ok = std::string(900, '[') + std::string(900, ']');
+  const std::string deep_over = std::string(1200, '[') + std::string(1200, ']');
+  struct row {
+    const char* name;
+    std::string text;
+    simdjson_fallback why;
+  };
+  const std::vector<row> rows = {
+      {"repeated kind, the last one wins", R"({"kind":"Service","kind":"Endpoints","apiVersion":"v1","metadata":{"name":"a"}})",
+       simdjson_fallback::duplicate_key},
+      {"repeated label in a List item",
+       R"({"kind":"List","apiVersion":"v1","items":[{"kind":"Endpoints","apiVersion":"v1","metadata":{"labels":{"a":"1","a":"2"}}}]})",
+       simdjson_fallback::duplicate_key},
+      {"repeated key of a List's own fields", R"({"kind":"List","apiVersion":"v1","metadata":{},"metadata":{"resourceVersion":"9"},"items":[]})",
+       simdjson_fallback::duplicate_key},
+      {"typed list items without kind or apiVersion",
+       R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"7"},"items":[)"
+       R"({"metadata":{"name":"a"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}]},)"
+       R"({"kind":"EndpointSlice","metadata":{"name":"b"},"addressType":"IPv6","endpoints":[]}]})",
+       simdjson_fallback::shape},
+      {"PodList items without kind", R"({"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"},"spec":{}}]})",
+       simdjson_fallback::shape},
+      {"typed list whose kind and apiVersion follow its items (jq -S)",
+       R"({"apiVersion":"v1","items":[{"metadata":{"name":"e"},"subsets":[]}],"kind":"EndpointsList","metadata":{}})",
+       simdjson_fallback::shape},
+      {"v1beta1 items of a typed list take the list's apiVersion",
+       R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1beta1","items":[{"addressType":"IPv4",)"
+       R"("endpoints":[{"addresses":["10.0.0.1"],"topology":{"topology.kubernetes.io/zone":"z"}}]}]})",
+       simdjson_fallback::shape},
+      {"watch events with BOOKMARK and ERROR",
+       R"({"type":"ADDED","object":{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a"},"addressType":"IPv4","endpoints":[]}})"
+       "\n"
+       R"({"type":"BOOKMARK","object":{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"12"}}})"
+       "\n"
+       R"({"type":"DELETED","object":{"kind":"Endpoints","metadata":{"name":"a"}}})"
+       "\n"
+       R"j({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}})j",
+       simdjson_fallback::shape},
+      {"one watch event after its object's kind", R"({"object":{"kind":"Endpoints"},"type":"MODIFIED"})", simdjson_fallback::shape},
+      {"client-go watch event", R"({"Type":"MODIFIED","Object":{"kind":"Endpoints","apiVersion":"v1","metadata":{"name":"g"}}})",
+       simdjson_fallback::shape},
+      {"watch event of an unknown type", R"({"type":"RESYNC","object":{"kind":"Endpoints"}})", simdjson_fallback::shape},
+      {"items before a kind that is not a list", R"({"items":[{"kind":"Pod"}],"kind":"ConfigMap"})", simdjson_fallback::shape},
+      {"byte order mark before a slice",
+       "\xef\xbb\xbf" R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","addressType":"IPv4","endpoints":[]})",
+       simdjson_fallback::shape},
+      {"1e400 in a raw object", R"({"kind":"Pod","apiVersion":"v1","spec":{"x":1e400}})", simdjson_fallback::number},
+      {"1e400 as a port", R"({"kind":"EndpointSlice","addressType":"IPv4","ports":[{"port":1e400}]})", simdjson_fallback::number},
+      {"nesting within the reader's depth", R"({"kind":"Pod","x":)" + deep_ok + "}", simdjson_fallback::limit},
+      {"nesting past the reader's depth", R"({"kind":"Pod","x":)" + deep_over + "}", simdjson_fallback::limit},
+      {"nesting past the reader's depth in a List item",
+       R"({"kind":"List","items":[{"kind":"Pod","apiVersion":"v1"},{"kind":"Pod","x":)" + deep_over + R"(},{"kind":"Node","apiVersion":"v1"}]})",
+       simdjson_fallback::limit},
+  };
+  simdjson_decoder fast;
+  for (const auto& r : rows) {
+    INFO(r.name);
+    const check_result c = check_both_paths(fast, r.text);
+    CHECK_FALSE(c.document_fast);
+    CHECK(c.document_why == r.why);
+  }
+  // The stream's events as the reader gives them, through the fast decoder.
+  const decoded_document w = fast.decode_document(rows[7].text);
+  REQUIRE(w.events.size() == 4);
+  CHECK(w.events[1].type == watch_event_type::bookmark);
+  CHECK(w.events[1].resource_version == "12");
+  CHECK(w.events[2].object.api_version_inferred);
+  REQUIRE(w.events[3].status);
+  CHECK(w.events[3].status->code == 410);
+  // Repeated keys are recorded, the last value kept.
+  const decoded_document dup = fast.decode_document(rows[0].text);
+  REQUIRE(dup.events.size() == 1);
+  CHECK(dup.events[0].object.value.holds<endpoints>());
+  CHECK(dup.events[0].object.duplicates.size() == 1);
+}
+
+TEST_CASE("simdjson: inferred apiVersions and plain Lists take the fast path", "[simdjson]") {
+  const std::vector<std::string> texts = {
+      R"({"kind":"EndpointSlice","metadata":{"name":"a"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}]})",
+      R"({"kind":"EndpointSlice","apiVersion":"","addressType":"FQDN","endpoints":[]})",
+      R"({"kind":"Endpoints","metadata":{"name":"e"},"subsets":[]})",
+      R"({"kind":"Pod","metadata":{"name":"p"}})",
+      R"({"kind":"ConfigMap","metadata":{"name":"c"}})",
+      R"({"kind":"Pod","apiVersion":"","metadata":{"name":"p"}})",
+      R"({"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"42"},"items":[)"
+      R"({"kind":"EndpointSlice","addressType":"IPv4","endpoints":[]},{"kind":"Service","metadata":{"name":"s"}},)"
+      R"({"metadata":{"name":"no-kind"}},{"kind":"Endpoints","apiVersion":"v1"}]})",
+      R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":[)"
+      R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"x"},"addressType":"IPv6","endpoints":[]}]})",
+      R"({"kind":"PodList","apiVersion":"v1","items":null})",
+      R"({"kind":"List","apiVersion":"v1"})",
+      R"({"apiVersion":"v1","items":[{"kind":"Pod","apiVersion":"v1"}],"kind":"List","metadata":{}})",
+  };
+  simdjson_decoder fast;
+  for (const auto& t : texts) {
+    INFO(t);
+    const check_result c = check_both_paths(fast, t);
+    CHECK(c.document_fast);
+    CHECK(c.document_why == simdjson_fallback::none);
+  }
+  const decoded_document d = fast.decode_document(texts[0]);
+  REQUIRE(d.events.size() == 1);
+  CHECK(d.events[0].object.api_version_inferred);
+  CHECK(d.events[0].object.api_version() == "discovery.k8s.io/v1");
+  CHECK_FALSE(d.events[0].object.kind_inferred);
+  const decoded_document l = fast.decode_document(texts[6]);
+  CHECK(fast.last_fallback() == simdjson_fallback::none);
+  REQUIRE(l.lists.size() == 1);
+  CHECK(l.lists[0].items == 4);
+  CHECK(l.lists[0].metadata.resource_version == "42");
+  REQUIRE(l.events.size() == 4);
+  CHECK(l.events[2].shape == stream_shape::list_item);
+  CHECK(l.events[2].object.location == "items[2]");
+  CHECK(l.events[1].object.api_version_inferred);
+  CHECK_FALSE(l.events[2].object.api_version_inferred);
+}
+
+TEST_CASE("simdjson: the caller's limits apply, by the reader when the fast path could pass them", "[simdjson]") {
+  simdjson_decoder fast;
+  const std::string slice = encode(epslice_test::world_slice(3));
+  // Within the limits: the fast path.
+  CHECK(check_both_paths(fast, slice, decode_limits{slice.size(), 64}).document_fast);
+  // One byte short, or a depth too small to read on the fast path: the reader, which reports it.
+  check_result c = check_both_paths(fast, slice, decode_limits{slice.size() - 1, 64});
+  CHECK_FALSE(c.document_fast);
+  CHECK(c.document_why == simdjson_fallback::limit);
+  CHECK_FALSE(fast.decode_document(slice, decode_limits{slice.size() - 1, 64}).events.at(0).object.problems.empty());
+  c = check_both_paths(fast, slice, decode_limits{std::size_t{1} << 20, 3});
+  CHECK_FALSE(c.document_fast);
+  CHECK(c.document_why == simdjson_fallback::limit);
+  // Nesting the fast path reads under the default limits goes to the reader under a lower one.
+  const std::string nested = R"({"kind":"Pod","x":)" + std::string(30, '[') + std::string(30, ']') + "}";
+  CHECK(check_both_paths(fast, nested).document_fast);
+  c = check_both_paths(fast, nested, decode_limits{std::size_t{1} << 20, 25});
+  CHECK_FALSE(c.document_fast);
+  CHECK(c.document_why == simdjson_fallback::limit);
+  // Limits out of range throw as the reader throws.
+  CHECK_THROWS_AS(fast.decode_document(slice, decode_limits{0, 10}), epslice::error);
+  CHECK_THROWS_AS(fast.decode_endpoint_slice(slice, decode_limits{1 << 20, 0}), epslice::error);
 }

@@ -140,8 +140,8 @@ TEST_CASE("simulate: the Endpoints model is the projection, byte for byte", "[si
         encoded_sizes(stored_object(hand_endpoints(10, n + 10), server_fields_of("svc", 1000000123, 0, R"({"f:subsets":{}})"))));
 }
 
-TEST_CASE("simulate: scenarios.md sizes and the etcd limit", "[simulate]") {
-  // scenarios.md's figures are those of the objects as the controllers write them.
+TEST_CASE("simulate: docs/scenarios.md sizes and the etcd limit", "[simulate]") {
+  // docs/scenarios.md's figures are those of the objects as the controllers write them.
   auto o = sized(scenario_kind::create, 100, simulation_layout::endpoints, 1, measured_form::bare);
   CHECK(simulate(o).max_object_json == 15137);
   o.endpoints = 1000;

@@ -190,7 +190,7 @@ TEST_CASE("sizes: json_size is the encoder's byte count on real objects", "[size
   REQUIRE(plan.create.size() == 1);
   auto slices = epslice::apply(plan, {});
   REQUIRE(slices.size() == 1);
-  // scenarios.md: one slice of pods 0..99 as the controller writes it is 24,363 bytes.
+  // docs/scenarios.md#sizes: one slice of pods 0..99 as the controller writes it is 24,363 bytes.
   CHECK(json_size(slices[0]) == 24363);
   CHECK(json_size(slices[0]) == encode(slices[0]).size());
   CHECK(protobuf_encode(slices[0]).size() == protobuf_size(slices[0]));

@@ -112,7 +112,7 @@ zone_allocations maximum_only(std::vector<std::pair<std::string, std::int64_t>> 
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// B7 Test_hintsEnabled
+// Test_hintsEnabled (endpointslice/utils_test.go)
 
 TEST_CASE("topology: hints enabled by annotation (Test_hintsEnabled)", "[topology]") {
   const std::string dep(well_known::topology_aware_hints_annotation);
@@ -145,7 +145,7 @@ TEST_CASE("topology: hints enabled by annotation (Test_hintsEnabled)", "[topolog
 }
 
 // ---------------------------------------------------------------------------------------------
-// C2 TestSetNodes
+// TestSetNodes (endpointslice/topologycache/topologycache_test.go)
 
 TEST_CASE("topology: zone capacity from nodes (TestSetNodes)", "[topology]") {
   const string_map cp{{std::string(well_known::control_plane_label), ""}};
@@ -329,7 +329,7 @@ TEST_CASE("topology: allocations refuse ratios that are no shares, and stay exac
 }
 
 // ---------------------------------------------------------------------------------------------
-// Allocations (e.3).
+// Allocations (docs/semantics.md#allocations).
 
 TEST_CASE("topology: allocations and their errors", "[topology]") {
   CHECK(min_allocation_factor == 0.8333333333333334);
@@ -392,7 +392,7 @@ TEST_CASE("topology: allocations and their errors", "[topology]") {
 }
 
 // ---------------------------------------------------------------------------------------------
-// C1 TestAddHints
+// TestAddHints (endpointslice/topologycache/topologycache_test.go)
 
 TEST_CASE("topology: add hints (TestAddHints)", "[topology]") {
   using Z = std::vector<std::vector<std::string>>;
@@ -552,7 +552,7 @@ TEST_CASE("topology: add hints details (events, unchanged slices, stale hints, n
 }
 
 // ---------------------------------------------------------------------------------------------
-// C3 Test_redistributeHints
+// Test_redistributeHints (endpointslice/topologycache/utils_test.go)
 
 TEST_CASE("topology: redistribute hints (Test_redistributeHints)", "[topology]") {
   const auto a = hinted(make_ep("10.0.0.1", "zone-a"), {"zone-a"});
@@ -581,7 +581,7 @@ TEST_CASE("topology: redistribute hints (Test_redistributeHints)", "[topology]")
 }
 
 // ---------------------------------------------------------------------------------------------
-// C4 Test_getGivingAndReceivingZones
+// Test_getGivingAndReceivingZones (endpointslice/topologycache/utils_test.go)
 
 TEST_CASE("topology: giving and receiving zones (Test_getGivingAndReceivingZones)", "[topology]") {
   struct row {
@@ -642,7 +642,7 @@ TEST_CASE("topology: giving and receiving zones (Test_getGivingAndReceivingZones
 }
 
 // ---------------------------------------------------------------------------------------------
-// C5 Test_getHintsByZone
+// Test_getHintsByZone (endpointslice/topologycache/utils_test.go)
 
 TEST_CASE("topology: hints by zone of an unchanged slice (Test_getHintsByZone)", "[topology]") {
   struct row {
@@ -693,7 +693,7 @@ TEST_CASE("topology: hints by zone of an unchanged slice (Test_getHintsByZone)",
 }
 
 // ---------------------------------------------------------------------------------------------
-// C6 Test_getTotalReadyEndpoints
+// Test_getTotalReadyEndpoints (endpointslice/topologycache/sliceinfo_test.go)
 
 TEST_CASE("topology: total ready endpoints (Test_getTotalReadyEndpoints)", "[topology]") {
   struct row {
@@ -726,7 +726,7 @@ TEST_CASE("topology: total ready endpoints (Test_getTotalReadyEndpoints)", "[top
 }
 
 // ---------------------------------------------------------------------------------------------
-// e.7 remove hints, e.9 overload
+// Removing hints (docs/semantics.md#removing-hints), overload (docs/semantics.md#overload-detection)
 
 TEST_CASE("topology: remove hints", "[topology]") {
   slice_set<ipv4> in;
@@ -776,7 +776,7 @@ TEST_CASE("topology: overload detection (serviceOverloaded)", "[topology]") {
 }
 
 // ---------------------------------------------------------------------------------------------
-// D TestReconcileHints
+// TestReconcileHints (endpointslice/trafficdist/trafficdist_test.go)
 
 TEST_CASE("topology: trafficDistribution hints (TestReconcileHints)", "[topology]") {
   using Z = std::vector<std::vector<std::string>>;
@@ -875,7 +875,8 @@ TEST_CASE("topology: trafficDistribution does not touch slices it keeps, counts 
 }
 
 // ---------------------------------------------------------------------------------------------
-// e.10 precedence, A23 / A24 rows.
+// Hints precedence (docs/semantics.md#hints-precedence): the cases of TestReconcileTopology and
+// TestReconcile_TrafficDistribution (endpointslice/reconciler_test.go).
 
 TEST_CASE("topology: precedence of annotation and trafficDistribution", "[topology]") {
   const std::string mode(well_known::topology_mode_annotation);
@@ -949,7 +950,7 @@ hint_stats stats_of(const slice_set<ipv4>& s) {
 
 }  // namespace
 
-TEST_CASE("topology: TestReconcileTopology hint stage (A23)", "[topology]") {
+TEST_CASE("topology: TestReconcileTopology hint stage", "[topology]") {
   std::vector<node> nodes;
   for (const char* z : {"zone-a", "zone-b", "zone-c"})
     for (int j = 0; j < 10; ++j) nodes.push_back(make_node(std::string(z) + "-" + std::to_string(j), z, "100m", true));
@@ -998,7 +999,7 @@ TEST_CASE("topology: TestReconcileTopology hint stage (A23)", "[topology]") {
   }
 }
 
-TEST_CASE("topology: TestReconcile_TrafficDistribution hint stage (A24)", "[topology]") {
+TEST_CASE("topology: TestReconcile_TrafficDistribution hint stage", "[topology]") {
   const std::vector<node> nodes = {make_node("node-0", "zone-a", "100m", true), make_node("node-1", "zone-b", "100m", true),
                                    make_node("node-2", "zone-c", "100m", true)};
   const auto cap = compute_zone_capacity(nodes);
@@ -1113,7 +1114,7 @@ hint_stats stats_of_plan(const slice_plan<ipv4>& p) {
 
 }  // namespace
 
-TEST_CASE("topology: hint_plan, TestReconcileTopology end to end (A23)", "[topology]") {
+TEST_CASE("topology: hint_plan, TestReconcileTopology end to end", "[topology]") {
   // Zones a, b, c with 10 nodes of 100m each; pod i*100+j runs on node j of zone i.
   std::vector<node> nodes;
   const std::vector<std::string> zones = {"zone-a", "zone-b", "zone-c"};
@@ -1259,7 +1260,7 @@ TEST_CASE("topology: hint_plan, TestReconcileTopology end to end (A23)", "[topol
   }
 }
 
-TEST_CASE("topology: hint_plan, TestReconcile_TrafficDistribution end to end (A24)", "[topology]") {
+TEST_CASE("topology: hint_plan, TestReconcile_TrafficDistribution end to end", "[topology]") {
   const std::vector<node> nodes = {make_node("node-0", "zone-a", "100m", true),
                                    make_node("node-1", "zone-b", "100m", true),
                                    make_node("node-2", "zone-c", "100m", true)};
@@ -1427,8 +1428,8 @@ TEST_CASE("topology: stable mode keeps valid hints", "[topology]") {
 
 namespace {
 
-// Scenario S5 of scenarios.md, reduced, with the Service's topology annotation on and the world's
-// 100 nodes (zone by node index mod 3) of equal CPU; reconcile, hint_plan and apply per step.
+// Scenario S5 of docs/scenarios.md, reduced, with the Service's topology annotation on and the
+// world's 100 nodes (zone by node index mod 3) of equal CPU; reconcile, hint_plan and apply per step.
 struct churn_run {
   std::size_t hint_changes = 0;
   std::size_t added = 0;        // new pods, each of which must get a hint once

@@ -109,7 +109,7 @@ void check_counts(const std::vector<count_case>& cases) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
-// H1 TestValidateEndpointSlice
+// TestValidateEndpointSlice (pkg/apis/discovery/validation/validation_test.go)
 
 TEST_CASE("validation: upstream TestValidateEndpointSlice valid cases", "[validation]") {
   std::vector<count_case> cases;
@@ -241,7 +241,7 @@ TEST_CASE("validation: upstream TestValidateEndpointSlice invalid cases", "[vali
 }
 
 // ---------------------------------------------------------------------------------------------
-// H2 TestValidateEndpointSliceCreate
+// TestValidateEndpointSliceCreate (pkg/apis/discovery/validation/validation_test.go)
 
 TEST_CASE("validation: upstream TestValidateEndpointSliceCreate", "[validation]") {
   std::vector<count_case> cases;
@@ -262,7 +262,7 @@ TEST_CASE("validation: upstream TestValidateEndpointSliceCreate", "[validation]"
 }
 
 // ---------------------------------------------------------------------------------------------
-// H3 TestValidateEndpointSliceUpdate
+// TestValidateEndpointSliceUpdate (pkg/apis/discovery/validation/validation_test.go)
 
 TEST_CASE("validation: upstream TestValidateEndpointSliceUpdate", "[validation]") {
   struct update_case {
@@ -991,4 +991,46 @@ TEST_CASE("validation: options can lift the endpoint limit for desired sets", "[
   REQUIRE(unlimited.size() == 1);
   CHECK(unlimited[0].path == "endpoints[1000].hostname");
   CHECK(validate(any_endpoint_slice{s}, validation_options{.limit_endpoints = false}) == unlimited);
+}
+
+TEST_CASE("validation: echoed values are cut at 200 bytes with their length", "[validation]") {
+  CHECK(quote_value("web") == R"("web")");
+  CHECK(quote_value("a\"b\\c\n") == R"("a\"b\\c\u000a")");
+  const std::string exact(max_echoed_bytes, 'a');
+  CHECK(quote_value(exact) == "\"" + exact + "\"");
+  // A few megabytes stand for the 200 MB name of the hostile input: only 200 bytes are echoed.
+  const std::string huge(3 * 1024 * 1024, 'a');
+  CHECK(quote_value(huge) == "\"" + exact + "\" ... (3145728 bytes)");
+  // The cut never splits a UTF-8 sequence: "é" is two bytes, the 200th byte is a lead byte.
+  const std::string accents = std::string(199, 'a') + "\xC3\xA9" + "tail";
+  CHECK(quote_value(accents) == "\"" + std::string(199, 'a') + "\" ... (205 bytes)");
+  CHECK(echo_value("12345") == "12345");
+  const std::string digits(5000, '7');
+  CHECK(echo_value(digits) == std::string(200, '7') + " ... (5000 bytes)");
+
+  // Validation echoes through quote_value, so a long name is shown once and cut.
+  endpoint_slice_v4 s;
+  s.metadata.name = huge;  // a valid format, too long
+  s.metadata.namespace_ = "default";
+  s.endpoints.set_empty_not_nil();
+  s.ports.set_empty_not_nil();
+  const field_errors errors = validate(s);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].message() == "metadata.name: Invalid value: \"" + exact +
+                                   "\" ... (3145728 bytes): must be no more than 253 characters");
+}
+
+TEST_CASE("validation: an error always has a path to give", "[validation]") {
+  const epslice::error one("spec.ports[0]", "bad");
+  CHECK(one.path() == "spec.ports[0]");
+  CHECK(std::string(one.what()) == "spec.ports[0]: Invalid value: bad");
+  // The library throws through detail::throw_error, which never builds an error without problems.
+  try {
+    detail::throw_error(field_errors{});
+    FAIL("no exception");
+  } catch (const epslice::error& e) {
+    REQUIRE(e.errors().size() == 1);
+    CHECK(e.errors()[0].type == error_type::internal);
+    CHECK(e.path().empty());
+  }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The objects of scenarios.md "The world", built field by field (independently of simulate.hpp), for
-// the JSON tests (exact sizes) and the JSON benchmark.
+// The objects of docs/scenarios.md#the-world, built field by field (independently of simulate.hpp),
+// for the JSON tests (exact sizes) and the JSON benchmark.
 #pragma once
 
 #include <epslice/types.hpp>
@@ -28,8 +28,8 @@ inline epslice::object_reference pod_ref(int i) {
   return r;
 }
 
-// The slice of pods 0..n-1 of scenarios.md "The world", as the controller writes it (n = 100: the
-// 24,363-byte slice of "Sizes").
+// The slice of pods 0..n-1 of docs/scenarios.md#the-world, as the controller writes it (n = 100:
+// the 24,363-byte slice of docs/scenarios.md#sizes).
 inline epslice::endpoint_slice_v4 world_slice(int n = 100) {
   epslice::endpoint_slice_v4 s;
   s.metadata.name = "svc-00000";
@@ -64,7 +64,7 @@ inline epslice::endpoint_slice_v4 world_slice(int n = 100) {
   return s;
 }
 
-// The legacy Endpoints object of pods 0..n-1 in one subset. The figures of scenarios.md "Sizes"
+// The legacy Endpoints object of pods 0..n-1 in one subset. The figures of docs/scenarios.md#sizes
 // assume metadata {name, namespace} only; each address has ip, nodeName and targetRef.
 inline epslice::endpoints world_endpoints(int n) {
   epslice::endpoints e;

@@ -112,15 +112,22 @@ inline bool report_errors(const std::string& file, const epslice::decoded_object
   return errors.empty();
 }
 
+/// Whether load_all reduces its inputs to their objects' final states (see reduce()).
+enum class reduction { final_state, every_version };
+
 /// Reads every input of `names` in order (all of them, so that every problem is reported at
-/// once). `code` is raised to the highest code of the inputs.
-inline std::vector<loaded_file> load_all(const std::vector<std::string>& names, int& code) {
+/// once) and, by default, reduces them to the final state of every object (a watch capture's
+/// DELETED events remove, later versions replace earlier ones). `code` is raised to the highest
+/// code of the inputs.
+inline std::vector<loaded_file> load_all(const std::vector<std::string>& names, int& code,
+                                         reduction r = reduction::final_state) {
   std::vector<loaded_file> files;
   files.reserve(names.size());
   for (const auto& name : names) {
     files.push_back(load(name));
     code = std::max(code, files.back().code);
   }
+  if (r == reduction::final_state) reduce(files);
   return files;
 }
 
@@ -137,8 +144,8 @@ struct input_slice {
 /// either raises `code` to exit_invalid and leaves the object out.
 template <class Check>
 void slices_of(const loaded_file& f, std::string_view option, Check check, std::vector<input_slice>& out, int& code) {
-  for (const auto& o : f.doc.objects) {
-    const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
+  for (const auto& o : f.doc.objects()) {
+    const auto* s = o.value.get_if<epslice::any_endpoint_slice>();
     if (!s) {
       std::cerr << f.name << ": " << describe(o) << ": " << option << " takes EndpointSlice objects\n";
       code = std::max(code, exit_invalid);
@@ -275,9 +282,7 @@ inline void print_json_value(std::string_view compact_text, bool compact) {
 
 /// Compact JSON of a decoded object.
 inline std::string encode_object(const epslice::decoded_object& o) {
-  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) return epslice::encode(*s);
-  if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) return epslice::encode(*e);
-  return std::get<epslice::raw_object>(o.value).json;
+  return epslice::encode(o, epslice::encode_options{});
 }
 
 /// The compact JSON of a `List` (apiVersion v1, kind List) up to its first item, and after its last.

@@ -33,7 +33,7 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 std::map<object_key, epslice::service> read_services(const std::vector<located>& objects, int& code) {
   std::map<object_key, epslice::service> out;
   for (const auto& [file, o] : objects) {
-    const auto* raw = std::get_if<epslice::raw_object>(&o->value);
+    const auto* raw = o->value.get_if<epslice::raw_object>();
     if (!raw || raw->kind != "Service") continue;
     try {
       epslice::service s = epslice::decode_service(*raw);
@@ -74,9 +74,9 @@ int to_endpointslices(const std::vector<located>& objects, const epslice::mirror
   int code = exit_ok;
   const auto services = read_services(objects, code);
   for (const auto& [file, o] : objects) {
-    const auto* ep = std::get_if<epslice::endpoints>(&o->value);
+    const auto* ep = o->value.get_if<epslice::endpoints>();
     if (!ep) {
-      const auto* raw = std::get_if<epslice::raw_object>(&o->value);
+      const auto* raw = o->value.get_if<epslice::raw_object>();
       if (!raw || raw->kind != "Service")
         std::cerr << *file << ": notice: " << describe(*o) << ": ignored (convert --to endpointslices reads Endpoints and Services)\n";
       continue;
@@ -131,9 +131,9 @@ int to_endpoints(const std::vector<located>& objects, std::optional<epslice::add
   std::vector<service_slices> groups;
   std::map<object_key, std::size_t> index;
   for (const auto& [file, o] : objects) {
-    const auto* slice = std::get_if<epslice::any_endpoint_slice>(&o->value);
+    const auto* slice = o->value.get_if<epslice::any_endpoint_slice>();
     if (!slice) {
-      const auto* raw = std::get_if<epslice::raw_object>(&o->value);
+      const auto* raw = o->value.get_if<epslice::raw_object>();
       if (!raw || raw->kind != "Service")
         std::cerr << *file << ": notice: " << describe(*o) << ": ignored (convert --to endpoints reads EndpointSlices and Services)\n";
       continue;
@@ -219,16 +219,14 @@ int cmd_convert(const std::vector<std::string>& argv) {
     mirroring.max_endpoints_per_subset = value;
   }
 
-  std::vector<loaded_file> files;
   int code = exit_ok;
-  for (const auto& name : inputs(a)) {
-    files.push_back(load(name));
-    code = std::max(code, files.back().code);
-  }
+  // The final state of every object (a watch capture's later versions replace earlier ones,
+  // DELETED removes).
+  const std::vector<loaded_file> files = load_all(inputs(a), code);
   if (code != exit_ok) return code;  // decoding problems are already printed
   std::vector<located> objects;
   for (const auto& f : files)
-    for (const auto& o : f.doc.objects) objects.push_back({&f.name, &o});
+    for (const auto& o : f.doc.objects()) objects.push_back({&f.name, &o});
 
   std::vector<std::string> items;
   code = *to == "endpointslices" ? to_endpointslices(objects, mirroring, items) : to_endpoints(objects, family, items);

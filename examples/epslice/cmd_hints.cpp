@@ -176,8 +176,8 @@ int cmd_hints(const std::vector<std::string>& argv) {
   // Nodes.
   std::vector<epslice::node> nodes;
   for (const auto& f : node_inputs)
-    for (const auto& o : f.doc.objects) {
-      const auto* raw = std::get_if<epslice::raw_object>(&o.value);
+    for (const auto& o : f.doc.objects()) {
+      const auto* raw = o.value.get_if<epslice::raw_object>();
       if (!raw || raw->kind != "Node") {
         std::cerr << f.name << ": " << describe(o) << ": not a Node\n";
         code = exit_invalid;
@@ -195,8 +195,8 @@ int cmd_hints(const std::vector<std::string>& argv) {
   std::vector<epslice::any_endpoint_slice> slices;
   std::optional<std::string> owner;
   for (const auto& f : slice_inputs)
-    for (const auto& o : f.doc.objects) {
-      const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value);
+    for (const auto& o : f.doc.objects()) {
+      const auto* s = o.value.get_if<epslice::any_endpoint_slice>();
       if (!s) {
         std::cerr << f.name << ": " << describe(o) << ": not an EndpointSlice\n";
         code = exit_invalid;
@@ -222,12 +222,12 @@ int cmd_hints(const std::vector<std::string>& argv) {
   if (!service_inputs.empty()) {
     std::vector<std::pair<const loaded_file*, const epslice::decoded_object*>> objs;
     for (const auto& f : service_inputs)
-      for (const auto& o : f.doc.objects) objs.emplace_back(&f, &o);
+      for (const auto& o : f.doc.objects()) objs.emplace_back(&f, &o);
     if (objs.size() != 1) {
       std::cerr << service_inputs.front().name << (service_inputs.size() > 1 ? " and the other --service inputs" : "")
                 << ": expected one Service, found " << objs.size() << " objects\n";
       code = exit_invalid;
-    } else if (const auto* raw = std::get_if<epslice::raw_object>(&objs[0].second->value);
+    } else if (const auto* raw = objs[0].second->value.get_if<epslice::raw_object>();
                !raw || raw->kind != "Service") {
       std::cerr << objs[0].first->name << ": " << describe(*objs[0].second) << ": not a Service\n";
       code = exit_invalid;

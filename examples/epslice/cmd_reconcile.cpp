@@ -206,8 +206,8 @@ std::vector<T> views_of(const std::vector<loaded_file>& files, std::string_view 
                         Decode decode, int& code) {
   std::vector<T> out;
   for (const auto& f : files) {
-    for (const auto& o : f.doc.objects) {
-      const auto* raw = std::get_if<epslice::raw_object>(&o.value);
+    for (const auto& o : f.doc.objects()) {
+      const auto* raw = o.value.get_if<epslice::raw_object>();
       if (!raw || raw->kind != kind) {
         wrong_kind(f.name, o, option, kind);
         code = std::max(code, exit_invalid);
@@ -505,7 +505,7 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
                                                [](const epslice::raw_object& o) { return epslice::decode_service(o); },
                                                code);
     std::size_t objects = 0;
-    for (const auto& f : service_inputs) objects += f.doc.objects.size();
+    for (const auto& f : service_inputs) objects += f.doc.object_count();
     if (objects != 1) {
       std::cerr << service_inputs.front().name << (service_inputs.size() > 1 ? " and the other --service inputs" : "")
                 << ": expected one Service, found " << objects << " objects\n";

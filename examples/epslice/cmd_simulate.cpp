@@ -36,8 +36,8 @@ constexpr const char* simulate_help =
     "                        [--bare-objects] [--compact-below F --compaction-budget N]\n"
     "       epslice simulate --compare [scenario options] [--svg DIR]\n"
     "       epslice simulate --published\n\n"
-    "Runs a churn scenario of scenarios.md (Service default/svc, pods on 100 nodes) and reports the\n"
-    "writes, watch events and bytes it costs.\n\n"
+    "Runs a churn scenario of docs/scenarios.md (Service default/svc, pods on 100 nodes) and reports\n"
+    "the writes, watch events and bytes it costs.\n\n"
     "  create          N pods, one reconcile from nothing\n"
     "  rolling-update  N pods, then N/B times: remove the B lowest pods, add B (default B = 1)\n"
     "  scale-up        N/B times add B pods, from nothing (default B = 10)\n"
@@ -667,7 +667,7 @@ int run_published(epslice::measured_form form) {
   const auto slices_all = run(scenario_kind::rolling_update, 5000, 3000, simulation_layout::slices, 100, sampled_steps);
   line("  rolling update, 100 per slice (*)", slices_all, 5000.0 / static_cast<double>(slices_all.reconciles),
        "(not published)");
-  std::cout << "\nours: the scenario world of scenarios.md (pod IPs 10.x.y.z, node names, zones, targetRefs), objects\n"
+  std::cout << "\nours: the scenario world of docs/scenarios.md (pod IPs 10.x.y.z, node names, zones, targetRefs), objects\n"
             << (form == epslice::measured_form::bare
                     ? "as the controllers write them (a created slice with its name)"
                     : "as the API server stores and sends them (with uid, resourceVersion, generation,\n"

@@ -32,6 +32,22 @@ std::string reason_of(int error) {
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// `code 410 Expired: too old resource version: 1 (2)` for an ERROR event.
+std::string status_text(const epslice::watch_event& e) {
+  if (!e.status) return "no Status";
+  const auto& s = *e.status;
+  std::string out = "code " + std::to_string(s.code);
+  if (!s.reason.empty()) out += " " + s.reason;
+  if (!s.message.empty()) {
+    // The message is the server's text: cut as field values are in messages.
+    const std::string_view m(s.message);
+    out += ": ";
+    out += m.substr(0, epslice::detail::utf8_prefix_length(m, epslice::max_echoed_bytes));
+    if (m.size() > epslice::max_echoed_bytes) epslice::detail::append_cut_mark(out, m.size());
+  }
+  return out;
+}
+
 }  // namespace
 
 // ---- input_source ----------------------------------------------------------------------------
@@ -91,7 +107,7 @@ void input_decoder::feed(std::string_view chunk) {
 std::optional<epslice::decoded_document> input_decoder::finish() {
   switch (format_) {
     case input_format::unknown: return std::nullopt;
-    case input_format::json: return epslice::decode_document(text_);
+    case input_format::json: return epslice::decode_document(text_, input_limits());
     case input_format::yaml: break;
   }
   check_.finish();
@@ -100,22 +116,22 @@ std::optional<epslice::decoded_document> input_decoder::finish() {
   text_.clear();
   text_.shrink_to_fit();
   if (documents == 0) return std::nullopt;
-  return epslice::decode_document(json);
+  return epslice::decode_document(json, input_limits());
 }
 
 // ---- loading ---------------------------------------------------------------------------------
 
 std::string describe(const epslice::decoded_object& o) {
   std::string ns, name;
-  if (const auto* s = std::get_if<epslice::any_endpoint_slice>(&o.value)) {
+  if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>()) {
     const auto& m = epslice::metadata_of(*s);
     ns = m.namespace_;
     name = m.display_name();
-  } else if (const auto* e = std::get_if<epslice::endpoints>(&o.value)) {
+  } else if (const auto* e = o.value.get_if<epslice::endpoints>()) {
     ns = e->metadata.namespace_;
     name = e->metadata.display_name();
   } else {
-    const auto& r = std::get<epslice::raw_object>(o.value);
+    const auto& r = o.value.get<epslice::raw_object>();
     try {
       auto j = nlohmann::json::parse(r.json);
       if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
@@ -143,7 +159,12 @@ loaded_file load(const std::string& name) {
     auto doc = decoder.finish();
     if (!doc)
       unreadable(name, f.format == input_format::yaml ? "empty input (no YAML document holds a value)" : "empty input");
-    f.doc = std::move(*doc);
+    f.doc.events = std::move(doc->events);
+    f.doc.lists = std::move(doc->lists);
+    f.doc.values = doc->values;
+    f.doc.had_list = doc->had_list;
+    f.doc.problems = std::move(doc->problems);
+    f.doc.syntax_error = std::move(doc->syntax_error);
   } catch (const unreadable_input& e) {
     std::cerr << e.message << "\n";
     f.code = exit_usage;
@@ -164,12 +185,34 @@ loaded_file load(const std::string& name) {
     std::cerr << name << ": " << p.message() << "\n";
     f.code = exit_invalid;
   }
-  for (const auto& o : f.doc.objects)
+  for (const auto& o : f.doc.objects())
     for (const auto& p : o.problems) {
       std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
       f.code = exit_invalid;
     }
+  // An ERROR event ends a watch: what follows in the input (if anything) is a new watch, but
+  // the state the stream described is incomplete.
+  for (const auto& e : f.doc.events)
+    if (e.type == epslice::watch_event_type::error) {
+      std::cerr << name << ": warning: the stream reported an error (" << status_text(e)
+                << "): the objects are those before it\n";
+      stream_error_seen() = true;
+    }
   return f;
+}
+
+void reduce(std::vector<loaded_file>& files) {
+  epslice::object_store store;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    for (auto& e : files[i].doc.events)
+      if (loaded_file::document::holds_object(e)) (void)store.apply(std::move(e), i);
+    files[i].doc.events.clear();
+  }
+  store.drain([&](epslice::decoded_object&& o, std::size_t i) {
+    epslice::watch_event e;
+    e.object = std::move(o);
+    files[i].doc.events.push_back(std::move(e));
+  });
 }
 
 }  // namespace cli

@@ -5,9 +5,11 @@
 #include "yaml_input.hpp"
 
 #include <epslice/json.hpp>
+#include <epslice/store.hpp>
 
 #include <cstddef>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,11 +80,55 @@ class input_decoder {
 /// message is already printed), exit_invalid when it has structural or decoding problems (also
 /// printed), else exit_ok.
 struct loaded_file {
+  /// What an input holds: its events in order (or, once reduced, its objects' final states).
+  struct document {
+    std::vector<epslice::watch_event> events;
+    std::vector<epslice::list_header> lists;
+    std::size_t values = 0;
+    bool had_list = false;
+    epslice::field_errors problems;
+    std::optional<epslice::syntax_error_info> syntax_error;
+
+    /// The objects of the events, in order: every event but BOOKMARK and ERROR, which carry no
+    /// object of the stream.
+    [[nodiscard]] auto objects() const {
+      return events | std::views::filter([](const epslice::watch_event& e) { return holds_object(e); }) |
+             std::views::transform([](const epslice::watch_event& e) -> const epslice::decoded_object& { return e.object; });
+    }
+    /// How many objects objects() yields.
+    [[nodiscard]] std::size_t object_count() const {
+      return static_cast<std::size_t>(std::ranges::count_if(events, [](const epslice::watch_event& e) { return holds_object(e); }));
+    }
+    /// True when any event came from a watch-event stream (`{"type":...,"object":...}`).
+    [[nodiscard]] bool has_watch_events() const {
+      return std::ranges::any_of(events, [](const epslice::watch_event& e) {
+        return e.shape == epslice::stream_shape::watch_event || e.shape == epslice::stream_shape::go_watch_event;
+      });
+    }
+    [[nodiscard]] static bool holds_object(const epslice::watch_event& e) noexcept {
+      return e.type != epslice::watch_event_type::bookmark && e.type != epslice::watch_event_type::error;
+    }
+  };
   std::string name;
   input_format format = input_format::unknown;
-  epslice::decoded_document doc;
+  document doc;
   int code = 0;
 };
+
+/// Set by load() when an input's watch stream reported an ERROR event. The command still works
+/// on the objects before it; main() then exits 1 (the stream is incomplete). The one piece of
+/// process state of the tool, so that every command gets this rule without passing it around.
+[[nodiscard]] inline bool& stream_error_seen() noexcept {
+  static bool seen = false;
+  return seen;
+}
+
+/// The decode limits of every input (the global options --max-depth and --max-object-bytes,
+/// taken by main() before the command runs).
+[[nodiscard]] inline epslice::decode_limits& input_limits() noexcept {
+  static epslice::decode_limits limits;
+  return limits;
+}
 
 /// `<Kind> <namespace>/<name>` of a decoded object, for messages.
 [[nodiscard]] std::string describe(const epslice::decoded_object& o);
@@ -92,6 +138,14 @@ struct loaded_file {
 ///   epslice: <name>: is a directory              (no such file, permission denied, empty input)
 ///   <name>:<line>:<column>: not JSON: <reason>   (not YAML: <reason>)
 ///   <name>: <Kind> <namespace>/<name>: <field path>: <message>
+///   <name>: warning: the stream reported an error (code 410 Expired: ...): the objects are
+///   those before it                              (exit code 1: the stream is incomplete)
 [[nodiscard]] loaded_file load(const std::string& name);
+
+/// Reduces the events of `files` (in order: command-line order, then stream order) to the final
+/// state of every object, as epslice::object_store applies them: the last state wins, DELETED
+/// removes, BOOKMARK and ERROR change nothing. Each file then holds, as ADDED events, the objects
+/// whose final state it gave, in order of first appearance.
+void reduce(std::vector<loaded_file>& files);
 
 }  // namespace cli

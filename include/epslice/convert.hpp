@@ -2,10 +2,12 @@
 // Conversions: pods + service + nodes -> desired endpoints; legacy Endpoints <-> EndpointSlices.
 //
 // Three directions, each a pure function:
-//  - pods to endpoints, as the EndpointSlice controller derives them (k8s-semantics.md c.1, c.2, d);
+//  - pods to endpoints, as the EndpointSlice controller derives them (docs/semantics.md#pods-to-endpoints);
 //  - legacy Endpoints to EndpointSlices, as the mirroring controller desires them, and the
-//    creates, updates and deletes it makes against the slices it mirrored before (g.4);
-//  - EndpointSlices to one legacy Endpoints object, the projection legacy consumers need (g.1-g.3).
+//    creates, updates and deletes it makes against the slices it mirrored before
+//    (docs/semantics.md#mirroring-writes);
+//  - EndpointSlices to one legacy Endpoints object, the projection legacy consumers need
+//    (docs/semantics.md#beyond-upstream-slices-to-endpoints).
 // Where upstream depends on Go map order or on MD5 of Go dumps, epslice uses the orders
 // documented at each function.
 #pragma once
@@ -33,6 +35,7 @@
 #include "detail/reconcile_keys.hpp"
 #include "error.hpp"
 #include "reconcile.hpp"
+#include "pod.hpp"
 #include "types.hpp"
 #include "validation.hpp"
 
@@ -40,40 +43,6 @@ namespace epslice {
 
 // ---------------------------------------------------------------------------------------------
 // The pod view.
-
-/// A port a container declares (`spec.containers[].ports[]`). The API server defaults the
-/// protocol to TCP.
-struct container_port_spec {
-  std::string name;
-  std::int32_t container_port = 0;  ///< containerPort
-  std::string protocol = "TCP";
-  friend bool operator==(const container_port_spec&, const container_port_spec&) = default;
-};
-
-/// A container or init container: its name, restartPolicy (init containers with `Always` are
-/// sidecars) and ports.
-struct container {
-  std::string name;
-  std::optional<std::string> restart_policy;
-  std::vector<container_port_spec> ports;
-  friend bool operator==(const container&, const container&) = default;
-};
-
-/// The parts of a Pod that endpoint derivation reads.
-struct pod {
-  object_meta metadata;
-  std::string node_name;  ///< spec.nodeName
-  std::string hostname;   ///< spec.hostname
-  std::string subdomain;  ///< spec.subdomain
-  std::vector<container> containers;
-  std::vector<container> init_containers;
-  std::string phase;                ///< status.phase
-  std::string pod_ip;               ///< status.podIP
-  std::vector<std::string> pod_ips; ///< status.podIPs[].ip
-  /// Status of the `Ready` condition (`True`, `False`, `Unknown`); nullopt when there is none.
-  std::optional<std::string> ready_condition;
-  friend bool operator==(const pod&, const pod&) = default;
-};
 
 /// A pod is ready when its `Ready` condition exists with status `True`.
 [[nodiscard]] inline bool is_pod_ready(const pod& p) noexcept {
@@ -85,7 +54,8 @@ struct pod {
   return p.metadata.deletion_timestamp.has_value();
 }
 
-/// Whether a pod belongs in a Service's endpoints (upstream ShouldPodBeInEndpoints, §d.1):
+/// Whether a pod belongs in a Service's endpoints (upstream ShouldPodBeInEndpoints,
+/// docs/semantics.md#pods-that-count):
 /// 1. pods in phase `Failed` or `Succeeded` never do;
 /// 2. pods with neither `status.podIP` nor `status.podIPs` do not;
 /// 3. terminating pods do only when `include_terminating` (the EndpointSlice controller passes
@@ -98,8 +68,8 @@ struct pod {
   return true;
 }
 
-/// Whether the endpoint of a pod carries the pod's hostname (§d.3): the pod has a hostname, its
-/// subdomain is the Service's name, and it is in the Service's namespace.
+/// Whether the endpoint of a pod carries the pod's hostname (docs/semantics.md#hostname-rule): the
+/// pod has a hostname, its subdomain is the Service's name, and it is in the Service's namespace.
 [[nodiscard]] inline bool should_set_hostname(const pod& p, const service& svc) noexcept {
   return !p.hostname.empty() && p.subdomain == svc.metadata.name &&
          p.metadata.namespace_ == svc.metadata.namespace_;
@@ -123,7 +93,7 @@ struct pod {
   return true;
 }
 
-/// Resolve a Service port's target port on a pod (upstream FindPort, §d.4):
+/// Resolve a Service port's target port on a pod (upstream FindPort, docs/semantics.md#endpoint-ports):
 /// 1. a numeric targetPort is the answer as it is (no container check, any value);
 /// 2. a named targetPort is the first container port (containers in order, then their ports in
 ///    order) with that name and the Service port's protocol;
@@ -149,9 +119,10 @@ struct pod {
   return std::nullopt;
 }
 
-/// The endpoint ports of a pod for a Service (upstream getEndpointPorts, §d.4), in Service port
-/// order: `{name, resolved port, protocol, appProtocol}` for every Service port whose target
-/// port resolves on this pod (a port that does not resolve is left out for this pod only).
+/// The endpoint ports of a pod for a Service (upstream getEndpointPorts,
+/// docs/semantics.md#endpoint-ports), in Service port order: `{name, resolved port, protocol,
+/// appProtocol}` for every Service port whose target port resolves on this pod (a port that does
+/// not resolve is left out for this pod only).
 /// A Service without ports gives an empty list.
 [[nodiscard]] inline std::vector<endpoint_port> endpoint_ports_for_pod(const service& svc, const pod& p) {
   std::vector<endpoint_port> out;
@@ -169,7 +140,8 @@ struct pod {
   return out;
 }
 
-/// The address types a Service's EndpointSlices use (upstream getAddressTypesForService, §c.2),
+/// The address types a Service's EndpointSlices use (upstream getAddressTypesForService,
+/// docs/semantics.md#address-types-of-a-service),
 /// IPv4 before IPv6:
 /// 1. the families named in `spec.ipFamilies`, if any;
 /// 2. else the family of `spec.clusterIP` when it is set and not `None`;
@@ -194,7 +166,7 @@ struct pod {
 }
 
 /// The endpoint of a pod for a Service in family F (ipv4 or ipv6), as upstream podToEndpoint
-/// builds it (§d.2):
+/// builds it (docs/semantics.md#endpoint-of-a-pod):
 /// 1. conditions: serving = pod ready; terminating = pod has a deletion timestamp;
 ///    ready = publishNotReadyAddresses or (serving and not terminating); all three set;
 /// 2. addresses: the entries of `status.podIPs` of family F, in order, canonical text
@@ -255,7 +227,8 @@ struct pod_endpoint_result {
   [[nodiscard]] bool included() const noexcept { return skipped == pod_skip_reason::none; }
 };
 
-/// One pod's contribution in family F, as the EndpointSlice controller's per-pod step (§c.4):
+/// One pod's contribution in family F, as the EndpointSlice controller's per-pod step
+/// (docs/semantics.md#desired-endpoints-from-pods):
 /// 1. skip unless should_pod_be_in_endpoints(pod, true);
 /// 2. ports = endpoint_ports_for_pod;
 /// 3. a missing node (`n == nullptr`) skips the pod unless publishNotReadyAddresses, in which
@@ -428,7 +401,8 @@ bool build_pod_endpoint(Pod& p, std::string_view zone, const service& svc, basic
 
 }  // namespace detail
 
-/// The desired endpoints of family F for a Service (§c.1, §c.4): nothing for an ExternalName
+/// The desired endpoints of family F for a Service (docs/semantics.md#services-that-get-slices,
+/// docs/semantics.md#desired-endpoints-from-pods): nothing for an ExternalName
 /// Service or one without a selector; otherwise pod_endpoint for every pod the Service selects,
 /// its node looked up by `spec.nodeName` among `nodes`. Duplicate identities are not merged here.
 template <class F>
@@ -552,7 +526,7 @@ desired_state<F> state_from_pods(const service& svc, std::span<Pod> pods, std::s
 }  // namespace detail
 
 /// The desired state of family F (ipv4 or ipv6) of a Service, derived from its pods and nodes as
-/// the EndpointSlice controller derives it (§c.1, §c.4), ready for reconcile():
+/// the EndpointSlice controller derives it (docs/semantics.md "Desired endpoints from pods"), ready for reconcile():
 /// 1. identity: service_identity_of(svc); an ExternalName Service or one without a selector gets
 ///    no group (the controller does not manage its slices; see pod_desired_state::managed);
 /// 2. for every pod the Service selects (`selects`) that should be in endpoints
@@ -642,7 +616,8 @@ inline constexpr std::size_t max_endpoints_capacity = 1000;
 /// The value of the over-capacity annotation on a truncated Endpoints object.
 inline constexpr std::string_view over_capacity_truncated = "truncated";
 
-/// Repack legacy subsets into their canonical layout (upstream RepackSubsets, §g.2):
+/// Repack legacy subsets into their canonical layout (upstream RepackSubsets,
+/// docs/semantics.md#subset-repacking):
 /// 1. every (address, port) pair is expanded; addresses are identified by (IP, targetRef UID)
 ///    and the first copy seen is kept;
 /// 2. for each port, an address that is not ready in any subset is not ready (not-ready wins);
@@ -658,7 +633,8 @@ inline constexpr std::string_view over_capacity_truncated = "truncated";
 }
 
 /// Truncate an Endpoints object to max_endpoints_capacity addresses (upstream truncateEndpoints,
-/// §g.3). Returns false, changing nothing, when it holds at most that many. Otherwise:
+/// docs/semantics.md#truncation-at-1000). Returns false, changing nothing, when it holds at most that
+/// many. Otherwise:
 /// 1. with more ready addresses than the capacity, every not-ready address is dropped and the
 ///    ready ones are truncated to the capacity; else only not-ready ones are truncated, to the
 ///    room the ready ones leave;
@@ -827,7 +803,8 @@ inline bool is_reserved_slice_label(std::string_view key) noexcept {
 }
 }  // namespace detail
 
-/// The legacy Endpoints object of one Service, projected from its EndpointSlices (§g.1-g.3).
+/// The legacy Endpoints object of one Service, projected from its EndpointSlices (docs/semantics.md
+/// "Beyond upstream: slices to Endpoints").
 /// Every object it returns validates (validate(const endpoints&)) when the slices are valid and
 /// `svc`, if given, is a valid Service; what it leaves out for that is listed in `warnings`.
 /// 1. family: options.family, else IPv4 when `v4` is not empty, else IPv6; slices of the other
@@ -926,8 +903,8 @@ enum class mirror_decision : std::uint8_t {
   service_has_selector, ///< the Service has a selector (the EndpointSlice controller owns it)
 };
 
-/// The checks on the Endpoints object alone (§g.4): the skip-mirror label is exactly `true`, or
-/// the leader-election annotation is present, stops mirroring.
+/// The checks on the Endpoints object alone (docs/semantics.md#which-endpoints-are-mirrored): the
+/// skip-mirror label is exactly `true`, or the leader-election annotation is present, stops mirroring.
 [[nodiscard]] inline mirror_decision should_mirror(const endpoints& ep) {
   auto it = ep.metadata.labels.find(well_known::skip_mirror_label);
   if (it != ep.metadata.labels.end() && it->second == "true") return mirror_decision::skip_mirror_label;
@@ -935,8 +912,9 @@ enum class mirror_decision : std::uint8_t {
   return mirror_decision::mirror;
 }
 
-/// The full upstream rule (§g.4): should_mirror(ep), then a Service of the same namespace and
-/// name must exist (`svc` non-null and matching) and have a nil selector.
+/// The full upstream rule (docs/semantics.md#which-endpoints-are-mirrored): should_mirror(ep), then
+/// a Service of the same namespace and name must exist (`svc` non-null and matching) and have a nil
+/// selector.
 [[nodiscard]] inline mirror_decision should_mirror(const endpoints& ep, const service* svc) {
   if (auto d = should_mirror(ep); d != mirror_decision::mirror) return d;
   if (!svc || svc->metadata.name != ep.metadata.name || svc->metadata.namespace_ != ep.metadata.namespace_)
@@ -1146,7 +1124,8 @@ inline mirror_desired_state mirror_desired(const endpoints& ep, const mirroring_
 }
 }  // namespace detail
 
-/// The EndpointSlices the mirroring controller desires for an Endpoints object (§g.4), whether or
+/// The EndpointSlices the mirroring controller desires for an Endpoints object
+/// (docs/semantics.md#mirrored-slices), whether or
 /// not it is mirrored at all (see should_mirror). Every slice it returns validates when the
 /// Endpoints does; what it leaves out for that is listed in `report.warnings`.
 /// 1. subsets are repacked (repack_subsets, so in epslice's subset order); an Endpoints whose
@@ -1349,7 +1328,8 @@ struct mirror_planner {
 }  // namespace detail
 
 /// The writes the mirroring controller makes for an Endpoints object given the slices it mirrored
-/// before (upstream syncEndpoints, reconcile, reconcileByPortMapping and finalize, §g.4).
+/// before (upstream syncEndpoints, reconcile, reconcileByPortMapping and finalize,
+/// docs/semantics.md#mirroring-writes).
 /// `existing` may hold any slices: only those is_mirrored_slice() accepts are read or written.
 /// 1. `decision` other than mirror: every mirrored slice is deleted, nothing else.
 /// 2. The desired groups are computed as mirror_endpoints does (same report): per subset one

@@ -2,6 +2,7 @@
 // Field errors (as the API server reports them) and the one exception type of epslice.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -72,13 +73,38 @@ struct field_error {
 /// A list of field errors; empty means valid.
 using field_errors = std::vector<field_error>;
 
+/// At most this many bytes of a value are echoed in a message or a field error's `value`; a
+/// longer value is cut (at a UTF-8 boundary) and followed by its full length, so that a value of
+/// hundreds of megabytes never lands in a message whole.
+inline constexpr std::size_t max_echoed_bytes = 200;
+
+namespace detail {
+/// The length of the longest prefix of `s` of at most `n` bytes that does not end inside a UTF-8
+/// sequence (text that is not UTF-8 is cut at `n`).
+[[nodiscard]] constexpr std::size_t utf8_prefix_length(std::string_view s, std::size_t n) noexcept {
+  if (s.size() <= n) return s.size();
+  // A sequence is at most 4 bytes: back up over at most 3 continuation bytes to its lead byte.
+  for (std::size_t k = n, steps = 0; k > 0 && steps < 4; --k, ++steps)
+    if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return k;
+  return n;
+}
+/// ` ... (N bytes)`, the mark of a cut value.
+inline void append_cut_mark(std::string& out, std::size_t full_length) {
+  out += " ... (";
+  out += std::to_string(full_length);
+  out += " bytes)";
+}
+}  // namespace detail
+
 /// Quote a string for use as the `value` of a field error: `"text"`, with `"` and `\` escaped and
-/// control characters shown as `\u00XX`.
+/// control characters shown as `\u00XX`. A string longer than max_echoed_bytes is cut there and its
+/// length given: `"aaaa" ... (209715200 bytes)`. Only the bytes shown are read.
 [[nodiscard]] inline std::string quote_value(std::string_view s) {
+  const std::size_t shown = detail::utf8_prefix_length(s, max_echoed_bytes);
   std::string out;
-  out.reserve(s.size() + 2);
+  out.reserve(shown + 2);
   out += '"';
-  for (char c : s) {
+  for (char c : s.substr(0, shown)) {
     const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -93,22 +119,41 @@ using field_errors = std::vector<field_error>;
     }
   }
   out += '"';
+  if (shown < s.size()) detail::append_cut_mark(out, s.size());
   return out;
 }
 
-/// The one exception type epslice throws. It carries every problem found (at least one), each
-/// with its field path, so that a caller can report all of them at once.
+/// The text of a value that is not a string (a number as written, JSON text) for use as the
+/// `value` of a field error: as it is, or cut at max_echoed_bytes with its length given
+/// (`123456... ... (5000 bytes)`).
+[[nodiscard]] inline std::string echo_value(std::string_view text) {
+  const std::size_t shown = detail::utf8_prefix_length(text, max_echoed_bytes);
+  std::string out(text.substr(0, shown));
+  if (shown < text.size()) detail::append_cut_mark(out, text.size());
+  return out;
+}
+
+/// The one exception type epslice throws. It carries every problem found, each with its field
+/// path, so that a caller can report all of them at once.
 class error : public std::runtime_error {
  public:
+  /// Precondition: `errors` is not empty (checked by an assertion in debug builds; the library
+  /// itself throws through detail::throw_error, which never passes an empty list).
   explicit error(field_errors errors)
-      : std::runtime_error(join(errors)), errors_(std::move(errors)) {}
+      : std::runtime_error(join(errors)), errors_(std::move(errors)) {
+    assert(!errors_.empty() && "epslice::error needs at least one field error");
+  }
   error(std::string path, std::string reason)
       : error(field_errors{field_error{std::move(path), error_type::invalid, {}, std::move(reason)}}) {}
 
   /// Every problem found, in document order.
   [[nodiscard]] const field_errors& errors() const noexcept { return errors_; }
-  /// The field path of the first problem.
-  [[nodiscard]] const std::string& path() const noexcept { return errors_.front().path; }
+  /// The field path of the first problem (empty if the error was built, against its
+  /// precondition, from an empty list).
+  [[nodiscard]] const std::string& path() const noexcept {
+    static const std::string none;  // immutable: what an error without problems points at
+    return errors_.empty() ? none : errors_.front().path;
+  }
 
  private:
   static std::string join(const field_errors& errors) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kubernetes JSON for the typed model: decoding with field paths, byte-exact encoding.
 //
-// Decoding goes through nlohmann's SAX interface straight into the types (no DOM), reads single
-// objects, Lists (`List`, `EndpointSliceList`, `EndpointsList`, ...), streams of concatenated
-// objects as `kubectl get -o json --watch` prints them, and watch events
-// (`{"type": ..., "object": ...}`). discovery.k8s.io/v1beta1 slices are converted to v1.
+// Decoding reads text with epslice's own incremental, limited reader (stream.hpp) straight into
+// the types (no DOM): single objects, Lists (`List`, `EndpointSliceList`, `PodList`, ...), streams
+// of concatenated objects as `kubectl get -o json --watch` prints them, and watch events
+// (`{"type": ..., "object": ...}`). discovery.k8s.io/v1beta1 slices are converted to v1. A repeated
+// key keeps its last value (and is recorded on the object). nlohmann values are accepted too, and
+// written to text first, without recursion.
 // Encoding writes JSON straight from the types in the API server's field order with its omitempty
 // rules and Go's string escaping, so sizes are byte-exact. This is the only public header that
 // includes nlohmann/json.hpp.
@@ -23,9 +25,11 @@
 
 #include "detail/json_dom.hpp"
 #include "detail/json_pod.hpp"
-#include "detail/json_reader.hpp"
 #include "detail/json_writer.hpp"
+#include "document.hpp"
 #include "error.hpp"
+#include "pod.hpp"
+#include "stream.hpp"
 #include "types.hpp"
 
 namespace epslice {
@@ -45,6 +49,57 @@ inline void encode_to(std::string& out, const any_endpoint_slice& s) {
 /// Append the compact Kubernetes JSON of a legacy Endpoints object to `out`.
 inline void encode_to(std::string& out, const endpoints& e) { detail::write_endpoints(out, e); }
 
+/// Options of encoding a decoded object.
+struct encode_options {
+  /// Also write the `kind` and `apiVersion` an object took from its typed list or from its kind
+  /// (decoded_object::kind_inferred, api_version_inferred), in front, as the API server sends the
+  /// object to a watcher. Off (the default), the object is written as it was read, so that a
+  /// List re-encoded around it reads back the same. The objects themselves hold these fields,
+  /// so encode(slice) and the sizes of sizes.hpp always count them.
+  bool inferred_type_fields = false;
+};
+
+/// Append the compact JSON of a decoded object to `out`: slices and Endpoints as the API server
+/// writes them, raw objects as read (compacted, repeated keys resolved), without the type fields
+/// it only inferred unless `options` asks for them.
+inline void encode_to(std::string& out, const decoded_object& o, const encode_options& options = {}) {
+  const bool kind = options.inferred_type_fields || !o.kind_inferred;
+  const bool api_version = options.inferred_type_fields || !o.api_version_inferred;
+  if (const auto* s = o.value.get_if<any_endpoint_slice>()) {
+    std::visit([&](const auto& x) { detail::write_endpoint_slice(out, x, kind, api_version); }, *s);
+    return;
+  }
+  if (const auto* e = o.value.get_if<endpoints>()) {
+    detail::write_endpoints(out, *e, kind, api_version);
+    return;
+  }
+  const raw_object& r = *o.value.get_if<raw_object>();
+  const bool add_kind = options.inferred_type_fields && o.kind_inferred && !r.kind.empty();
+  const bool add_api_version = options.inferred_type_fields && o.api_version_inferred && !r.api_version.empty();
+  if ((!add_kind && !add_api_version) || r.json.size() < 2 || r.json.front() != '{') {
+    out += r.json;
+    return;
+  }
+  out += '{';
+  if (add_kind) {
+    out += "\"kind\":";
+    detail::write_json_string(out, r.kind);
+  }
+  if (add_api_version) {
+    if (add_kind) out += ',';
+    out += "\"apiVersion\":";
+    detail::write_json_string(out, r.api_version);
+  }
+  if (r.json != "{}") out += ',';
+  out.append(r.json, 1, std::string::npos);
+}
+/// The compact JSON of a decoded object (see encode_to(std::string&, const decoded_object&, ...)).
+[[nodiscard]] inline std::string encode(const decoded_object& o, const encode_options& options) {
+  std::string out;
+  encode_to(out, o, options);
+  return out;
+}
+
 /// The compact Kubernetes JSON of an object, as the API server writes it (field order, omitempty,
 /// escaping), without a trailing newline.
 template <class T>
@@ -63,135 +118,27 @@ template <class T>
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+/// Decode every object of a whole input (see stream_decoder for the shapes it reads): a single
+/// object, a List or typed list, a bare array of objects, a stream of concatenated top-level
+/// values, watch events. Never throws for bad content: a syntax error stops the reading and is
+/// reported in `syntax_error` (with line and column); wrong types, numbers out of range and
+/// limits passed are reported per object; the rest of each object is still read. Empty input
+/// is a syntax error. Throws epslice::error only when `limits` is out of range.
+[[nodiscard]] inline decoded_document decode_document(std::string_view text, const decode_limits& limits = {}) {
+  stream_decoder d(limits);
+  d.feed(text);
+  d.finish();
+  decoded_document doc;
+  while (auto e = d.next()) doc.events.push_back(std::move(*e));
+  doc.lists = d.take_lists();
+  doc.problems = d.take_problems();
+  doc.values = d.values();
+  doc.had_list = d.had_list();
+  doc.syntax_error = d.syntax_error();
+  return doc;
+}
+
 namespace detail {
-
-inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// End of the JSON value starting at t[i] (a non-space character), found by bracket matching
-// outside strings; the text itself is checked by the parser afterwards.
-inline std::size_t json_value_end(std::string_view t, std::size_t i) noexcept {
-  auto skip_string = [&](std::size_t k) {
-    ++k;  // opening quote
-    while (k < t.size()) {
-      if (t[k] == '\\') k += 2;
-      else if (t[k] == '"') return k + 1;
-      else ++k;
-    }
-    return t.size();
-  };
-  const char c = t[i];
-  if (c == '{' || c == '[') {
-    int depth = 0;
-    while (i < t.size()) {
-      const char d = t[i];
-      if (d == '"') {
-        i = skip_string(i);
-        continue;
-      }
-      if (d == '{' || d == '[') ++depth;
-      else if (d == '}' || d == ']') {
-        if (--depth == 0) return i + 1;
-      }
-      ++i;
-    }
-    return t.size();
-  }
-  if (c == '"') return skip_string(i);
-  const std::size_t start = i;
-  while (i < t.size() && !is_json_space(t[i]) && t[i] != '{' && t[i] != '[' && t[i] != '"' &&
-         t[i] != ',' && t[i] != '}' && t[i] != ']')
-    ++i;
-  // A value cannot start with `}` `]` `,`: hand that one byte to the parser so that it reports it.
-  return i == start ? start + 1 : i;
-}
-
-// An iterator over the input that records how far the parser has read.
-struct tracking_iterator {
-  using iterator_category = std::input_iterator_tag;
-  using value_type = char;
-  using difference_type = std::ptrdiff_t;
-  using pointer = const char*;
-  using reference = const char&;
-
-  const char* p = nullptr;
-  const char** mark = nullptr;  // one past the last byte read
-
-  reference operator*() const noexcept { return *p; }
-  tracking_iterator& operator++() noexcept {
-    *mark = ++p;
-    return *this;
-  }
-  tracking_iterator operator++(int) noexcept {
-    tracking_iterator old = *this;
-    ++*this;
-    return old;
-  }
-  friend bool operator==(const tracking_iterator& a, const tracking_iterator& b) noexcept { return a.p == b.p; }
-};
-
-inline syntax_error_info make_syntax_error(std::string_view text, std::size_t offset, std::string message) {
-  syntax_error_info e;
-  e.offset = offset;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++e.line;
-      e.column = 1;
-    } else {
-      ++e.column;
-    }
-  }
-  e.message = std::move(message);
-  return e;
-}
-
-// nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1,
-// column 5: "; the position is ours to say, so keep only the reason.
-inline std::string parse_reason(const std::string& what) {
-  std::size_t p = what.find("column ");
-  if (p != std::string::npos) {
-    p = what.find(": ", p);
-    if (p != std::string::npos) return what.substr(p + 2);
-  }
-  p = what.find("] ");
-  return p == std::string::npos ? what : what.substr(p + 2);
-}
-
-inline void feed_dom(const nlohmann::json& j, reader& r) {
-  using value_t = nlohmann::json::value_t;
-  switch (j.type()) {
-    case value_t::null: r.null(); break;
-    case value_t::boolean: r.boolean(j.get<bool>()); break;
-    case value_t::number_integer: r.number_integer(j.get<std::int64_t>()); break;
-    case value_t::number_unsigned: r.number_unsigned(j.get<std::uint64_t>()); break;
-    case value_t::number_float: {
-      const double d = j.get<double>();
-      r.number_float(d, j.dump());
-      break;
-    }
-    case value_t::string: {
-      std::string s = j.get<std::string>();
-      r.string(s);
-      break;
-    }
-    case value_t::object:
-      r.start_object(j.size());
-      for (const auto& [k, v] : j.items()) {
-        std::string key = k;
-        r.key(key);
-        feed_dom(v, r);
-      }
-      r.end_object();
-      break;
-    case value_t::array:
-      r.start_array(j.size());
-      for (const auto& v : j) feed_dom(v, r);
-      r.end_array();
-      break;
-    default:
-      r.null();
-      break;
-  }
-}
 
 inline std::string absolute_path(const decoded_object& o, const std::string& rel) {
   if (o.location.empty()) return rel;
@@ -199,7 +146,8 @@ inline std::string absolute_path(const decoded_object& o, const std::string& rel
   return o.location + "." + rel;
 }
 
-// The one object of a document, or throw with every problem found.
+// The one object of a document, or throw with every problem found (repeated keys are not
+// problems: the last value is kept).
 template <class Want>
 Want single_object(decoded_document&& doc, std::string_view what) {
   if (doc.syntax_error) {
@@ -208,86 +156,50 @@ Want single_object(decoded_document&& doc, std::string_view what) {
                         ": " + e.message);
   }
   field_errors all = std::move(doc.problems);
-  for (const auto& o : doc.objects)
-    for (const auto& p : o.problems) {
+  for (const auto& ev : doc.events)
+    for (const auto& p : ev.object.problems) {
       field_error a = p;
-      a.path = absolute_path(o, p.path);
+      a.path = absolute_path(ev.object, p.path);
       all.push_back(std::move(a));
     }
   if (!all.empty()) throw_error(std::move(all));
   if (doc.had_list)
     throw_error("", "expected one " + std::string(what) + ", found a list of " +
-                        std::to_string(doc.objects.size()) + " objects");
-  if (doc.objects.size() != 1)
-    throw_error("", "expected one " + std::string(what) + ", found " + std::to_string(doc.objects.size()) +
+                        std::to_string(doc.events.size()) + " objects");
+  if (doc.events.size() != 1)
+    throw_error("", "expected one " + std::string(what) + ", found " + std::to_string(doc.events.size()) +
                         " objects");
-  auto& v = doc.objects.front().value;
-  if (auto* w = std::get_if<Want>(&v)) return std::move(*w);
+  decoded_object& o = doc.events.front().object;
+  if (auto* w = o.value.get_if<Want>()) return std::move(*w);
   throw_error("kind", "expected " + std::string(what) + ", got " +
-                          std::string(doc.objects.front().kind().empty() ? "an object without kind"
-                                                                          : doc.objects.front().kind()));
+                          std::string(o.kind().empty() ? "an object without kind" : o.kind()));
+}
+
+// The one raw object of a document for a view decoder: of kind `kind`, or without a kind.
+inline raw_object single_raw_object(decoded_document&& doc, std::string_view kind) {
+  // A Service, Node or Pod is read raw: decode_document never types it.
+  raw_object r = single_object<raw_object>(std::move(doc), kind);
+  if (!r.kind.empty() && r.kind != kind)
+    throw_error("kind", "expected " + std::string(kind) + ", got " + r.kind);
+  return r;
 }
 
 }  // namespace detail
-
-/// Decode every object of a document: a single object, a list, a bare array of objects, or a
-/// stream of concatenated top-level values (each possibly a watch event). Never throws for bad
-/// content: syntax errors stop the reading and are reported in `syntax_error` (with line and
-/// column); wrong types and out-of-range numbers are reported per object in `problems`, and the
-/// rest of the object is still read. Empty input is a syntax error.
-[[nodiscard]] inline decoded_document decode_document(std::string_view text) {
-  decoded_document doc;
-  std::size_t i = 0;
-  std::size_t index = 0;
-  while (true) {
-    while (i < text.size() && detail::is_json_space(text[i])) ++i;
-    if (i >= text.size()) break;
-    detail::reader r(doc, index);
-    std::size_t end = 0;
-    bool ok = false;
-    if (text[i] == '{' || text[i] == '[') {
-      // Objects and arrays end at their closing bracket, where the parser stops reading (not
-      // strict: what follows is the next value); the iterator tells how far it read.
-      const char* mark = text.data() + i;
-      ok = nlohmann::json::sax_parse(detail::tracking_iterator{text.data() + i, &mark},
-                                     detail::tracking_iterator{text.data() + text.size(), &mark}, &r,
-                                     nlohmann::json::input_format_t::json, false, false);
-      end = static_cast<std::size_t>(mark - text.data());
-    } else {
-      // A scalar: the parser would read one byte past a number, so find its end first.
-      end = detail::json_value_end(text, i);
-      ok = nlohmann::json::sax_parse(text.begin() + static_cast<std::ptrdiff_t>(i),
-                                     text.begin() + static_cast<std::ptrdiff_t>(end), &r,
-                                     nlohmann::json::input_format_t::json, true, false);
-    }
-    if (!ok) {
-      const std::size_t pos = r.error_position().value_or(1);
-      doc.syntax_error = detail::make_syntax_error(text, i + (pos > 0 ? pos - 1 : 0),
-                                                   detail::parse_reason(r.error_message()));
-      return doc;
-    }
-    ++doc.values;
-    ++index;
-    i = end;
-  }
-  if (doc.values == 0) doc.syntax_error = detail::make_syntax_error(text, text.size(), "empty input");
-  return doc;
-}
 
 /// Decode exactly one EndpointSlice (any family; v1beta1 is converted to v1). Throws
 /// epslice::error listing every problem, each with its field path
 /// (`endpoints[3].conditions.ready: Invalid value: "yes": must be a boolean, not a string`).
 /// Addresses that do not parse never throw: the slice is then returned as a raw slice, for
-/// validate() to report.
-[[nodiscard]] inline any_endpoint_slice decode_endpoint_slice(std::string_view text) {
-  return detail::single_object<any_endpoint_slice>(decode_document(text), "EndpointSlice");
+/// validate() to report. A repeated key is not a problem: its last value is kept.
+[[nodiscard]] inline any_endpoint_slice decode_endpoint_slice(std::string_view text, const decode_limits& limits = {}) {
+  return detail::single_object<any_endpoint_slice>(decode_document(text, limits), "EndpointSlice");
 }
 
 /// Decode exactly one EndpointSlice of family F; throws epslice::error when the document holds
 /// another family or content that is not a valid F slice (an address that does not parse).
 template <class F>
-[[nodiscard]] basic_endpoint_slice<F> decode_endpoint_slice_as(std::string_view text) {
-  any_endpoint_slice s = decode_endpoint_slice(text);
+[[nodiscard]] basic_endpoint_slice<F> decode_endpoint_slice_as(std::string_view text, const decode_limits& limits = {}) {
+  any_endpoint_slice s = decode_endpoint_slice(text, limits);
   if (auto* x = std::get_if<basic_endpoint_slice<F>>(&s)) return std::move(*x);
   if constexpr (!std::is_same_v<F, raw>) {
     if (auto* r = std::get_if<endpoint_slice_raw>(&s)) {
@@ -308,28 +220,27 @@ template <class F>
 }
 
 /// Decode exactly one legacy Endpoints object. Throws epslice::error listing every problem.
-[[nodiscard]] inline endpoints decode_endpoints(std::string_view text) {
-  return detail::single_object<endpoints>(decode_document(text), "Endpoints");
+[[nodiscard]] inline endpoints decode_endpoints(std::string_view text, const decode_limits& limits = {}) {
+  return detail::single_object<endpoints>(decode_document(text, limits), "Endpoints");
 }
 
-/// Decode the objects of a document held as an nlohmann value (same rules as decode_document).
+/// Decode the objects of a document held as an nlohmann value, by the rules of decode_document
+/// (the value is written as text first, without recursion, so any nesting is safe and the depth
+/// limit applies). Throws epslice::error only when `limits` is out of range.
 template <class Json>
   requires std::is_same_v<Json, nlohmann::json>
-[[nodiscard]] decoded_document decode_document(const Json& j) {
-  decoded_document doc;
-  detail::reader r(doc, 0);
-  detail::feed_dom(j, r);
-  doc.values = 1;
-  return doc;
+[[nodiscard]] decoded_document decode_document(const Json& j, const decode_limits& limits = {}) {
+  return decode_document(detail::dom_text(j), limits);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Service and Node views, decoded from their JSON (the fields the algorithms need; everything
 // else is accepted and ignored).
 
-/// Decode the Service view from a Service object. Throws epslice::error listing every problem.
-[[nodiscard]] inline service decode_service(const nlohmann::json& j) {
-  detail::dom_reader r;
+namespace detail {
+// The body of decode_service(const nlohmann::json&), not a template.
+inline service decode_service_dom(const nlohmann::json& j) {
+  dom_reader r;
   service s;
   if (!j.is_object()) detail::throw_error("", "a Service must be a JSON object");
   r.meta(j, s.metadata);
@@ -387,10 +298,20 @@ template <class Json>
   if (!r.errors.empty()) detail::throw_error(std::move(r.errors));
   return s;
 }
+}  // namespace detail
 
-/// Decode the Node view from a Node object. Throws epslice::error listing every problem.
-[[nodiscard]] inline node decode_node(const nlohmann::json& j) {
-  detail::dom_reader r;
+/// Decode the Service view from a Service object. Throws epslice::error listing every problem.
+/// The value is only read, never walked recursively, so any nesting is safe.
+template <class Json>
+  requires std::is_same_v<Json, nlohmann::json>
+[[nodiscard]] service decode_service(const Json& j) {
+  return detail::decode_service_dom(j);
+}
+
+namespace detail {
+// The body of decode_node(const nlohmann::json&), not a template.
+inline node decode_node_dom(const nlohmann::json& j) {
+  dom_reader r;
   node n;
   if (!j.is_object()) detail::throw_error("", "a Node must be a JSON object");
   r.meta(j, n.metadata);
@@ -411,7 +332,7 @@ template <class Json>
       if (const auto* cpu = r.child(*alloc, "cpu")) {
         std::optional<std::int64_t> millis;
         if (cpu->is_string()) millis = parse_quantity_millis(cpu->get<std::string>());
-        else if (cpu->is_number()) millis = parse_quantity_millis(cpu->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        else if (cpu->is_number()) millis = parse_quantity_millis(detail::dom_text(*cpu));
         if (millis) n.allocatable_cpu_millis = *millis;
         else r.wrong("status.allocatable.cpu", *cpu, "a quantity such as 4, 3500m or 1.5");
       }
@@ -420,33 +341,65 @@ template <class Json>
   if (!r.errors.empty()) detail::throw_error(std::move(r.errors));
   return n;
 }
-
-namespace detail {
-// The JSON of a raw object; raw objects can be built by hand, so their text may not be JSON.
-inline nlohmann::json parse_raw_object(const raw_object& o) {
-  nlohmann::json j = nlohmann::json::parse(o.json, nullptr, false);
-  if (j.is_discarded()) throw_error("", "the JSON text of the " + (o.kind.empty() ? std::string("object") : o.kind) + " is not JSON");
-  return j;
-}
 }  // namespace detail
 
+/// Decode the Node view from a Node object. Throws epslice::error listing every problem. The
+/// value is only read, never walked recursively, so any nesting is safe.
+template <class Json>
+  requires std::is_same_v<Json, nlohmann::json>
+[[nodiscard]] node decode_node(const Json& j) {
+  return detail::decode_node_dom(j);
+}
+
+
 /// Decode the Service view from a raw object read by decode_document. Throws epslice::error
-/// listing every problem (also when the raw text is not JSON).
-[[nodiscard]] inline service decode_service(const raw_object& o) { return decode_service(detail::parse_raw_object(o)); }
+/// listing every problem (also when the raw text, which may have been built by hand, is not JSON).
+[[nodiscard]] inline service decode_service(const raw_object& o) {
+  return decode_service(detail::parse_dom(o.json, o.kind.empty() ? "object" : o.kind));
+}
 /// Decode the Node view from a raw object read by decode_document. Throws epslice::error listing
 /// every problem (also when the raw text is not JSON).
-[[nodiscard]] inline node decode_node(const raw_object& o) { return decode_node(detail::parse_raw_object(o)); }
+[[nodiscard]] inline node decode_node(const raw_object& o) {
+  return decode_node(detail::parse_dom(o.json, o.kind.empty() ? "object" : o.kind));
+}
+
+/// Decode the Service view from JSON text holding one Service (its `kind` may be absent), read by
+/// the limited reader (decode_document): a repeated key keeps its last value. Throws
+/// epslice::error listing every problem (syntax, a limit passed, wrong types).
+[[nodiscard]] inline service decode_service(std::string_view text, const decode_limits& limits = {}) {
+  return decode_service(detail::single_raw_object(decode_document(text, limits), "Service"));
+}
+/// Decode the Node view from JSON text holding one Node (see decode_service(std::string_view)).
+[[nodiscard]] inline node decode_node(std::string_view text, const decode_limits& limits = {}) {
+  return decode_node(detail::single_raw_object(decode_document(text, limits), "Node"));
+}
+/// Decode the pod view from JSON text holding one Pod (see decode_service(std::string_view)).
+[[nodiscard]] inline pod decode_pod(std::string_view text, const decode_limits& limits = {}) {
+  return decode_pod(detail::single_raw_object(decode_document(text, limits), "Pod"));
+}
 
 // ---------------------------------------------------------------------------------------------
 // nlohmann interoperability (ADL): for users who hold nlohmann values.
 
+// The encoded text is read back with epslice's parser, not nlohmann's: an unknown field may hold a
+// number beyond a double (1e400), which nlohmann refuses; it becomes an infinite double. The
+// widest limits apply (the text is epslice's own); deeper than 100,000 levels throws epslice::error.
+namespace detail {
+inline constexpr decode_limits widest_limits{static_cast<std::size_t>(-1), decode_limits::max_depth_limit};
+}  // namespace detail
+
+/// The nlohmann value of a slice (its encode() text, parsed).
 template <class F>
 void to_json(nlohmann::json& j, const basic_endpoint_slice<F>& s) {
-  j = nlohmann::json::parse(encode(s));
+  j = detail::parse_dom(encode(s), "EndpointSlice", detail::widest_limits);
 }
-inline void to_json(nlohmann::json& j, const any_endpoint_slice& s) { j = nlohmann::json::parse(encode(s)); }
-inline void to_json(nlohmann::json& j, const endpoints& e) { j = nlohmann::json::parse(encode(e)); }
+/// The nlohmann value of a slice of any family.
+inline void to_json(nlohmann::json& j, const any_endpoint_slice& s) { j = detail::parse_dom(encode(s), "EndpointSlice", detail::widest_limits); }
+/// The nlohmann value of an Endpoints object.
+inline void to_json(nlohmann::json& j, const endpoints& e) { j = detail::parse_dom(encode(e), "Endpoints", detail::widest_limits); }
 
+/// Decode a slice from an nlohmann value (as decode_document(const nlohmann::json&) reads it).
+/// Throws epslice::error listing every problem.
 inline void from_json(const nlohmann::json& j, any_endpoint_slice& s) {
   s = detail::single_object<any_endpoint_slice>(decode_document(j), "EndpointSlice");
 }

@@ -54,6 +54,7 @@
 #include "address.hpp"
 #include "detail/flat_index.hpp"
 #include "detail/merge_table.hpp"
+#include "document.hpp"
 #include "error.hpp"
 #include "types.hpp"
 
@@ -615,6 +616,26 @@ class endpoint_cache {
   }
   /// Apply a delete event for this slice (its namespace and name).
   bool remove(const basic_endpoint_slice<F>& slice) { return remove(slice.metadata.namespace_, slice.metadata.name); }
+
+  /// Apply a watch event as a stream_decoder yields it: ADDED and MODIFIED of an EndpointSlice
+  /// update (see update(const any_endpoint_slice&)), DELETED removes it; BOOKMARK, ERROR and
+  /// objects of other kinds change nothing. Returns true when what the cache reads changed. (An
+  /// ERROR event means the watch ended: the caller lists and watches again.)
+  bool apply(const watch_event& event) {
+    const auto* slice = event.object.value.get_if<any_endpoint_slice>();
+    if (!slice) return false;
+    switch (event.type) {
+      case watch_event_type::added:
+      case watch_event_type::modified: return update(*slice);
+      case watch_event_type::deleted: {
+        const auto& m = metadata_of(*slice);
+        return remove(m.namespace_, m.name);
+      }
+      case watch_event_type::bookmark:
+      case watch_event_type::error: return false;
+    }
+    return false;
+  }
 
   /// The service ports that have at least one endpoint, sorted.
   [[nodiscard]] std::vector<service_port_name> service_ports() const {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The fast decode path: simdjson On-Demand into the typed model, the nlohmann reader for the rest.
+// The fast decode path: simdjson On-Demand into the typed model, epslice's reader for the rest.
 //
 // Part of the opt-in target `epslice::simdjson` (it links Debian's libsimdjson); the core target
 // stays nlohmann-only and does not see this header. A simdjson_decoder returns exactly what
 // json.hpp's decode_endpoint_slice, decode_endpoints and decode_document return: the same values
 // for every input, and for every input those reject, the same exception or syntax error, because
-// anything the fast path finds wrong or unusual goes to the nlohmann reader unchanged.
+// anything the fast path finds wrong or unusual goes to that reader unchanged.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +22,7 @@
 
 #include "detail/simdjson_walk.hpp"
 #include "error.hpp"
+#include "document.hpp"
 #include "json.hpp"
 #include "types.hpp"
 
@@ -32,15 +33,18 @@ namespace epslice {
 /// seven bytes per byte of it: the copy, simdjson's index and string buffer) and reused for the
 /// next ones, so keep one decoder for many documents.
 ///
-/// Every decode gives the result of the matching json.hpp function on the same text. The fast
-/// path decodes EndpointSlices (every family, v1beta1 converted, raw slices for addresses that do
-/// not parse), Endpoints, objects of other kinds (kept as raw_object) and Lists of those, with
-/// every field a stored object carries (uid, resourceVersion, generation, creationTimestamp,
-/// managedFields) and unknown fields kept as the same compact, Go-escaped text. Anything else (a
-/// syntax error, a value of the wrong type or out of range, a repeated key, nesting deeper than 128
-/// or a document over 64 MiB, a watch event, a stream of several values, an item without its own
-/// kind) is decoded by the nlohmann reader from the same bytes, so every error keeps its message
-/// and field path; fallbacks() counts those decodes and last_fallback() says why.
+/// Every decode gives the result of the matching json.hpp function on the same text and limits.
+/// The fast path decodes one top-level EndpointSlice (every family, v1beta1 converted, raw slices
+/// for addresses that do not parse), Endpoints object or object of another kind (kept as
+/// raw_object), or one List or typed list of those, with every field a stored object carries
+/// (uid, resourceVersion, generation, creationTimestamp, managedFields), unknown fields kept as
+/// the same compact, Go-escaped text, and an absent apiVersion inferred from the kind as the
+/// reader infers it. Anything else (a syntax error, a byte order mark, a value of the wrong type
+/// or out of range, a repeated key, nesting deeper than 128 levels or than the limits allow, a
+/// document larger than max_object_bytes, a watch event, a stream of several values, a bare
+/// array, an item of a typed list without its own kind or apiVersion) is decoded by epslice's
+/// reader from the same bytes, so every error, problem and repeated key is reported as it
+/// reports them; fallbacks() counts those decodes and last_fallback() says why.
 ///
 /// Not thread-safe: use one decoder per thread. Movable, not copyable.
 class simdjson_decoder {
@@ -53,61 +57,63 @@ class simdjson_decoder {
   ~simdjson_decoder() = default;
 
   /// Decode exactly one EndpointSlice, as epslice::decode_endpoint_slice does (throws
-  /// epslice::error with the same message when that does).
-  [[nodiscard]] any_endpoint_slice decode_endpoint_slice(std::string_view text) {
+  /// epslice::error with the same message when that does, also when `limits` is out of range).
+  [[nodiscard]] any_endpoint_slice decode_endpoint_slice(std::string_view text, const decode_limits& limits = {}) {
+    check_limits(limits);
     ++decodes_;
-    walker_.reset();
-    if (simdjson::ondemand::document doc; load(text, doc)) {
+    if (simdjson::ondemand::document doc; load(text, limits, doc)) {
       any_endpoint_slice out;
       if (walker_.slice_document(doc, out)) return out;
     }
     fell_back();
-    return epslice::decode_endpoint_slice(text);
+    return epslice::decode_endpoint_slice(text, limits);
   }
 
   /// Decode exactly one EndpointSlice of family F, as epslice::decode_endpoint_slice_as<F> does
   /// (throws epslice::error with the same message when that does).
   template <class F>
-  [[nodiscard]] basic_endpoint_slice<F> decode_endpoint_slice_as(std::string_view text) {
+  [[nodiscard]] basic_endpoint_slice<F> decode_endpoint_slice_as(std::string_view text, const decode_limits& limits = {}) {
+    check_limits(limits);
     ++decodes_;
-    walker_.reset();
-    if (simdjson::ondemand::document doc; load(text, doc)) {
+    if (simdjson::ondemand::document doc; load(text, limits, doc)) {
       any_endpoint_slice out;
       if (walker_.slice_document(doc, out)) {
         if (auto* s = std::get_if<basic_endpoint_slice<F>>(&out)) return std::move(*s);
         last_ = simdjson_fallback::family;  // the reader words the mismatch
         ++fallbacks_;
-        return epslice::decode_endpoint_slice_as<F>(text);
+        return epslice::decode_endpoint_slice_as<F>(text, limits);
       }
     }
     fell_back();
-    return epslice::decode_endpoint_slice_as<F>(text);
+    return epslice::decode_endpoint_slice_as<F>(text, limits);
   }
 
   /// Decode exactly one legacy Endpoints object, as epslice::decode_endpoints does (throws
   /// epslice::error with the same message when that does).
-  [[nodiscard]] endpoints decode_endpoints(std::string_view text) {
+  [[nodiscard]] endpoints decode_endpoints(std::string_view text, const decode_limits& limits = {}) {
+    check_limits(limits);
     ++decodes_;
-    walker_.reset();
-    if (simdjson::ondemand::document doc; load(text, doc)) {
+    if (simdjson::ondemand::document doc; load(text, limits, doc)) {
       endpoints out;
       if (walker_.endpoints_document(doc, out)) return out;
     }
     fell_back();
-    return epslice::decode_endpoints(text);
+    return epslice::decode_endpoints(text, limits);
   }
 
-  /// Decode every object of a document, as epslice::decode_document does (never throws for bad
-  /// content: syntax errors and problems are in the result).
-  [[nodiscard]] decoded_document decode_document(std::string_view text) {
+  /// Decode every object of a document, as epslice::decode_document does: its events (with
+  /// their types and shapes), lists, inferred type fields, repeated keys and problems. Never
+  /// throws for bad content (syntax errors and problems are in the result); throws
+  /// epslice::error only when `limits` is out of range.
+  [[nodiscard]] decoded_document decode_document(std::string_view text, const decode_limits& limits = {}) {
+    check_limits(limits);
     ++decodes_;
-    walker_.reset();
-    if (simdjson::ondemand::document doc; load(text, doc)) {
+    if (simdjson::ondemand::document doc; load(text, limits, doc)) {
       decoded_document out;
       if (walker_.any_document(doc, out)) return out;
     }
     fell_back();
-    return epslice::decode_document(text);
+    return epslice::decode_document(text, limits);
   }
 
   /// Number of decodes so far (every call of a decode function).
@@ -127,13 +133,17 @@ class simdjson_decoder {
   simdjson_fallback last_ = simdjson_fallback::none;
 
   // Copy `text` into the padded buffer and index it; false (with the reason noted) when simdjson
-  // refuses it or it is over the fast path's size.
-  bool load(std::string_view text, simdjson::ondemand::document& doc) {
+  // refuses it or it could pass the fast path's size or the caller's limits. Every object of a
+  // document is at most the whole text, so a text within max_object_bytes cannot pass it.
+  bool load(std::string_view text, const decode_limits& limits, simdjson::ondemand::document& doc) {
     last_ = simdjson_fallback::none;
-    if (text.size() > detail::sj::max_bytes) {
+    constexpr auto margin = static_cast<std::size_t>(detail::sj::depth_margin);
+    // A depth limit this small is left to the reader whole (Kubernetes objects nest deeper).
+    if (text.size() > std::min(detail::sj::max_bytes, limits.max_object_bytes) || limits.max_depth <= 2 * margin) {
       last_ = simdjson_fallback::limit;
       return false;
     }
+    walker_.reset(static_cast<int>(std::min(limits.max_depth - margin, static_cast<std::size_t>(detail::sj::max_depth))));
     // One top-level object: arrays, scalars, a byte order mark and empty input are the reader's.
     std::size_t first = 0;
     while (first < text.size() && detail::sj::is_space(text[first])) ++first;

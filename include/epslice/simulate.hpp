@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Churn scenarios of scenarios.md run through a layout: writes, watch events and bytes (a pure simulation).
+// Churn scenarios (docs/scenarios.md) run through a layout: writes, watch events and bytes (a pure
+// simulation).
 #pragma once
 
 #include <algorithm>
@@ -24,7 +25,7 @@
 
 namespace epslice {
 
-/// The scenarios of scenarios.md.
+/// The scenarios of docs/scenarios.md#the-scenarios.
 enum class scenario_kind : std::uint8_t {
   create,          ///< S1: N pods, one reconcile from no slices
   rolling_update,  ///< S2: N pods, then N/B times remove the B lowest live pods, add B
@@ -374,7 +375,7 @@ struct simulation_result {
   std::vector<simulation_step> trace;
 };
 
-/// splitmix64 as scenarios.md specifies it.
+/// splitmix64 as docs/scenarios.md#the-world specifies it.
 struct splitmix64 {
   std::uint64_t state = 0;
   /// The next 64-bit value.
@@ -713,7 +714,7 @@ inline std::vector<std::string> apply_in_place(slice_plan<ipv4>& plan, std::vect
 
 }  // namespace detail
 
-/// Run one scenario of scenarios.md through a layout and return its counters. Deterministic: the
+/// Run one scenario of docs/scenarios.md through a layout and return its counters. Deterministic: the
 /// same options always give the same result.
 ///
 /// 1. The scenario's steps add and remove pods of the scenario world (scenario_endpoint).

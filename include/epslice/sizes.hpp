@@ -68,11 +68,20 @@ enum class watch_event_type : std::uint8_t {
   added,     ///< `ADDED`: a create
   modified,  ///< `MODIFIED`: an update
   deleted,   ///< `DELETED`: a delete, carrying the object's last state
+  bookmark,  ///< `BOOKMARK`: a resourceVersion the watch has reached; its object is not a state
+  error,     ///< `ERROR`: the watch failed; its object is a Status (e.g. 410 Gone)
 };
 
-/// `ADDED`, `MODIFIED` or `DELETED`.
+/// `ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK` or `ERROR`.
 [[nodiscard]] constexpr std::string_view to_string(watch_event_type t) noexcept {
-  return t == watch_event_type::added ? "ADDED" : t == watch_event_type::modified ? "MODIFIED" : "DELETED";
+  switch (t) {
+    case watch_event_type::added: return "ADDED";
+    case watch_event_type::modified: return "MODIFIED";
+    case watch_event_type::deleted: return "DELETED";
+    case watch_event_type::bookmark: return "BOOKMARK";
+    case watch_event_type::error: return "ERROR";
+  }
+  return "ADDED";
 }
 
 /// The sizes of one object in both encodings.

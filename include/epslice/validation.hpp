@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "document.hpp"
 #include "error.hpp"
 #include "types.hpp"
 
@@ -681,6 +683,22 @@ template <class F>
     for (std::size_t j = 0; j < ss.ports.size(); ++j)
       detail::validate_endpoints_port(out, detail::indexed(ports_path, j), ss.ports[j], ss.ports.size() > 1);
   }
+  return out;
+}
+
+/// Validate a decoded object with the API server's strict view (strict field validation on): the
+/// problems found while decoding it (wrong JSON types, numbers out of range, a limit passed),
+/// then every repeated key (`metadata.labels.app: Duplicate value: "app"`), then, when it decoded
+/// without problems, its value by validate() (EndpointSlices and Endpoints; raw objects have no
+/// value rules here). Paths are relative to the object (see decoded_object::location).
+[[nodiscard]] inline field_errors validate(const decoded_object& o) {
+  field_errors out(o.problems.begin(), o.problems.end());
+  out.insert(out.end(), o.duplicates.begin(), o.duplicates.end());
+  if (!o.problems.empty()) return out;
+  field_errors value;
+  if (const auto* s = o.value.get_if<any_endpoint_slice>()) value = validate(*s);
+  else if (const auto* e = o.value.get_if<endpoints>()) value = validate(*e);
+  out.insert(out.end(), std::make_move_iterator(value.begin()), std::make_move_iterator(value.end()));
   return out;
 }
 

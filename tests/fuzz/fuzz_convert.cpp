@@ -20,17 +20,11 @@
 //  5. compute_zone_capacity: when sufficient and every counted CPU is positive, the zone CPUs add
 //     up to the total and the ratios lie in (0, 1] and add up to 1.
 //
-// Known open defects (issue #13), filtered so that they are reported once:
-//  - defect 9: slices_to_endpoints carries a port outside 1..65535 and an unnamed port among
-//    several into a subset, which then does not validate: step 1's validity check skips input
-//    with such ports (reproducers in tests/fuzz/pending/fuzz_convert/);
-//  - found by this target (tests/fuzz/pending/fuzz_convert/mirror-without-uid.json): an
-//    Endpoints without metadata.uid (valid as validate() judges it; the API server sets the uid)
-//    is mirrored into slices whose owner reference has an empty uid, which do not validate.
-//    Step 3's validity checks skip an Endpoints without a uid until that is fixed;
-//  - defects 1 and 5: the Service, Pod and Node views recurse on deep nesting (the views are
-//    decoded only from input nested at most 1000 deep), and compute_zone_capacity overflows on
-//    huge CPU values (step 5 leaves out input with a CPU beyond 2^52 millicores in magnitude).
+// No filter masks a known defect: the inputs once found (ports outside 1..65535 or unnamed among
+// several carried into a subset, an Endpoints without uid mirrored into slices with an empty
+// owner uid, an overflowing CPU sum) are replayed from tests/fuzz/regressions/fuzz_convert/
+// (UBSan catches an overflow of step 5's sum; a total past 2^63 - 1 millicores is reported
+// insufficient), and the views are decoded at any depth (fuzz_decode replays deep ones).
 #include <epslice/convert.hpp>
 #include <epslice/json.hpp>
 #include <epslice/reconcile.hpp>
@@ -54,8 +48,6 @@ namespace {
 
 using namespace epslice;
 
-constexpr std::size_t dom_depth_cap = 1000;  // issue #13 defect 1 (see the header comment)
-
 std::string first_error(const field_errors& e) { return e.empty() ? std::string() : e.front().message(); }
 
 struct inputs {
@@ -71,16 +63,18 @@ struct inputs {
 inputs read_inputs(std::string_view text) {
   inputs in;
   const decoded_document doc = decode_document(text);
-  const bool shallow = epslice_fuzz::nesting_depth(text) <= dom_depth_cap;
-  for (const auto& o : doc.objects) {
-    if (const auto* s = std::get_if<any_endpoint_slice>(&o.value)) {
+  for (const auto& ev : doc.events) {
+    const decoded_object& o = ev.object;
+    // A bookmark's object is never decoded as its kind; an error's is a Status.
+    if (ev.type == watch_event_type::bookmark || ev.type == watch_event_type::error) continue;
+    if (const auto* s = o.value.get_if<any_endpoint_slice>()) {
       in.all_slices.push_back(*s);
       if (const auto* a = std::get_if<endpoint_slice_v4>(s)) in.v4.push_back(*a);
       if (const auto* b = std::get_if<endpoint_slice_v6>(s)) in.v6.push_back(*b);
-    } else if (const auto* e = std::get_if<endpoints>(&o.value)) {
+    } else if (const auto* e = o.value.get_if<endpoints>()) {
       in.endpoints_objects.push_back(*e);
-    } else if (shallow) {
-      const auto& r = std::get<raw_object>(o.value);
+    } else {
+      const auto& r = o.value.get<raw_object>();
       if (r.kind == "Service") EPSLICE_FUZZ_MAY_REJECT("decode_service", [&] { in.services.push_back(decode_service(r)); });
       else if (r.kind == "Pod") EPSLICE_FUZZ_MAY_REJECT("decode_pod", [&] { in.pods.push_back(decode_pod(r)); });
       else if (r.kind == "Node") EPSLICE_FUZZ_MAY_REJECT("decode_node", [&] { in.nodes.push_back(decode_node(r)); });
@@ -89,15 +83,6 @@ inputs read_inputs(std::string_view text) {
   return in;
 }
 
-// A port that defect 9 of issue #13 mishandles.
-template <class F>
-bool has_defect9_ports(const basic_endpoint_slice<F>& s) {
-  for (const auto& p : s.ports) {
-    if (p.port && (*p.port < 1 || *p.port > 65535)) return true;
-    if (s.ports.size() > 1 && p.name.value_or("").empty()) return true;
-  }
-  return false;
-}
 
 // 1. Slices -> Endpoints.
 void check_to_endpoints(const inputs& in, const service* svc) {
@@ -113,9 +98,9 @@ void check_to_endpoints(const inputs& in, const service* svc) {
 
   bool valid_input = true;
   if (p.family == address_type::ipv4) {
-    for (const auto& s : in.v4) valid_input = valid_input && validate(s).empty() && !has_defect9_ports(s);
+    for (const auto& s : in.v4) valid_input = valid_input && validate(s).empty();
   } else {
-    for (const auto& s : in.v6) valid_input = valid_input && validate(s).empty() && !has_defect9_ports(s);
+    for (const auto& s : in.v6) valid_input = valid_input && validate(s).empty();
   }
   if (svc) {
     // The Service's metadata must be valid metadata for an Endpoints object of that name.
@@ -152,8 +137,7 @@ void check_mirroring(const endpoints& e, std::span<const any_endpoint_slice> exi
   const auto once = repack_subsets(e.subsets);
   EPSLICE_FUZZ_CHECK(repack_subsets(once) == once, "repack_subsets is not idempotent");
 
-  // An Endpoints without a uid: the defect found by this target (see the header comment).
-  const bool valid = validate(e).empty() && !e.metadata.uid.empty();
+  const bool valid = validate(e).empty();
   mirroring_options options;
   options.max_endpoints_per_subset = 1 + e.metadata.name.size() % 4;  // small caps come up
   mirrored_slices m;
@@ -245,11 +229,6 @@ void check_pods(const service& svc, const inputs& in) {
 
 // 5. Nodes -> zone capacity.
 void check_capacity(const std::vector<node>& nodes) {
-  // Issue #13 defect 5: leave out input whose CPUs could overflow a 64-bit sum.
-  for (const auto& n : nodes)
-    if (n.allocatable_cpu_millis && (*n.allocatable_cpu_millis > (std::int64_t{1} << 52) ||
-                                     *n.allocatable_cpu_millis < -(std::int64_t{1} << 52)))
-      return;
   zone_capacity c;
   EPSLICE_FUZZ_NO_THROW("compute_zone_capacity", [&] { c = compute_zone_capacity(nodes); });
   EPSLICE_FUZZ_CHECK(c.sufficient == c.ratios.has_value(), "sufficient and ratios disagree");

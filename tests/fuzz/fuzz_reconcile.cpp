@@ -179,8 +179,8 @@ fuzz_case read_case(const std::uint8_t* data, std::size_t size) {
 
 template <class Fn>
 void each_slice(const decoded_document& d, Fn&& fn) {
-  for (const auto& o : d.objects)
-    if (const auto* s = std::get_if<any_endpoint_slice>(&o.value)) fn(*s);
+  for (const auto& ev : d.events)
+    if (const auto* s = ev.object.value.get_if<any_endpoint_slice>()) fn(*s);
 }
 
 service_identity identity_of(const fuzz_case& c) {

@@ -14,7 +14,10 @@
 //     namespace, an endpoint without addresses or with more than 100, more than 1000 endpoints,
 //     a port without protocol or with another one than TCP/UDP/SCTP, two ports of one name, an
 //     IPv4-mapped, unspecified, loopback or link-local address is invalid, with an error on
-//     that field's path; an Endpoints subset without addresses is invalid.
+//     that field's path; an Endpoints subset without addresses is invalid;
+//  7. validate(const decoded_object&) never throws, lists every decoding problem and every
+//     repeated key of the object, and finds nothing exactly when the object decoded cleanly,
+//     without a repeated key, and its value validates.
 #include <epslice/json.hpp>
 #include <epslice/validation.hpp>
 
@@ -165,18 +168,36 @@ void check_endpoints(const endpoints& e) {
   }
 }
 
+// 7. The strict view of a decoded object.
+void check_decoded(const decoded_object& o) {
+  field_errors all;
+  EPSLICE_FUZZ_NO_THROW("validate(decoded_object)", [&] { all = validate(o); });
+  for (const auto& e : all) EPSLICE_FUZZ_CHECK(e.message().find('\n') == std::string::npos, e.message());
+  for (const auto* list : {&o.problems, &o.duplicates})
+    for (const auto& e : *list)
+      EPSLICE_FUZZ_CHECK(std::find(all.begin(), all.end(), e) != all.end(),
+                         "validate(decoded_object) leaves out " + e.message() + ": " + joined(all));
+  bool value_valid = true;
+  if (const auto* s = o.value.get_if<any_endpoint_slice>()) value_valid = validate(*s).empty();
+  else if (const auto* e = o.value.get_if<endpoints>()) value_valid = validate(*e).empty();
+  const bool clean = o.problems.empty() && o.duplicates.empty() && value_valid;
+  EPSLICE_FUZZ_CHECK(all.empty() == clean, "validate(decoded_object) and its parts disagree: " + joined(all));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const decoded_document doc = decode_document(text);
   const any_endpoint_slice* previous = nullptr;
-  for (const auto& o : doc.objects) {
-    if (const auto* s = std::get_if<any_endpoint_slice>(&o.value)) {
+  for (const auto& ev : doc.events) {
+    const decoded_object& o = ev.object;
+    check_decoded(o);
+    if (const auto* s = o.value.get_if<any_endpoint_slice>()) {
       check_slice(*s);
       if (previous) check_update(*previous, *s);
       previous = s;
-    } else if (const auto* e = std::get_if<endpoints>(&o.value)) {
+    } else if (const auto* e = o.value.get_if<endpoints>()) {
       check_endpoints(*e);
     }
   }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The pod view decoded from a Pod's JSON: the fields endpoint derivation reads, with field paths.
 //
-// Included by json.hpp (this header must not include it back). Decoding works on an nlohmann
-// value: metadata, spec.nodeName/hostname/subdomain, containers and initContainers (name,
+// Included by json.hpp (this header must not include it back; json.hpp adds decoding from text).
+// Decoding works on an nlohmann value: metadata, spec.nodeName/hostname/subdomain, containers and initContainers (name,
 // restartPolicy, ports), status.phase/podIP/podIPs and the Ready condition. Everything else in the
 // object is accepted and ignored; a needed field of the wrong JSON type is an error with its path,
 // and every such problem is reported at once.
@@ -13,16 +13,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "../convert.hpp"
+#include "../pod.hpp"
 #include "../error.hpp"
 #include "../types.hpp"
 #include "json_dom.hpp"
-#include "json_reader.hpp"
 
 namespace epslice {
 
@@ -102,26 +102,11 @@ class pod_json_reader : public dom_reader {
   }
 };
 
-// The JSON of a raw object; raw objects can be built by hand, so their text may not be JSON.
-inline nlohmann::json pod_json_of(const raw_object& o) {
-  nlohmann::json j = nlohmann::json::parse(o.json, nullptr, false);
-  if (j.is_discarded())
-    throw_error("", "the JSON text of the " + (o.kind.empty() ? std::string("object") : o.kind) + " is not JSON");
-  return j;
-}
-
 }  // namespace detail
 
-/// Decode the pod view from a Pod object (k8s-semantics d): metadata (name, generateName,
-/// namespace, uid, resourceVersion, creation and deletion timestamps, labels, annotations),
-/// spec.nodeName, spec.hostname, spec.subdomain, spec.containers and spec.initContainers (name,
-/// restartPolicy, ports[].name/containerPort/protocol, protocol defaulting to TCP), status.phase,
-/// status.podIP, status.podIPs[].ip and the status of the first `Ready` condition. Other fields
-/// are accepted and ignored; `null` counts as absent.
-/// Throws epslice::error listing every problem (a needed field of the wrong JSON type, a `kind`
-/// other than `Pod`), each with its field path, e.g.
-/// `spec.containers[0].ports[1].containerPort: Invalid value: "http": must be a 32-bit integer`.
-[[nodiscard]] inline pod decode_pod(const nlohmann::json& j) {
+// The body of decode_pod(const nlohmann::json&), not a template.
+namespace detail {
+inline pod decode_pod_dom(const nlohmann::json& j) {
   if (!j.is_object()) detail::throw_error("", "a Pod must be a JSON object");
   detail::pod_json_reader r;
   pod p;
@@ -141,10 +126,29 @@ inline nlohmann::json pod_json_of(const raw_object& o) {
   if (!r.errors.empty()) detail::throw_error(std::move(r.errors));
   return p;
 }
+}  // namespace detail
+
+/// Decode the pod view from a Pod object (docs/semantics.md#service-node-and-pod-views): metadata
+/// (name, generateName, namespace, uid, resourceVersion, creation and deletion timestamps, labels,
+/// annotations), spec.nodeName, spec.hostname, spec.subdomain, spec.containers and
+/// spec.initContainers (name, restartPolicy, ports[].name/containerPort/protocol, protocol
+/// defaulting to TCP), status.phase, status.podIP, status.podIPs[].ip and the status of the first
+/// `Ready` condition. Other fields are accepted and ignored; `null` counts as absent. The value is only read, never walked
+/// recursively, so any nesting is safe.
+/// Throws epslice::error listing every problem (a needed field of the wrong JSON type, a `kind`
+/// other than `Pod`), each with its field path, e.g.
+/// `spec.containers[0].ports[1].containerPort: Invalid value: "http": must be a 32-bit integer`.
+template <class Json>
+  requires std::is_same_v<Json, nlohmann::json>
+[[nodiscard]] pod decode_pod(const Json& j) {
+  return detail::decode_pod_dom(j);
+}
 
 /// Decode the pod view from a raw object read by decode_document (see decode_pod(const
 /// nlohmann::json&)). Throws epslice::error listing every problem, also when the raw text is not
 /// JSON.
-[[nodiscard]] inline pod decode_pod(const raw_object& o) { return decode_pod(detail::pod_json_of(o)); }
+[[nodiscard]] inline pod decode_pod(const raw_object& o) {
+  return decode_pod(detail::parse_dom(o.json, o.kind.empty() ? "object" : o.kind));
+}
 
 }  // namespace epslice

@@ -400,11 +400,14 @@ inline void write_endpoint(std::string& out, const basic_endpoint<F>& e) {
   w.close();
 }
 
+/// Write a slice; `kind` / `api_version` false leave those fields out (fields a decoded object
+/// took from its list, written back only on request).
 template <class F>
-inline void write_endpoint_slice(std::string& out, const basic_endpoint_slice<F>& s) {
+inline void write_endpoint_slice(std::string& out, const basic_endpoint_slice<F>& s, bool kind = true,
+                                 bool api_version = true) {
   object_writer w(out);
-  w.string_omitempty("kind", s.kind);
-  w.string_omitempty("apiVersion", s.api_version);
+  if (kind) w.string_omitempty("kind", s.kind);
+  if (api_version) w.string_omitempty("apiVersion", s.api_version);
   write_object_meta(w.key("metadata"), s.metadata);
   if constexpr (std::is_same_v<F, raw>) {
     // addressType has no omitempty: an absent one is written as "".
@@ -452,10 +455,11 @@ inline void write_list_omitempty(object_writer& w, std::string_view key, const s
   o += ']';
 }
 
-inline void write_endpoints(std::string& out, const endpoints& e) {
+/// Write an Endpoints object; `kind` / `api_version` as for write_endpoint_slice.
+inline void write_endpoints(std::string& out, const endpoints& e, bool kind = true, bool api_version = true) {
   object_writer w(out);
-  w.string_omitempty("kind", e.kind);
-  w.string_omitempty("apiVersion", e.api_version);
+  if (kind) w.string_omitempty("kind", e.kind);
+  if (api_version) w.string_omitempty("apiVersion", e.api_version);
   write_object_meta(w.key("metadata"), e.metadata);
   write_list_omitempty(w, "subsets", e.subsets, [](std::string& o, const endpoint_subset& s) {
     object_writer sw(o);

@@ -4,10 +4,11 @@
 // The walk decodes exactly what json.hpp's reader decodes, field for field (unknown fields kept as
 // the same compact, Go-escaped text, metadata fields in Go's order, nil and empty lists apart,
 // addresses typed by the addressType read before them, raw slices for addresses that do not
-// parse, v1beta1 converted). It never reports a problem itself: anything the reader would report,
-// and anything unusual (a repeated key, a known key spelled with escapes, a null label, deep
-// nesting, a watch event), makes it return false with a reason, and the caller hands the same bytes
-// to the reader, which owns every error message.
+// parse, v1beta1 converted, an absent apiVersion inferred from the kind). It never reports a
+// problem itself: anything the reader would report, and anything unusual (a repeated key, a known
+// key spelled with escapes, a null label, deep nesting, a watch event, a typed-list item that takes
+// its type from the list), makes it return false with a reason, and the caller hands the same
+// bytes to the reader, which owns every error message.
 #pragma once
 
 #include <algorithm>
@@ -42,8 +43,8 @@ enum class simdjson_fallback : std::uint8_t {
   duplicate_key,  ///< a key given twice in one object
   limit,          ///< a document larger or nested deeper than the fast path reads
   shape,          ///< a form the fast path leaves to the reader (watch event, stream, bare array,
-                  ///< nested list, item without kind, known key spelled with escapes, null map value)
-  problem,        ///< content the reader reports as a problem (a v1beta1 topology of the wrong type)
+                  ///< byte order mark, nested list, typed-list item without its own kind or
+                  ///< apiVersion, known key spelled with escapes, null map value)
   family,         ///< decode_endpoint_slice_as found another address family (the reader says so)
 };
 
@@ -83,6 +84,10 @@ using key_id = std::integral_constant<int, I>;
 
 // Nesting the fast path reads (the reader's default limit is far deeper; deeper documents go there).
 inline constexpr int max_depth = 128;
+
+// Levels kept below a caller's max_depth: the walk counts nesting where it captures values, and a
+// document it reads must stay clear of the reader's limit (falling back early is always right).
+inline constexpr int depth_margin = 8;
 
 // The largest document the fast path reads: the reader's limit per object (larger ones go there).
 inline constexpr std::size_t max_bytes = std::size_t{64} << 20;
@@ -200,21 +205,25 @@ class walker {
  public:
   /// Why the last walk gave up (none after a walk that succeeded).
   [[nodiscard]] simdjson_fallback reason() const noexcept { return why_; }
-  /// Forget the reason of an earlier walk.
-  void reset() noexcept { why_ = simdjson_fallback::none; }
+  /// Forget the reason of an earlier walk; the next walk reads nesting up to `depth_limit`
+  /// levels (at most max_depth) and gives up past it.
+  void reset(int depth_limit = max_depth) noexcept {
+    why_ = simdjson_fallback::none;
+    depth_limit_ = std::min(depth_limit, max_depth);
+  }
 
   /// Decode a whole document that must be one EndpointSlice.
   bool slice_document(od::document& doc, any_endpoint_slice& out) {
     od::object o;
     if (auto e = doc.get_object().get(o)) return fail(e);
-    return slice_object(o, out, true, 1) && at_end(doc);
+    return slice_object(o, out, true, false, 1) && at_end(doc);
   }
 
   /// Decode a whole document that must be one Endpoints object.
   bool endpoints_document(od::document& doc, endpoints& out) {
     od::object o;
     if (auto e = doc.get_object().get(o)) return fail(e);
-    return endpoints_object(o, out, true, 1) && at_end(doc);
+    return endpoints_object(o, out, true, false, 1) && at_end(doc);
   }
 
   /// Decode a whole document holding one object or one list, as decode_document does.
@@ -233,9 +242,9 @@ class walker {
       out.had_list = true;
       if (!list_object(o, out)) return false;
     } else {
-      decoded_object item;
-      if (!object_of_kind(o, has_kind ? kind : std::string_view(), item.value, true, 1)) return false;
-      out.objects.push_back(std::move(item));
+      watch_event& ev = out.events.emplace_back();
+      ev.shape = stream_shape::object;
+      if (!object_of_kind(o, has_kind ? kind : std::string_view(), ev.object, true, false, 1)) return false;
     }
     if (!at_end(doc)) return false;
     out.values = 1;
@@ -244,6 +253,14 @@ class walker {
 
  private:
   simdjson_fallback why_ = simdjson_fallback::none;
+  int depth_limit_ = max_depth;
+  // What the last object read said of its apiVersion: whether it had one of its own (present and
+  // not "", as the reader counts it) and whether one was inferred from its kind.
+  bool api_own_ = false;
+  bool api_inferred_ = false;
+  // Whether the slice being read is discovery.k8s.io/v1beta1, as far as its apiVersion was read.
+  enum class beta_state : std::uint8_t { unknown, yes, no };
+  beta_state beta_ = beta_state::unknown;
   std::vector<std::string_view> keys_;
   std::string scratch_;
   // Sizes of the last lists read, to size the next ones: endpoints of a slice, addresses and
@@ -279,9 +296,14 @@ class walker {
     return kind == "List" || (kind.size() > 4 && kind.substr(kind.size() - 4) == "List");
   }
 
+  // A key of a top-level object that can change what the reader makes of it: `object` / `Object`
+  // (a watch event, when the kind is not its own) and `items` (a List, when it comes before the
+  // kind). Such objects are left to the reader whatever their kind.
+  static bool reshapes(std::string_view key) noexcept { return key == "object" || key == "Object" || key == "items"; }
+
   // The kind of an object, read ahead without unescaping anything (so that no string is unescaped
   // twice into the parser's buffer, which holds each string once): the value of the first `kind`
-  // key. At the top level, a key `object` before it makes the object a watch event.
+  // key. At the top level, a key `object` or `Object` before it may make the object a watch event.
   bool find_kind(od::object& o, bool top_level, std::string_view& kind, bool& found) {
     found = false;
     for (auto fr : o) {
@@ -297,7 +319,9 @@ class walker {
         found = true;
         return true;
       }
-      if (top_level && (plain ? key == "object" : string_reads(raw_key, "object"))) return miss(simdjson_fallback::shape);
+      if (top_level && (plain ? key == "object" || key == "Object"
+                              : string_reads(raw_key, "object") || string_reads(raw_key, "Object")))
+        return miss(simdjson_fallback::shape);
     }
     return true;
   }
@@ -461,7 +485,7 @@ class walker {
   // Append `v` to `out` as the reader captures it: compact, keys and strings re-escaped as Go
   // escapes them, integers in their shortest form, other numbers as written.
   bool capture(od::value& v, std::string& out, int depth) {
-    if (depth > max_depth) return miss(simdjson_fallback::limit);
+    if (depth > depth_limit_) return miss(simdjson_fallback::limit);
     od::json_type t{};
     if (auto e = v.type().get(t)) return fail(e);
     switch (t) {
@@ -778,7 +802,18 @@ class walker {
                 [&](std::string_view key, od::value& y) { return keep(hints.extra, key, y, depth + 2); });
           }
         },
-        [&](std::string_view key, od::value& x) { return keep(ep.extra.edit(), key, x, depth + 1); });
+        [&](std::string_view key, od::value& x) {
+          // `topology` is a field of v1beta1 only (the reader knows the apiVersion up front; the
+          // walk knows it once read, and leaves a topology before it to the reader).
+          if (key == "topology" && beta_ != beta_state::no) {
+            if (beta_ == beta_state::unknown) return miss(simdjson_fallback::shape);
+            string_map m;
+            if (!read_map(x, m)) return false;
+            ep.deprecated_topology = std::move(m);
+            return true;
+          }
+          return keep(ep.extra.edit(), key, x, depth + 1);
+        });
   }
 
   // hints.forZones / hints.forNodes: [{name}], other keys of an item dropped as the reader drops them.
@@ -869,17 +904,12 @@ class walker {
     to.extra = std::move(from.extra);
   }
 
-  // discovery.k8s.io/v1beta1: `topology` becomes zone and deprecatedTopology, with the reader's
-  // own conversion; a problem in it is the reader's to report.
+  // discovery.k8s.io/v1beta1: each endpoint's topology (read into deprecated_topology) becomes
+  // zone and deprecatedTopology, with the reader's own conversion.
   template <class F>
-  bool convert_v1beta1(basic_endpoint_slice<F>& s) {
-    field_errors problems;
-    for (std::size_t i = 0; i < s.endpoints.size(); ++i)
-      if (!s.endpoints[i].extra.empty())
-        convert_v1beta1_topology(s.endpoints[i], problems, "endpoints[" + std::to_string(i) + "]");
-    if (!problems.empty()) return miss(simdjson_fallback::problem);
+  static void convert_v1beta1(basic_endpoint_slice<F>& s) {
+    for (auto& ep : s.endpoints) convert_v1beta1_topology(ep);
     s.api_version = "discovery.k8s.io/v1";
-    return true;
   }
 
   // The typed slice of family F, or its raw form when an address did not parse.
@@ -890,19 +920,22 @@ class walker {
     move_header(head, s);
     s.endpoints = std::move(eps);
     if (!tail.demoted) {
-      if (beta && !convert_v1beta1(s)) return false;
+      if (beta) convert_v1beta1(s);
       out = std::move(s);
       return true;
     }
     endpoint_slice_raw r = to_raw(s);
     for (auto& [index, text] : tail.texts) r.endpoints[index].addresses.push_back(std::move(text));
-    if (beta && !convert_v1beta1(r)) return false;
+    if (beta) convert_v1beta1(r);
     out = to_typed(std::move(r));
     return true;
   }
 
-  bool slice_object(od::object& o, any_endpoint_slice& out, bool top_level, int depth) {
+  // `typed_list`: an item of a typed list, whose missing apiVersion would come from the list (left
+  // to the reader); elsewhere a missing one is the kind's.
+  bool slice_object(od::object& o, any_endpoint_slice& out, bool top_level, bool typed_list, int depth) {
     enum class mode : std::uint8_t { v4, v6, fqdn, raw };
+    beta_ = beta_state::unknown;
     endpoint_slice_raw head;  // everything but typed endpoints
     head.api_version.clear();
     head.kind.clear();
@@ -911,15 +944,16 @@ class walker {
     nullable_vector<endpoint_fqdn> ef;
     address_tail tail;
     mode m = mode::raw;
-    bool kind_seen = false;
     const bool ok = fields<slice_keys>(
         o,
         [&](auto id, od::value& x) {
           constexpr int k = decltype(id)::value;
           if constexpr (k == 0) {
-            kind_seen = true; return read_string(x, head.kind);
+            return read_string(x, head.kind);
           } else if constexpr (k == 1) {
-            return read_string(x, head.api_version);
+            if (!read_api_version(x, head.api_version)) return false;
+            beta_ = head.api_version == "discovery.k8s.io/v1beta1" ? beta_state::yes : beta_state::no;
+            return true;
           } else if constexpr (k == 2) {
             return meta(x, head.metadata, depth + 1);
           } else if constexpr (k == 3) {
@@ -958,11 +992,12 @@ class walker {
           }
         },
         [&](std::string_view key, od::value& x) {
-          if (top_level && !kind_seen && key == "object") return miss(simdjson_fallback::shape);  // a watch event
+          if (top_level && reshapes(key)) return miss(simdjson_fallback::shape);
           return keep(head.extra, key, x, depth);
         });
     if (!ok) return false;
     if (head.kind != "EndpointSlice") return miss(simdjson_fallback::shape);
+    if (!infer_api_version(head.api_version, "discovery.k8s.io/v1", typed_list)) return false;
     // A typed read stands only if the addressType did not change after the endpoints (a repeated
     // addressType gave up above, so it cannot have).
     const bool beta = head.api_version == "discovery.k8s.io/v1beta1";
@@ -972,7 +1007,7 @@ class walker {
       case mode::fqdn: return finish_typed(head, ef, tail, beta, out);
       case mode::raw: break;
     }
-    if (beta && !convert_v1beta1(head)) return false;
+    if (beta) convert_v1beta1(head);
     out = to_typed(std::move(head));
     return true;
   }
@@ -1055,18 +1090,17 @@ class walker {
     return true;
   }
 
-  bool endpoints_object(od::object& o, endpoints& out, bool top_level, int depth) {
+  bool endpoints_object(od::object& o, endpoints& out, bool top_level, bool typed_list, int depth) {
     out.api_version.clear();
     out.kind.clear();
-    bool kind_seen = false;
     const bool ok = fields<endpoints_keys>(
         o,
         [&](auto id, od::value& x) {
           constexpr int k = decltype(id)::value;
           if constexpr (k == 0) {
-            kind_seen = true; return read_string(x, out.kind);
+            return read_string(x, out.kind);
           } else if constexpr (k == 1) {
-            return read_string(x, out.api_version);
+            return read_api_version(x, out.api_version);
           } else if constexpr (k == 2) {
             return meta(x, out.metadata, depth + 1);
           } else {
@@ -1100,21 +1134,23 @@ class walker {
           }
         },
         [&](std::string_view key, od::value& x) {
-          if (top_level && !kind_seen && key == "object") return miss(simdjson_fallback::shape);  // a watch event
+          if (top_level && reshapes(key)) return miss(simdjson_fallback::shape);
           return keep(out.extra, key, x, depth);
         });
     if (!ok) return false;
     if (out.kind != "Endpoints") return miss(simdjson_fallback::shape);
-    return true;
+    return infer_api_version(out.api_version, "v1", typed_list);
   }
 
   // ---- other kinds, lists ----------------------------------------------------------------------
 
   // An object of another kind (or of none), kept whole as compact JSON with its kind and apiVersion.
-  bool raw_object_value(od::object& o, raw_object& out, int depth) {
+  bool raw_object_value(od::object& o, raw_object& out, bool top_level, int depth) {
     std::string json = "{";
     key_scope keys(keys_);
     bool first = true;
+    bool api_present = false;
+    bool api_empty = false;
     for (auto fr : o) {
       if (auto e = fr.error()) return fail(e);
       od::field& f = fr.value_unsafe();  // not copied out (see fields())
@@ -1122,16 +1158,19 @@ class walker {
       if (!plain_string_at(f.key().raw(), key))
         if (auto e = f.unescaped_key().get(key)) return fail(e);
       if (!keys.insert(key)) return miss(simdjson_fallback::duplicate_key);
+      if (top_level && reshapes(key)) return miss(simdjson_fallback::shape);
       if (!first) json += ',';
       first = false;
       write_json_string(json, key);
       json += ':';
       od::value& x = f.value();
+      if (key == "apiVersion") api_present = true;
       if (key == "kind" || key == "apiVersion") {
         // The reader takes both from the object's own string values.
         std::string_view s;
         const simdjson::error_code e = text_of(x, s);
         if (e == simdjson::SUCCESS) {
+          if (key == "apiVersion") api_empty = s.empty();
           (key == "kind" ? out.kind : out.api_version).assign(s);
           write_json_string(json, s);
           continue;
@@ -1142,74 +1181,129 @@ class walker {
     }
     json += '}';
     out.json = std::move(json);
+    // A raw object keeps its text, so only an absent apiVersion is inferred (from its kind); an
+    // empty one of its own stays.
+    api_own_ = api_present && !api_empty;
+    api_inferred_ = false;
+    if (!api_present) {
+      const std::string_view d = default_api_version(out.kind);
+      if (!d.empty()) {
+        out.api_version.assign(d);
+        api_inferred_ = true;
+      }
+    }
     return true;
   }
 
-  // One object whose kind is known (read ahead), into the variant decoded_object holds.
-  template <class Variant>
-  bool object_of_kind(od::object& o, std::string_view kind, Variant& value, bool top_level, int depth) {
+  // One object whose kind is known (read ahead), as a decoded_object with its inferred apiVersion.
+  bool object_of_kind(od::object& o, std::string_view kind, decoded_object& d, bool top_level, bool typed_list,
+                      int depth) {
     if (kind == "EndpointSlice") {
       any_endpoint_slice s;
-      if (!slice_object(o, s, top_level, depth)) return false;
-      value = std::move(s);
-      return true;
-    }
-    if (kind == "Endpoints") {
+      if (!slice_object(o, s, top_level, typed_list, depth)) return false;
+      d.value = std::move(s);
+    } else if (kind == "Endpoints") {
       endpoints e;
-      if (!endpoints_object(o, e, top_level, depth)) return false;
-      value = std::move(e);
-      return true;
+      if (!endpoints_object(o, e, top_level, typed_list, depth)) return false;
+      d.value = std::move(e);
+    } else {
+      if (is_list_kind(kind)) return miss(simdjson_fallback::shape);  // a list inside a list
+      raw_object r;
+      if (!raw_object_value(o, r, top_level, depth)) return false;
+      // An item of a typed list without an apiVersion would take the list's.
+      if (typed_list && !api_own_) return miss(simdjson_fallback::shape);
+      d.value = std::move(r);
     }
-    if (is_list_kind(kind)) return miss(simdjson_fallback::shape);  // a list inside a list
-    raw_object r;
-    if (!raw_object_value(o, r, depth)) return false;
-    value = std::move(r);
+    d.api_version_inferred = api_inferred_;
     return true;
   }
 
-  // A List or a typed list (EndpointSliceList, ...): its items, each an object of its own kind.
+  // A List or a typed list (EndpointSliceList, PodList, ...): its items as events, each an object
+  // of its own kind, and its own fields as a list_header.
   bool list_object(od::object& o, decoded_document& out) {
-    std::string_view item_kind;  // what a typed list read before its items makes its items
-    return fields<list_keys>(
+    list_header h;
+    bool typed = false;        // a typed list: an item without its own type fields takes the list's
+    bool kind_before = false;  // the list's kind came before its items
+    std::size_t count = 0;
+    // Items without their own kind or apiVersion that came before the list's kind: the reader
+    // holds them until the list ends, so their events follow the list's other items.
+    std::vector<watch_event> held;
+    const bool ok = fields<list_keys>(
         o,
         [&](auto id, od::value& x) {
           constexpr int k = decltype(id)::value;
           if constexpr (k == 0) {
-            std::string_view kind;
-            if (auto e = x.get_string().get(kind)) return fail(e);
-            if (kind == "EndpointSliceList") item_kind = "EndpointSlice";
-            else if (kind == "EndpointsList") item_kind = "Endpoints";
+            if (!read_string(x, h.kind)) return false;
+            typed = !item_kind_of(h.kind).empty();
+            kind_before = true;
             return true;
-          } else if constexpr (k == 3) {
+          } else if constexpr (k == 1) {
+            return read_string(x, h.api_version);
+          } else if constexpr (k == 2) {
+            if (null_here(x)) return true;
+            h.metadata = object_meta{};
+            return meta(x, h.metadata, 2);
+          } else {
             od::array a;
             if (auto e = x.get_array().get(a)) {
               if (e != simdjson::INCORRECT_TYPE) return fail(e);
               return expect_null(x);
             }
-            std::size_t index = 0;
+            // The reader takes the list's type fields as they stand when an item comes; an item
+            // that needs them before they are known is held back (see `held`).
+            const bool list_known = kind_before;
             for (auto er : a) {
               if (auto e = er.error()) return fail(e);
               od::value& y = er.value_unsafe();
               od::object item;
               if (auto e = y.get_object().get(item)) return fail(e);
-              decoded_object d;
-              d.location = "items[" + std::to_string(index++) + "]";
               std::string_view kind;
               bool found = false;
               if (!find_kind(item, false, kind, found)) return false;
-              // An item without its own kind takes its typed list's (the streams issue marks it
-              // inferred): left to the reader, as is an item of another kind in a typed list.
-              if (!found || (!item_kind.empty() && kind != item_kind)) return miss(simdjson_fallback::shape);
+              const bool kind_own = found && !kind.empty();
+              if (typed && !kind_own) return miss(simdjson_fallback::shape);  // its kind is the list's
               if (auto e = item.reset().error()) return fail(e);
-              if (!object_of_kind(item, kind, d.value, false, 3)) return false;
-              out.objects.push_back(std::move(d));
+              watch_event ev;
+              ev.shape = stream_shape::list_item;
+              ev.object.location = "items[" + std::to_string(count++) + "]";
+              if (!object_of_kind(item, found ? kind : std::string_view(), ev.object, false, typed, 3)) return false;
+              if ((!kind_own || !api_own_) && !list_known) held.push_back(std::move(ev));
+              else out.events.push_back(std::move(ev));
             }
             return true;
-          } else {
-            return drop(x, 1);  // the list's apiVersion and metadata: not kept
           }
         },
-        [&](std::string_view, od::value& x) { return drop(x, 1); });
+        [&](std::string_view, od::value& x) { return drop(x, 2); });
+    if (!ok) return false;
+    // A held item of a typed list takes its type fields from the list: left to the reader.
+    if (!held.empty() && typed) return miss(simdjson_fallback::shape);
+    for (auto& ev : held) out.events.push_back(std::move(ev));
+    h.items = count;
+    out.lists.push_back(std::move(h));
+    return true;
+  }
+
+  // A Go string field that is an object's apiVersion: null is left to the reader (which tells it
+  // apart from an absent one when inferring).
+  bool read_api_version(od::value& v, std::string& dst) {
+    std::string_view s;
+    bool is_null = false;
+    if (!string_or_null(v, s, is_null)) return false;
+    if (is_null) return miss(simdjson_fallback::shape);
+    dst.assign(s);
+    return true;
+  }
+
+  // The apiVersion of a slice or Endpoints object once read: absent or "" (Go cannot tell them
+  // apart) takes its kind's, except in a typed list, where the list's would apply.
+  bool infer_api_version(std::string& api_version, std::string_view of_kind, bool typed_list) {
+    api_own_ = !api_version.empty();
+    api_inferred_ = false;
+    if (api_own_) return true;
+    if (typed_list) return miss(simdjson_fallback::shape);
+    api_version.assign(of_kind);
+    api_inferred_ = true;
+    return true;
   }
 };
 
