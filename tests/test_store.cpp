@@ -241,6 +241,166 @@ TEST_CASE("cli-store: fmt prints a watch stream as events and a typed list as it
 
 #endif
 
+#ifdef EPSLICE_CLI_PATH
+
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+// The tool running with a pipe on each side: events are written one at a time and the lines they
+// cause read back before the next, as a watch delivers them.
+class piped_tool {
+ public:
+  explicit piped_tool(const std::vector<std::string>& args) : err_path_(epslice_test::scratch_path("follow.err")) {
+    int in[2], out[2];
+    REQUIRE(::pipe(in) == 0);
+    REQUIRE(::pipe(out) == 0);
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::dup2(in[0], STDIN_FILENO);
+      ::dup2(out[1], STDOUT_FILENO);
+      const int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (err >= 0) ::dup2(err, STDERR_FILENO);
+      ::close(in[0]);
+      ::close(in[1]);
+      ::close(out[0]);
+      ::close(out[1]);
+      std::vector<char*> argv;
+      std::string path = EPSLICE_CLI_PATH;
+      argv.push_back(path.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(path.c_str(), argv.data());
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    to_ = in[1];
+    from_ = out[0];
+  }
+  ~piped_tool() {
+    if (to_ >= 0) ::close(to_);
+    if (from_ >= 0) ::close(from_);
+    if (pid_ > 0) {
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+    std::remove(err_path_.c_str());
+  }
+  void write(const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const auto n = ::write(to_, text.data() + done, text.size() - done);
+      REQUIRE(n > 0);
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  // The next line the tool prints; empty when none comes within `wait_ms` (the tool is not
+  // expected to print anything then).
+  std::string line(int wait_ms = 20000) {
+    while (true) {
+      if (const auto nl = buffer_.find('\n'); nl != std::string::npos) {
+        std::string out = buffer_.substr(0, nl + 1);
+        buffer_.erase(0, nl + 1);
+        return out;
+      }
+      pollfd p{from_, POLLIN, 0};
+      if (::poll(&p, 1, wait_ms) <= 0) return {};
+      char chunk[4096];
+      const auto n = ::read(from_, chunk, sizeof chunk);
+      if (n <= 0) return {};
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  // Closes the tool's input and returns its exit code.
+  int finish() {
+    ::close(to_);
+    to_ = -1;
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  // What the tool wrote on standard error (read after finish()).
+  [[nodiscard]] std::string err() const { return epslice_test::slurp(err_path_); }
+
+ private:
+  std::string err_path_;
+  pid_t pid_ = -1;
+  int to_ = -1, from_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace
+
+TEST_CASE("cli-store: select --follow and eds --follow answer each event through a pipe", "[cli][store]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::string a = slice("web-a", "ua", "10.0.0.1"), b = slice("web-b", "ub", "10.0.0.2");
+  const std::string a2 = slice("web-a", "ua", "10.0.0.3", "2");
+  {
+    piped_tool tool({"select", "--follow", "--slices", "-", "--node", "n1"});
+    tool.write(event("ADDED", a) + "\n");
+    CHECK(tool.line() == R"({"shop/web:http/TCP":{"cluster":["10.0.0.1:8080"],"local":[],"all":["10.0.0.1:8080"]}})"
+                         "\n");
+    tool.write(event("ADDED", b) + "\n");
+    CHECK(tool.line() ==
+          R"({"shop/web:http/TCP":{"cluster":["10.0.0.1:8080","10.0.0.2:8080"],"local":[],"all":["10.0.0.1:8080","10.0.0.2:8080"]}})"
+          "\n");
+    // A new version with the same endpoints, and a BOOKMARK: nothing changed, nothing printed.
+    tool.write(event("MODIFIED", slice("web-b", "ub", "10.0.0.2", "7")) + "\n" + bookmark + "\n");
+    tool.write(event("MODIFIED", a2) + "\n");
+    CHECK(tool.line() ==
+          R"({"shop/web:http/TCP":{"cluster":["10.0.0.2:8080","10.0.0.3:8080"],"local":[],"all":["10.0.0.2:8080","10.0.0.3:8080"]}})"
+          "\n");
+    tool.write(event("DELETED", a2) + "\n" + event("DELETED", b) + "\n");
+    // Both deletes may arrive in one read (one line) or two (the last says the port is gone).
+    std::string last = tool.line();
+    if (last != "{\"shop/web:http/TCP\":null}\n") last = tool.line();
+    CHECK(last == "{\"shop/web:http/TCP\":null}\n");
+    CHECK(tool.finish() == 0);
+    CHECK(tool.line(0).empty());
+    CHECK(tool.err().empty());
+  }
+  {
+    piped_tool tool({"eds", "--follow", "--slices", "-"});
+    tool.write(event("ADDED", a) + "\n");
+    CHECK(tool.line() ==
+          R"({"cluster_name":"shop/web:http","endpoints":[{"locality":{},"lb_endpoints":[{"endpoint":{"address":{"socket_address":{"address":"10.0.0.1","port_value":8080}}},"health_status":"HEALTHY"}]}]})"
+          "\n");
+    tool.write(event("DELETED", a) + "\n");
+    CHECK(tool.line() == R"({"cluster_name":"shop/web:http","endpoints":[]})"
+                         "\n");
+    // An ERROR ends the stream's truth: a warning on stderr and exit code 1.
+    tool.write(gone + "\n");
+    CHECK(tool.finish() == 1);
+    CHECK(tool.err() == "-: warning: the stream reported an error (code 410 Expired): the endpoints are those of the "
+                        "events before it\n");
+  }
+}
+
+TEST_CASE("cli-store: --follow refuses what it cannot follow", "[cli][store]") {
+  const auto two = run("eds --follow --slices a.json --slices b.json");
+  CHECK(two.code == 2);
+  CHECK(two.err == "epslice eds: --follow reads one --slices input\nrun `epslice eds --help` for usage\n");
+  const auto invalid = run("eds --follow --slices -", event("ADDED", slice("web-a", "ua", "10.0.0.300")) + "\n");
+  CHECK(invalid.code == 1);
+  CHECK(invalid.out.empty());
+  CHECK(invalid.err == "-: EndpointSlice shop/web-a: endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\": must be "
+                       "a valid IPv4 address\n");
+  const auto not_json = run("select --follow --node n --slices -", "kind: EndpointSlice\n");
+  CHECK(not_json.code == 2);
+  CHECK(not_json.err.rfind("-:1:1: not JSON: ", 0) == 0);
+}
+
+#endif
+
 TEST_CASE("store: list items measure with the type they take from their list", "[store][sizes]") {
   // The API server lists items without kind and apiVersion; their protobuf envelope and the JSON
   // it sends for them carry the list's type all the same.

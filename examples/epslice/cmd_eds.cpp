@@ -24,12 +24,22 @@ std::string eds_json(const std::vector<input_slice>& slices) {
   return epslice::cluster_load_assignments_json<F>(cache);
 }
 
+// --follow: one ClusterLoadAssignment line per service port whose endpoints changed (with no
+// endpoints when it has none left).
+template <class F>
+int eds_follow(const std::string& input) {
+  return follow_stream<F>(input, [](const epslice::endpoint_cache<F>& cache, const epslice::service_port_name& name) {
+    const auto endpoints = cache.endpoints(name);
+    std::cout << epslice::cluster_load_assignment_json<F>(name, endpoints) << '\n';
+  });
+}
+
 }  // namespace
 
 int cmd_eds(const std::vector<std::string>& argv) {
   if (wants_help(argv)) {
     std::cout
-        << "usage: epslice eds --slices FILE... [--family IPv4|IPv6] [--compact]\n\n"
+        << "usage: epslice eds --slices FILE... [--family IPv4|IPv6] [--compact | --follow]\n\n"
            "Merges the EndpointSlices as kube-proxy does (one address family, addresses[0] only, one copy\n"
            "of each ip:port) and prints a JSON array of Envoy v3 ClusterLoadAssignments, one per service\n"
            "port, sorted by namespace, service, port name and protocol:\n"
@@ -44,12 +54,17 @@ int cmd_eds(const std::vector<std::string>& argv) {
            "             slices, else IPv6 (a notice names the families when there are several; FQDN\n"
            "             slices alone give no endpoints)\n"
            "  --compact  one line instead of kubectl's 4-space indentation\n"
+           "  --follow   read one --slices input (JSON, e.g. `-`) as a watch stream while it arrives, e.g.\n"
+           "             kubectl get endpointslices -A --watch -o json --output-watch-events | epslice eds\n"
+           "             --follow --slices -; after each batch of events, print one compact line per\n"
+           "             service port whose endpoints changed: its ClusterLoadAssignment, with\n"
+           "             \"endpoints\":[] when it has none left. The family is --family, else IPv4.\n"
            "A slice of the family without the kubernetes.io/service-name label is not used (a notice says so).\n"
            "Exit 0: printed; 1: invalid input objects (messages as `epslice validate`); 2: usage errors,\n"
            "unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
-  const args a(argv, {"family"}, {"compact"}, {"slices"});
+  const args a(argv, {"family"}, {"compact", "follow"}, {"slices"});
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
   const auto slice_files = a.values("slices");
   if (slice_files.empty()) throw usage_error{"missing --slices FILE"};
@@ -57,6 +72,12 @@ int cmd_eds(const std::vector<std::string>& argv) {
   if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
     throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
 
+  if (a.flag("follow")) {
+    if (slice_files.size() != 1) throw usage_error{"--follow reads one --slices input"};
+    if (a.flag("compact")) throw usage_error{"--follow prints compact lines: --compact does not apply"};
+    if (a.value("family").value_or("IPv4") == "IPv6") return eds_follow<epslice::ipv6>(slice_files[0]);
+    return eds_follow<epslice::ipv4>(slice_files[0]);
+  }
   std::vector<input_slice> slices;
   const int code = load_valid_slices(slice_files, "--slices", slices);
   if (code != exit_ok) return code;

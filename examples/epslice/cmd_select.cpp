@@ -42,6 +42,21 @@ void append_keys(std::string& out, const std::vector<epslice::endpoint_info<F>>*
   out += ']';
 }
 
+// `"<port>":{"cluster":[...],"local":[...],"all":[...]}` of one service port.
+template <class F>
+void append_port(std::string& out, const epslice::endpoint_cache<F>& cache, const epslice::service_port_name& name,
+                 const std::string& node, const std::string& zone, const epslice::traffic_policy& policy) {
+  const auto sel = cache.select(name, node, zone, policy);
+  epslice::detail::write_json_string(out, name.to_string());
+  out += ":{\"cluster\":";
+  append_keys<F>(out, sel.cluster ? &*sel.cluster : nullptr);
+  out += ",\"local\":";
+  append_keys<F>(out, sel.local ? &*sel.local : nullptr);
+  out += ",\"all\":";
+  append_keys<F>(out, &sel.all);
+  out += '}';
+}
+
 template <class F>
 std::string select_json(const std::vector<input_slice>& slices, const std::string& node, const std::string& zone,
                         const epslice::traffic_policy& policy) {
@@ -51,20 +66,29 @@ std::string select_json(const std::vector<input_slice>& slices, const std::strin
   std::string out = "{";
   bool first = true;
   for (const auto& name : cache.service_ports()) {
-    const auto sel = cache.select(name, node, zone, policy);
     if (!first) out += ',';
     first = false;
-    epslice::detail::write_json_string(out, name.to_string());
-    out += ":{\"cluster\":";
-    append_keys<F>(out, sel.cluster ? &*sel.cluster : nullptr);
-    out += ",\"local\":";
-    append_keys<F>(out, sel.local ? &*sel.local : nullptr);
-    out += ",\"all\":";
-    append_keys<F>(out, &sel.all);
-    out += '}';
+    append_port<F>(out, cache, name, node, zone, policy);
   }
   out += '}';
   return out;
+}
+
+// --follow: one line per service port whose endpoints changed, `{"<port>":null}` when it has none left.
+template <class F>
+int select_follow(const std::string& input, const std::string& node, const std::string& zone,
+                  const epslice::traffic_policy& policy) {
+  return follow_stream<F>(input, [&](const epslice::endpoint_cache<F>& cache, const epslice::service_port_name& name) {
+    std::string line = "{";
+    if (cache.endpoints(name).empty()) {
+      epslice::detail::write_json_string(line, name.to_string());
+      line += ":null";
+    } else {
+      append_port<F>(line, cache, name, node, zone, policy);
+    }
+    line += "}\n";
+    std::cout << line;
+  });
 }
 
 }  // namespace
@@ -75,7 +99,7 @@ int cmd_select(const std::vector<std::string>& argv) {
         << "usage: epslice select --slices FILE... --node NAME [--zone ZONE] [--family IPv4|IPv6]\n"
            "                      [--internal-traffic-policy Cluster|Local]\n"
            "                      [--external-traffic-policy Cluster|Local] [--externally-accessible]\n"
-           "                      [--compact]\n\n"
+           "                      [--compact | --follow]\n\n"
            "Merges the EndpointSlices as kube-proxy does (one address family, addresses[0] only, one copy\n"
            "of each ip:port) and prints, per service port, the endpoints the node uses:\n"
            "  {\"<namespace>/<service>:<port name>/<protocol>\": {\"cluster\": [...], \"local\": [...],\n"
@@ -94,13 +118,20 @@ int cmd_select(const std::vector<std::string>& argv) {
            "  --*-traffic-policy         the Service's traffic policies (default Cluster)\n"
            "  --externally-accessible    the Service has a node port, a load-balancer IP or an external IP\n"
            "  --compact                  one line instead of kubectl's 4-space indentation\n"
+           "  --follow                   read one --slices input (JSON, e.g. `-`) as a watch stream while it\n"
+           "                             arrives, e.g. kubectl get endpointslices -A --watch -o json\n"
+           "                             --output-watch-events | epslice select --follow --slices - --node N;\n"
+           "                             after each batch of events, print one compact line per service port\n"
+           "                             whose endpoints changed, {\"<port>\":{\"cluster\":...}}, or\n"
+           "                             {\"<port>\":null} when it has none left; nothing when nothing changed.\n"
+           "                             The family is --family, else IPv4.\n"
            "A slice of the family without the kubernetes.io/service-name label is not used (a notice says so).\n"
            "Exit 0: printed; 1: invalid input objects (messages as `epslice validate`); 2: usage errors,\n"
            "unreadable input, or not JSON or YAML.\n";
     return exit_ok;
   }
   const args a(argv, {"node", "zone", "family", "internal-traffic-policy", "external-traffic-policy"},
-               {"externally-accessible", "compact"}, {"slices"});
+               {"externally-accessible", "compact", "follow"}, {"slices"});
   if (!a.positionals().empty()) throw usage_error{"unexpected argument " + a.positionals().front()};
   const auto slice_files = a.values("slices");
   if (slice_files.empty()) throw usage_error{"missing --slices FILE"};
@@ -116,6 +147,13 @@ int cmd_select(const std::vector<std::string>& argv) {
   policy.externally_accessible = a.flag("externally-accessible");
   const std::string zone = a.value("zone").value_or("");
 
+  if (a.flag("follow")) {
+    if (slice_files.size() != 1) throw usage_error{"--follow reads one --slices input"};
+    if (a.flag("compact")) throw usage_error{"--follow prints compact lines: --compact does not apply"};
+    if (a.value("family").value_or("IPv4") == "IPv6")
+      return select_follow<epslice::ipv6>(slice_files[0], *node, zone, policy);
+    return select_follow<epslice::ipv4>(slice_files[0], *node, zone, policy);
+  }
   std::vector<input_slice> slices;
   const int code = load_valid_slices(slice_files, "--slices", slices);
   if (code != exit_ok) return code;

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// What `select` and `eds` share: the address family kube-proxy would watch, and the slices it skips.
+// What `select` and `eds` share: the address family kube-proxy would watch, the slices it skips,
+// and the --follow loop over a watch stream.
 #pragma once
 
 #include "cli.hpp"
 
 #include <epslice/merge.hpp>
+#include <epslice/stream.hpp>
+#include <epslice/validation.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -72,6 +76,74 @@ void notice_unused_slices(const std::vector<input_slice>& slices) {
     else continue;
     std::cerr << s.file << ": notice: " << s.what << ": " << reason << ": not used\n";
   }
+}
+
+/// `--follow`: reads `name` (a file or `-`) as a watch stream while it arrives and keeps an
+/// endpoint cache of family F up to date, event by event (ADDED and MODIFIED update, DELETED
+/// removes). After each read that completed events, calls emit(cache, port) for every service
+/// port whose endpoints changed (the cache's checkout), then flushes standard output, so each
+/// batch of events waiting in a pipe costs one pass. Invalid slices are reported as `validate`
+/// reports them and not applied (exit code 1); an ERROR event is a warning and exit code 1.
+/// Returns the exit code: exit_usage when the input cannot be read or stops being JSON.
+template <class F, class Emit>
+int follow_stream(const std::string& name, Emit emit) {
+  epslice::endpoint_cache<F> cache;
+  epslice::stream_decoder decoder(input_limits());
+  int code = exit_ok;
+  try {
+    input_source source(name);
+    for (bool done = false; !done;) {
+      const std::string_view chunk = source.next();
+      if (chunk.empty()) {
+        decoder.finish();
+        done = true;
+      } else {
+        decoder.feed(chunk);
+      }
+      bool any = false;
+      while (auto e = decoder.next()) {
+        any = true;
+        const epslice::decoded_object& o = e->object;
+        if (e->type == epslice::watch_event_type::error) {
+          std::cerr << name << ": warning: the stream reported an error"
+                    << (e->status ? " (code " + std::to_string(e->status->code) + " " + e->status->reason + ")" : "")
+                    << ": the endpoints are those of the events before it\n";
+          stream_error_seen() = true;
+          continue;
+        }
+        if (e->type == epslice::watch_event_type::added || e->type == epslice::watch_event_type::modified) {
+          bool ok = true;
+          for (const auto& p : o.problems) {
+            std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
+            ok = false;
+          }
+          if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>(); ok && s)
+            ok = report_errors(name, o, epslice::validate(*s));
+          if (!ok) {
+            code = std::max(code, exit_invalid);
+            continue;
+          }
+        }
+        (void)cache.apply(*e);
+      }
+      for (const auto& p : decoder.take_problems()) {
+        std::cerr << name << ": " << p.message() << "\n";
+        code = std::max(code, exit_invalid);
+      }
+      if (const auto& err = decoder.syntax_error()) {
+        std::cerr << name << ":" << err->line << ":" << err->column << ": not JSON: " << err->message << "\n";
+        return exit_usage;
+      }
+      if (any) {
+        for (const auto& change : cache.checkout()) emit(cache, change.name);
+        std::cout.flush();
+      }
+    }
+  } catch (const unreadable_input& e) {
+    std::cerr << e.message << "\n";
+    return exit_usage;
+  }
+  return code;
 }
 
 }  // namespace cli
