@@ -141,3 +141,21 @@ TEST_CASE("cli: describe summarises slices", "[cli]") {
 }
 
 #endif  // EPSLICE_CLI_PATH
+
+#ifdef EPSLICE_CLI_PATH
+TEST_CASE("cli: validate reports repeated keys as the API server's strict field validation does", "[cli]") {
+  // The last value is the one kept (fmt prints it); validate names every repeated key, exit 1.
+  const std::string text =
+      R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a","namespace":"n",)"
+      R"("labels":{"x":"1","x":"2"}},"addressType":"IPv4","endpoints":[],"ports":[],"ports":[]})";
+  const auto v = epslice_test::run("validate -", text);
+  CHECK(v.code == 1);
+  CHECK(v.err == "-: EndpointSlice n/a: metadata.labels.x: Duplicate value: \"x\"\n"
+                 "-: EndpointSlice n/a: ports: Duplicate value: \"ports\"\n");
+  const auto f = epslice_test::run("fmt --compact -", text);
+  CHECK(f.code == 0);
+  CHECK(f.out == R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"a","namespace":"n",)"
+                 R"("labels":{"x":"2"}},"addressType":"IPv4","endpoints":[],"ports":[]})"
+                 "\n");
+}
+#endif
