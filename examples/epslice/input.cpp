@@ -32,6 +32,14 @@ std::string reason_of(int error) {
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// Text echoed in a message: at most max_echoed_bytes of it, then its length when it was longer
+// (a 200 MB name must not land in every line about its object).
+std::string cut(std::string_view text) {
+  std::string out(text.substr(0, epslice::detail::utf8_prefix_length(text, epslice::max_echoed_bytes)));
+  if (text.size() > epslice::max_echoed_bytes) epslice::detail::append_cut_mark(out, text.size());
+  return out;
+}
+
 // `code 410 Expired: too old resource version: 1 (2)` for an ERROR event.
 std::string status_text(const epslice::watch_event& e) {
   if (!e.status) return "no Status";
@@ -42,8 +50,7 @@ std::string status_text(const epslice::watch_event& e) {
     // The message is the server's text: cut as field values are in messages.
     const std::string_view m(s.message);
     out += ": ";
-    out += m.substr(0, epslice::detail::utf8_prefix_length(m, epslice::max_echoed_bytes));
-    if (m.size() > epslice::max_echoed_bytes) epslice::detail::append_cut_mark(out, m.size());
+    out += cut(m);
   }
   return out;
 }
@@ -142,10 +149,10 @@ std::string describe(const epslice::decoded_object& o) {
     } catch (const nlohmann::json::exception&) {
     }
   }
-  std::string kind(o.kind());
+  std::string kind(cut(o.kind()));
   if (kind.empty()) kind = "<no kind>";
   // Cluster-scoped objects (Node) have no namespace.
-  return kind + " " + (ns.empty() ? name : ns + "/" + name);
+  return kind + " " + (ns.empty() ? cut(name) : cut(ns) + "/" + cut(name));
 }
 
 loaded_file load(const std::string& name) {
