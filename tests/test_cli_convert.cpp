@@ -360,3 +360,29 @@ TEST_CASE("cli convert: unreadable input exits 2, undecodable objects exit 1, no
 }
 
 #endif  // EPSLICE_CLI_PATH
+
+#ifdef EPSLICE_CLI_PATH
+TEST_CASE("cli convert: what the target cannot hold is left out with a warning", "[cli][convert]") {
+  // An Endpoints without a uid: its slices get no owner reference (the API server would refuse
+  // an empty uid), and a warning says why.
+  const auto no_uid = epslice_test::run(
+      "convert --to endpointslices --compact -",
+      R"({"kind":"Endpoints","apiVersion":"v1","metadata":{"name":"db","namespace":"ns"},)"
+      R"("subsets":[{"addresses":[{"ip":"10.0.0.1"}],"ports":[{"port":5432,"protocol":"TCP"}]}]})");
+  CHECK(no_uid.code == 0);
+  CHECK(no_uid.out.find("ownerReferences") == std::string::npos);
+  CHECK(no_uid.err.rfind("-: warning: Endpoints ns/db has no metadata.uid", 0) == 0);
+  CHECK(std::count(no_uid.err.begin(), no_uid.err.end(), '\n') == 1);
+  // A slice whose unnamed port sits beside a named one: the Endpoints keeps the named one.
+  const auto unnamed = epslice_test::run(
+      "convert --to endpoints --compact -",
+      R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"web-1","namespace":"ns",)"
+      R"("labels":{"kubernetes.io/service-name":"web"}},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}],)"
+      R"("ports":[{"protocol":"TCP","port":8080},{"name":"metrics","protocol":"TCP","port":9090}]})");
+  CHECK(unnamed.code == 0);
+  CHECK(unnamed.out.find("8080") == std::string::npos);
+  CHECK(unnamed.out.find("9090") != std::string::npos);
+  CHECK(unnamed.err == "-: warning: port 8080/TCP has no name, which a subset of 2 ports requires: left out of the "
+                       "subset of 1 addresses\n");
+}
+#endif

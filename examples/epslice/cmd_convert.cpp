@@ -105,6 +105,8 @@ int to_endpointslices(const std::vector<located>& objects, const epslice::mirror
       std::cerr << *file << ": warning: " << describe(*o) << ": a max of " << options.max_endpoints_per_subset
                 << " addresses can be mirrored to EndpointSlices per Endpoints subset; "
                 << plural(r.over_cap(), "address was", "addresses were") << " skipped\n";
+    // What the slices could not hold (bad or repeated ports, an owner reference without a uid).
+    for (const auto& w : r.warnings) std::cerr << *file << ": warning: " << w << "\n";
     if (r.deletion_pending) {
       std::cerr << *file << ": notice: " << describe(*o)
                 << ": has a deletion timestamp: no EndpointSlices are created for it\n";
@@ -167,6 +169,8 @@ int to_endpoints(const std::vector<located>& objects, std::optional<epslice::add
       std::cerr << *g.file << ": warning: Endpoints " << key_text(g.key) << ": over capacity: truncated to "
                 << epslice::max_endpoints_capacity << " addresses (" << epslice::well_known::over_capacity_annotation
                 << ": " << epslice::over_capacity_truncated << ")\n";
+    // What the Endpoints could not hold (unnamed ports among several, ports outside 1..65535).
+    for (const auto& w : p.warnings) std::cerr << *g.file << ": warning: " << w << "\n";
     items.push_back(epslice::encode(p.object));
   }
   return code;

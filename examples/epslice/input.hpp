@@ -7,9 +7,9 @@
 #include <epslice/json.hpp>
 #include <epslice/store.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,18 +90,48 @@ struct loaded_file {
     std::optional<epslice::syntax_error_info> syntax_error;
 
     /// The objects of the events, in order: every event but BOOKMARK and ERROR, which carry no
-    /// object of the stream.
-    [[nodiscard]] auto objects() const {
-      return events | std::views::filter([](const epslice::watch_event& e) { return holds_object(e); }) |
-             std::views::transform([](const epslice::watch_event& e) -> const epslice::decoded_object& { return e.object; });
-    }
+    /// object of the stream. (A hand-written view: clang 14 cannot compile libstdc++ 12's
+    /// std::views.)
+    class object_view {
+     public:
+      class iterator {
+       public:
+        using value_type = epslice::decoded_object;
+        using difference_type = std::ptrdiff_t;
+        iterator(const epslice::watch_event* at, const epslice::watch_event* end) : at_(at), end_(end) { skip(); }
+        const epslice::decoded_object& operator*() const { return at_->object; }
+        const epslice::decoded_object* operator->() const { return &at_->object; }
+        iterator& operator++() {
+          ++at_;
+          skip();
+          return *this;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.at_ == b.at_; }
+
+       private:
+        void skip() {
+          while (at_ != end_ && !holds_object(*at_)) ++at_;
+        }
+        const epslice::watch_event* at_;
+        const epslice::watch_event* end_;
+      };
+      explicit object_view(const std::vector<epslice::watch_event>& events)
+          : first_(events.data()), last_(events.data() + events.size()) {}
+      [[nodiscard]] iterator begin() const { return {first_, last_}; }
+      [[nodiscard]] iterator end() const { return {last_, last_}; }
+
+     private:
+      const epslice::watch_event* first_;
+      const epslice::watch_event* last_;
+    };
+    [[nodiscard]] object_view objects() const { return object_view(events); }
     /// How many objects objects() yields.
     [[nodiscard]] std::size_t object_count() const {
-      return static_cast<std::size_t>(std::ranges::count_if(events, [](const epslice::watch_event& e) { return holds_object(e); }));
+      return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), holds_object));
     }
     /// True when any event came from a watch-event stream (`{"type":...,"object":...}`).
     [[nodiscard]] bool has_watch_events() const {
-      return std::ranges::any_of(events, [](const epslice::watch_event& e) {
+      return std::any_of(events.begin(), events.end(), [](const epslice::watch_event& e) {
         return e.shape == epslice::stream_shape::watch_event || e.shape == epslice::stream_shape::go_watch_event;
       });
     }
