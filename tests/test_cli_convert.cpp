@@ -241,7 +241,9 @@ TEST_CASE("cli convert: skipped and invalid addresses are reported, invalid inpu
   auto capped = run("convert --compact --to endpointslices --max-endpoints-per-subset=1", over);
   CHECK(capped.code == 0);
   CHECK(capped.err == "-: warning: Endpoints ns/db: a max of 1 addresses can be mirrored to EndpointSlices per Endpoints "
-                      "subset; 2 addresses were skipped\n");
+                      "subset; 2 addresses were skipped\n"
+                      "-: warning: Endpoints ns/db has no metadata.uid: its slices get no owner reference (the API "
+                      "server refuses one without a uid)\n");
   CHECK(parse(capped.out).at("items").at(0).at("endpoints").size() == 1);
 }
 

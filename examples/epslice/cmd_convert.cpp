@@ -105,13 +105,13 @@ int to_endpointslices(const std::vector<located>& objects, const epslice::mirror
       std::cerr << *file << ": warning: " << describe(*o) << ": a max of " << options.max_endpoints_per_subset
                 << " addresses can be mirrored to EndpointSlices per Endpoints subset; "
                 << plural(r.over_cap(), "address was", "addresses were") << " skipped\n";
-    // What the slices could not hold (bad or repeated ports, an owner reference without a uid).
-    for (const auto& w : r.warnings) std::cerr << *file << ": warning: " << w << "\n";
     if (r.deletion_pending) {
       std::cerr << *file << ": notice: " << describe(*o)
                 << ": has a deletion timestamp: no EndpointSlices are created for it\n";
       continue;
     }
+    // What the slices could not hold (bad or repeated ports, an owner reference without a uid).
+    for (const auto& w : r.warnings) std::cerr << *file << ": warning: " << w << "\n";
     for (const auto& s : m.ipv4) items.push_back(epslice::encode(s));
     for (const auto& s : m.ipv6) items.push_back(epslice::encode(s));
   }
