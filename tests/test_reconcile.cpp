@@ -6,6 +6,7 @@
 #include <epslice/simulate.hpp>
 #include <epslice/slice_planner.hpp>
 #include <epslice/topology.hpp>
+#include <epslice/validation.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -1684,6 +1685,35 @@ TEST_CASE("reconcile: by_zone layout labels each slice with its zone, no-zone en
   const auto back = epslice::apply(reconcile(d, slices, o), slices);
   for (const auto& s : back) CHECK(s.metadata.labels.count(std::string(well_known::zone_label)) == 0);
   REQUIRE(reconcile(d, back, o).empty());
+}
+
+TEST_CASE("reconcile: by_zone puts endpoints whose zone is no label value in the slices without a zone", "[reconcile]") {
+  // A zone label value is at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends;
+  // slice validation does not check an endpoint's zone, so any text can arrive there.
+  desired_state<ipv4> d;
+  d.service = fixture_service();
+  d.groups.emplace_back();
+  const std::vector<std::optional<std::string>> zones = {"zone-a", std::string(64, 'z'), "-bad-", std::nullopt,
+                                                         std::string(63, 'z')};
+  for (unsigned i = 0; i < zones.size(); ++i) {
+    endpoint_v4 e;
+    e.addresses.push_back(ipv4_address::from_uint(0x0a000000u + i));
+    if (zones[i]) e.zone = *zones[i];
+    d.groups[0].endpoints.push_back(e);
+  }
+  reconcile_options o;
+  o.layout = slice_layout::by_zone;
+  const std::vector<endpoint_slice_v4> none;
+  const auto plan = reconcile(d, none, o);
+  std::map<std::string, std::size_t> per_label;
+  for (const auto& s : plan.create) {
+    CHECK(validate(s).empty());
+    const auto it = s.metadata.labels.find(std::string(well_known::zone_label));
+    per_label[it == s.metadata.labels.end() ? "-" : it->second] += s.endpoints.size();
+  }
+  CHECK(per_label == std::map<std::string, std::size_t>{{"-", 3}, {"zone-a", 1}, {std::string(63, 'z'), 1}});
+  // The endpoints keep their zone as written; a second reconcile has nothing to do.
+  REQUIRE(reconcile(d, epslice::apply(plan, none), o).empty());
 }
 
 namespace {

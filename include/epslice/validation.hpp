@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "address.hpp"
+#include "detail/label_value.hpp"
 #include "document.hpp"
 #include "error.hpp"
 #include "types.hpp"
@@ -45,7 +46,7 @@ inline constexpr std::size_t max_annotations_bytes = 256 * 1024;  ///< keys + va
 inline constexpr std::size_t dns1123_label_max = 63;      ///< DNS-1123 label length
 inline constexpr std::size_t dns1123_subdomain_max = 253; ///< DNS-1123 subdomain length
 inline constexpr std::size_t qualified_name_max = 63;     ///< name part of a qualified name
-inline constexpr std::size_t label_value_max = 63;        ///< label value length
+inline constexpr std::size_t label_value_max = detail::label_value_max_length;  ///< label value length
 }  // namespace validation_limits
 
 /// Switches for rules that do not apply to every use of a slice.
@@ -57,9 +58,6 @@ struct validation_options {
 
 namespace detail {
 
-constexpr bool is_alnum_any_case(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
 
 // `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, any length.
 constexpr bool dns1123_label_format(std::string_view s) noexcept {
@@ -82,14 +80,6 @@ constexpr bool dns1123_subdomain_format(std::string_view s) noexcept {
   }
 }
 
-// `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`, any length: the name part of a qualified name and
-// a non-empty label value.
-constexpr bool qualified_name_part_format(std::string_view s) noexcept {
-  if (s.empty() || !is_alnum_any_case(s.front()) || !is_alnum_any_case(s.back())) return false;
-  for (char c : s)
-    if (!is_alnum_any_case(c) && c != '-' && c != '_' && c != '.') return false;
-  return true;
-}
 
 constexpr char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -204,7 +194,7 @@ inline problem_list label_value_problems(std::string_view s) {
 /// True for a valid label value: empty, or 1..63 letters, digits, '-', '_' and '.', starting and
 /// ending with a letter or digit.
 [[nodiscard]] constexpr bool is_label_value(std::string_view s) noexcept {
-  return s.empty() || (s.size() <= validation_limits::label_value_max && detail::qualified_name_part_format(s));
+  return detail::label_value_format(s);
 }
 
 /// True for a valid Node name (a DNS-1123 subdomain), the rule for `nodeName` and

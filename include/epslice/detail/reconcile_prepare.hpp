@@ -20,6 +20,7 @@
 
 #include "../reconcile_types.hpp"
 #include "../types.hpp"
+#include "label_value.hpp"
 #include "reconcile_draft.hpp"
 #include "reconcile_keys.hpp"
 
@@ -42,7 +43,10 @@ inline void set_trigger_time(object_meta& m, const reconcile_options& o) {
 /// The zone partition of an endpoint (absent and empty zones share the no-zone partition).
 template <class F>
 [[nodiscard]] std::string_view zone_partition(const basic_endpoint<F>& e) noexcept {
-  return e.zone ? std::string_view(*e.zone) : std::string_view();
+  // A zone that is no label value cannot name a slice's zone label: such endpoints share the
+  // slices without one (docs/semantics.md "Beyond upstream: zone-partitioned layout").
+  if (!e.zone || !label_value_format(*e.zone)) return {};
+  return *e.zone;
 }
 /// The zone partition a slice's label puts it in.
 [[nodiscard]] inline std::string_view zone_partition(const object_meta& m) noexcept {
