@@ -169,7 +169,11 @@ void check_mirroring(const endpoints& e, std::span<const any_endpoint_slice> exi
                          "plan_mirroring writes a slice it does not own: " + metadata_of(s).name);
       EPSLICE_FUZZ_CHECK(written.insert(metadata_of(s).name).second, "plan_mirroring writes one slice twice");
     }
-  if (valid)
+  // An update keeps the listed slice's own metadata (its name, as upstream does): written slices
+  // must validate when the Endpoints and the listed slices are valid, as the API server holds them.
+  bool listed_valid = true;
+  for (const auto& s : listed) listed_valid = listed_valid && validate(s).empty();
+  if (valid && listed_valid)
     for (const auto* list : {&plan.create, &plan.update})
       for (const auto& s : *list) {
         const field_errors errors = validate(s);
