@@ -1122,6 +1122,35 @@ TEST_CASE("convert: mirroring plan against existing slices", "[convert]") {
   }
 }
 
+TEST_CASE("convert: mirroring settles when the Endpoints carries the labels the mirror sets", "[convert]") {
+  // An Endpoints labelled with service-name and managed-by of other values: its slices carry the
+  // mirror's own values, so those two labels are compared on neither side, and mirroring again
+  // after the first plan is applied writes nothing (a fuzzed input once got one more update).
+  endpoints ep;
+  ep.metadata.name = "web";
+  ep.metadata.namespace_ = "shop";
+  ep.metadata.uid = "uid-web";
+  ep.metadata.labels = {{std::string(well_known::service_name_label), "other"},
+                        {std::string(well_known::managed_by_label), "someone"},
+                        {"team", "a"}};
+  ep.subsets = {subset({named_addr("10.0.0.1", "pod-1")}, {}, {lport(80, "http")})};
+  const auto first = plan_mirroring(ep, mirror_decision::mirror, std::vector<any_endpoint_slice>{});
+  REQUIRE(first.create.size() == 1);
+  const auto& labels = metadata_of(first.create[0]).labels;
+  CHECK(labels.at(std::string(well_known::service_name_label)) == "web");
+  CHECK(labels.at(std::string(well_known::managed_by_label)) == well_known::mirroring_controller);
+  CHECK(labels.at("team") == "a");
+  any_slice_plan plan;
+  plan.create = first.create;
+  const auto after = epslice::apply(plan, std::vector<any_endpoint_slice>{});
+  CHECK(plan_mirroring(ep, mirror_decision::mirror, after).empty());
+  // Another label of the Endpoints still makes the slice follow it.
+  ep.metadata.labels["team"] = "b";
+  const auto changed = plan_mirroring(ep, mirror_decision::mirror, after);
+  REQUIRE(changed.update.size() == 1);
+  CHECK(metadata_of(changed.update[0]).labels.at("team") == "b");
+}
+
 TEST_CASE("convert: mirroring plan deletes, recycles and ignores foreign slices", "[convert]") {
   endpoints ep;
   ep.metadata.name = "test-ep";

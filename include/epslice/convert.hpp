@@ -1304,8 +1304,11 @@ struct mirror_planner {
       updated += t.updated;
       removed += t.removed;
       const bool same_endpoints = t.added == 0 && t.updated == 0 && t.removed == 0;
+      // Both sides without the two labels the mirror sets itself: an Endpoints that carries them
+      // (with other values) would otherwise make every sync rewrite the slice.
       const bool same_labels =
-          ep.metadata.labels == without_keys(m.labels, well_known::managed_by_label, well_known::service_name_label);
+          without_keys(ep.metadata.labels, well_known::managed_by_label, well_known::service_name_label) ==
+          without_keys(m.labels, well_known::managed_by_label, well_known::service_name_label);
       const bool same_annotations =
           without_keys(ep.metadata.annotations, well_known::trigger_time_annotation,
                        well_known::last_applied_annotation) == m.annotations;
