@@ -380,8 +380,8 @@ TEST_CASE("cli-store: select --follow and eds --follow answer each event through
     // An ERROR ends the stream's truth: a warning on stderr and exit code 1.
     tool.write(gone + "\n");
     CHECK(tool.finish() == 1);
-    CHECK(tool.err() == "-: warning: the stream reported an error (code 410 Expired): the endpoints are those of the "
-                        "events before it\n");
+    CHECK(tool.err() == "-: warning: the stream reported an error (code 410 Expired: too old resource version: 1 (2)): "
+                        "the endpoints are those of the events before it\n");
   }
 }
 

@@ -40,20 +40,6 @@ std::string cut(std::string_view text) {
   return out;
 }
 
-// `code 410 Expired: too old resource version: 1 (2)` for an ERROR event.
-std::string status_text(const epslice::watch_event& e) {
-  if (!e.status) return "no Status";
-  const auto& s = *e.status;
-  std::string out = "code " + std::to_string(s.code);
-  if (!s.reason.empty()) out += " " + s.reason;
-  if (!s.message.empty()) {
-    // The message is the server's text: cut as field values are in messages.
-    const std::string_view m(s.message);
-    out += ": ";
-    out += cut(m);
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -128,31 +114,21 @@ std::optional<epslice::decoded_document> input_decoder::finish() {
 
 // ---- loading ---------------------------------------------------------------------------------
 
+std::string status_text(const epslice::watch_event& e) {
+  if (!e.status) return "no Status";
+  const auto& s = *e.status;
+  std::string out = "code " + std::to_string(s.code);
+  if (!s.reason.empty()) out += " " + s.reason;
+  if (!s.message.empty()) out += ": " + cut(s.message);  // the server's text: cut as values are
+  return out;
+}
+
 std::string describe(const epslice::decoded_object& o) {
-  std::string ns, name;
-  if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>()) {
-    const auto& m = epslice::metadata_of(*s);
-    ns = m.namespace_;
-    name = m.display_name();
-  } else if (const auto* e = o.value.get_if<epslice::endpoints>()) {
-    ns = e->metadata.namespace_;
-    name = e->metadata.display_name();
-  } else {
-    const auto& r = o.value.get<epslice::raw_object>();
-    try {
-      auto j = nlohmann::json::parse(r.json);
-      if (auto md = j.find("metadata"); md != j.end() && md->is_object()) {
-        if (auto n = md->find("namespace"); n != md->end() && n->is_string()) ns = n->get<std::string>();
-        if (auto n = md->find("name"); n != md->end() && n->is_string()) name = n->get<std::string>();
-        else if (auto g = md->find("generateName"); g != md->end() && g->is_string()) name = g->get<std::string>() + "*";
-      }
-    } catch (const nlohmann::json::exception&) {
-    }
-  }
-  std::string kind(cut(o.kind()));
-  if (kind.empty()) kind = "<no kind>";
+  // The store's identity: a raw object's metadata read without a DOM, generateName* for no name.
+  const epslice::object_identity id = epslice::identity_of(o);
+  const std::string kind = id.kind.empty() ? std::string("<no kind>") : cut(id.kind);
   // Cluster-scoped objects (Node) have no namespace.
-  return kind + " " + (ns.empty() ? cut(name) : cut(ns) + "/" + cut(name));
+  return kind + " " + (id.namespace_.empty() ? cut(id.name) : cut(id.namespace_) + "/" + cut(id.name));
 }
 
 loaded_file load(const std::string& name) {

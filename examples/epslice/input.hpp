@@ -160,6 +160,10 @@ struct loaded_file {
   return limits;
 }
 
+/// `code 410 Expired: too old resource version: 1 (2)`: the Status of an ERROR event, its
+/// message cut as values in messages are.
+[[nodiscard]] std::string status_text(const epslice::watch_event& e);
+
 /// `<Kind> <namespace>/<name>` of a decoded object, for messages.
 [[nodiscard]] std::string describe(const epslice::decoded_object& o);
 

@@ -105,9 +105,8 @@ int follow_stream(const std::string& name, Emit emit) {
         any = true;
         const epslice::decoded_object& o = e->object;
         if (e->type == epslice::watch_event_type::error) {
-          std::cerr << name << ": warning: the stream reported an error"
-                    << (e->status ? " (code " + std::to_string(e->status->code) + " " + e->status->reason + ")" : "")
-                    << ": the endpoints are those of the events before it\n";
+          std::cerr << name << ": warning: the stream reported an error (" << status_text(*e)
+                    << "): the endpoints are those of the events before it\n";
           stream_error_seen() = true;
           continue;
         }

@@ -214,23 +214,11 @@ class object_store {
         else fn(s.object);
       }
   }
-  /// The live objects in order of first appearance (a copy; see take() to move them out).
+  /// The live objects in order of first appearance (a copy; drain() moves them out).
   [[nodiscard]] std::vector<decoded_object> objects() const {
     std::vector<decoded_object> out;
     out.reserve(live_);
     for_each([&](const decoded_object& o) { out.push_back(o); });
-    return out;
-  }
-  /// Moves the live objects out in order of first appearance and empties the store (the last
-  /// bookmark and the error stay).
-  [[nodiscard]] std::vector<decoded_object> take() {
-    std::vector<decoded_object> out;
-    out.reserve(live_);
-    for (slot& s : slots_)
-      if (s.live) out.push_back(std::move(s.object));
-    slots_.clear();
-    index_.clear();
-    live_ = 0;
     return out;
   }
 
