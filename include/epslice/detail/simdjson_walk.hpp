@@ -895,15 +895,6 @@ class walker {
     return true;
   }
 
-  template <class F>
-  static void move_header(endpoint_slice_raw& from, basic_endpoint_slice<F>& to) {
-    to.api_version = std::move(from.api_version);
-    to.kind = std::move(from.kind);
-    to.metadata = std::move(from.metadata);
-    to.ports = std::move(from.ports);
-    to.extra = std::move(from.extra);
-  }
-
   // discovery.k8s.io/v1beta1: each endpoint's topology (read into deprecated_topology) becomes
   // zone and deprecatedTopology, with the reader's own conversion.
   template <class F>
@@ -917,7 +908,7 @@ class walker {
   bool finish_typed(endpoint_slice_raw& head, nullable_vector<basic_endpoint<F>>& eps, address_tail& tail, bool beta,
                     any_endpoint_slice& out) {
     basic_endpoint_slice<F> s;
-    move_header(head, s);
+    move_common(head, s);  // the standard reader's own move
     s.endpoints = std::move(eps);
     if (!tail.demoted) {
       if (beta) convert_v1beta1(s);
