@@ -696,8 +696,12 @@ TEST_CASE("json: document forms", "[json]") {
     CHECK(d.events[3].object.value.get<raw_object>().kind == "Pod");
     CHECK(d.events[3].type == watch_event_type::bookmark);  // `type` after `object`
     for (std::size_t i = 0; i < 4; ++i) CHECK(d.events[i].object.document == i);
-    // One watch event is one object.
-    CHECK(decode_endpoints(R"({"type":"ADDED","object":{"kind":"Endpoints","metadata":{"name":"w"}}})").metadata.name == "w");
+    // One watch event is a change, not an object: the single-object decoders refuse it (a
+    // DELETED event read as its object would bring a deleted object back); decode_document keeps it.
+    CHECK_THROWS_WITH(decode_endpoints(R"({"type":"ADDED","object":{"kind":"Endpoints","metadata":{"name":"w"}}})"),
+                      "<root>: Invalid value: expected one Endpoints, found a watch event (ADDED)");
+    CHECK(decode_document(R"({"type":"ADDED","object":{"kind":"Endpoints","metadata":{"name":"w"}}})")
+              .events.front().object.value.get<endpoints>().metadata.name == "w");
   }
   SECTION("discovery.k8s.io/v1beta1 slices are converted to v1 (topology)") {
     const decoded_document d = decode_document(R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1beta1","metadata":{"name":"b"},"addressType":"IPv4","endpoints":[
@@ -894,6 +898,14 @@ TEST_CASE("json: wrong types are reported with their paths, every one of them", 
   CHECK_THROWS_WITH(decode_endpoint_slice(R"({"kind":"Endpoints"})"), "kind: Invalid value: expected EndpointSlice, got Endpoints");
   CHECK_THROWS_WITH(decode_endpoint_slice(R"({"kind":"EndpointSlice"}{"kind":"EndpointSlice"})"),
                     "<root>: Invalid value: expected one EndpointSlice, found 2 objects");
+  // A watch event is a change, not the object: the single-object decoders refuse it whole
+  // (a fuzz pass found decode_endpoint_slice returning the object of a clean ADDED event).
+  CHECK_THROWS_WITH(decode_endpoint_slice(R"({"type":"DELETED","object":{"kind":"EndpointSlice","addressType":"IPv4","endpoints":[]}})"),
+                    "<root>: Invalid value: expected one EndpointSlice, found a watch event (DELETED)");
+  CHECK_THROWS_WITH(decode_endpoints(R"({"Type":"ADDED","Object":{"kind":"Endpoints"}})"),
+                    "<root>: Invalid value: expected one Endpoints, found a watch event (ADDED)");
+  CHECK_THROWS_WITH(decode_service(R"({"type":"MODIFIED","object":{"kind":"Service","metadata":{"name":"a"}}})"),
+                    "<root>: Invalid value: expected one Service, found a watch event (MODIFIED)");
 }
 
 TEST_CASE("json: syntax errors carry line and column", "[json]") {

@@ -169,6 +169,13 @@ Want single_object(decoded_document&& doc, std::string_view what) {
   if (doc.events.size() != 1)
     throw_error("", "expected one " + std::string(what) + ", found " + std::to_string(doc.events.size()) +
                         " objects");
+  // A watch event is a change to apply, not an object: an ADDED or DELETED wrapper read as the
+  // object itself would lose what happened to it.
+  if (const stream_shape shape = doc.events.front().shape; shape != stream_shape::object)
+    throw_error("", "expected one " + std::string(what) + ", found " +
+                        (shape == stream_shape::watch_event || shape == stream_shape::go_watch_event
+                             ? "a watch event (" + std::string(to_string(doc.events.front().type)) + ")"
+                             : "a " + std::string(to_string(shape))));
   decoded_object& o = doc.events.front().object;
   if (auto* w = o.value.get_if<Want>()) return std::move(*w);
   throw_error("kind", "expected " + std::string(what) + ", got " +
