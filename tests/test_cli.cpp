@@ -120,6 +120,66 @@ TEST_CASE("cli: fmt keeps nil and empty lists apart and prints lists as List", "
                          a + "]}\n");
 }
 
+TEST_CASE("cli: fmt writes as it reads and says what it left out", "[cli]") {
+  const std::string a = R"({"kind":"Thing","metadata":{"name":"a"}})";
+  const std::string b = R"({"kind":"Thing","metadata":{"name":"b"}})";
+  const std::string list_head = R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)";
+  // A syntax error ends the output with the objects before it, still one valid List; exit 2.
+  auto cut = run("fmt --compact -", a + b + "{\"kind\":");
+  CHECK(cut.code == 2);
+  CHECK(cut.out == list_head + a + "," + b + "]}\n");
+  CHECK(cut.err == "-:1:89: not JSON: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal\n");
+  // An object with problems is left out (each problem on standard error); exit 1.
+  auto bad = run("fmt --compact -", a + R"({"kind":"Endpoints","metadata":{"name":"e"},"subsets":7})" + b);
+  CHECK(bad.code == 1);
+  CHECK(bad.out == list_head + a + "," + b + "]}\n");
+  CHECK(bad.err == "-: Endpoints e: subsets: Invalid value: 7: must be an array, not a number\n");
+  // Objects, then a watch event: the List begun is closed, and the events print by themselves.
+  const std::string ev = R"({"type":"DELETED","object":)" + a + "}";
+  auto mixed = run("fmt --compact -", a + b + ev + b);
+  CHECK(mixed.code == 0);
+  CHECK(mixed.out == list_head + a + "," + b + "]}\n" + ev + "\n" + b + "\n");
+  // One object before the first event prints by itself.
+  auto before = run("fmt --compact -", a + ev);
+  CHECK(before.out == a + "\n" + ev + "\n");
+  // A List whose own fields follow its items (kubectl's order) still prints under them.
+  auto late = run("fmt --compact -", R"({"apiVersion":"discovery.k8s.io/v1","items":[)" + a + "," + b +
+                                         R"(],"kind":"EndpointSliceList","metadata":{"resourceVersion":"42"}})");
+  CHECK(late.code == 0);
+  CHECK(late.out == R"({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSliceList","metadata":{"resourceVersion":"42"},"items":[)" +
+                        a + "," + b + "]}\n");
+  // A List followed by another value: one plain List of everything.
+  auto two = run("fmt --compact -", R"({"kind":"PodList","apiVersion":"v1","items":[)" + a + "]}" + b);
+  CHECK(two.out == list_head + a + "," + b + "]}\n");
+  // Nothing printable read and an input unreadable, or its objects left out: no output (not an
+  // empty List).
+  auto none = run("fmt --compact /nonexistent/x.json");
+  CHECK(none.code == 2);
+  CHECK(none.out.empty());
+  auto all_bad = run("fmt --compact -", R"({"kind":"Endpoints","metadata":{"name":"e"},"subsets":7})");
+  CHECK(all_bad.code == 1);
+  CHECK(all_bad.out.empty());
+  // An empty List read: an empty List printed.
+  auto empty = run("fmt --compact -", R"({"kind":"List","apiVersion":"v1","items":[]})");
+  CHECK(empty.code == 0);
+  CHECK(empty.out == list_head + "]}\n");
+}
+
+TEST_CASE("cli: validate and describe report objects before a syntax error", "[cli]") {
+  // Read object by object: what precedes the error is checked and described; exit 2.
+  auto v = run("validate -", std::string(broken_slice) + "\n{");
+  CHECK(v.code == 2);
+  CHECK(v.err == "-: EndpointSlice shop/web-*: endpoints[1].addresses[0]: Invalid value: \"10.0.0.300\": must be a valid IPv4 address\n"
+                 "-:2:2: not JSON: syntax error while parsing object key - unexpected end of input; expected string literal\n");
+  auto d = run("describe -", std::string(broken_slice) + "\n{");
+  CHECK(d.code == 2);
+  CHECK(d.out.rfind("-: EndpointSlice shop/web-*: IPv4, 2 endpoints", 0) == 0);
+  // An object without kind or name is named as such.
+  auto n = run("validate -", "{}");
+  CHECK(n.code == 0);
+  CHECK(n.err == "-: notice: <no kind> <no name>: not validated (epslice validates EndpointSlice and Endpoints)\n");
+}
+
 TEST_CASE("cli: fmt converts v1beta1 slices to v1", "[cli]") {
   auto r = run("fmt --compact",
                R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1beta1","metadata":{"name":"a","namespace":"n"},)"

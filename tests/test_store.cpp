@@ -381,7 +381,7 @@ TEST_CASE("cli-store: select --follow and eds --follow answer each event through
     tool.write(gone + "\n");
     CHECK(tool.finish() == 1);
     CHECK(tool.err() == "-: warning: the stream reported an error (code 410 Expired: too old resource version: 1 (2)): "
-                        "the endpoints are those of the events before it\n");
+                        "the objects are those before it\n");
   }
 }
 
@@ -394,9 +394,21 @@ TEST_CASE("cli-store: --follow refuses what it cannot follow", "[cli][store]") {
   CHECK(invalid.out.empty());
   CHECK(invalid.err == "-: EndpointSlice shop/web-a: endpoints[0].addresses[0]: Invalid value: \"10.0.0.300\": must be "
                        "a valid IPv4 address\n");
-  const auto not_json = run("select --follow --node n --slices -", "kind: EndpointSlice\n");
+  const auto not_json = run("select --follow --node n --slices -", "{\"kind\":");
   CHECK(not_json.code == 2);
-  CHECK(not_json.err.rfind("-:1:1: not JSON: ", 0) == 0);
+  CHECK(not_json.err.rfind("-:1:9: not JSON: ", 0) == 0);
+  // YAML is followed too, read whole: the same answer as the same slice in JSON.
+  const std::string yaml = "kind: EndpointSlice\napiVersion: discovery.k8s.io/v1\n"
+                           "metadata: {name: web-a, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+                           "addressType: IPv4\nendpoints: [{addresses: [10.0.0.1]}]\nports: [{name: http, port: 8080, protocol: TCP}]\n";
+  const std::string json = R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"web-a",)"
+                           R"("namespace":"shop","labels":{"kubernetes.io/service-name":"web"}},"addressType":"IPv4",)"
+                           R"("endpoints":[{"addresses":["10.0.0.1"]}],"ports":[{"name":"http","port":8080,"protocol":"TCP"}]})";
+  const auto from_yaml = run("eds --follow --slices -", yaml);
+  CHECK(from_yaml.code == 0);
+  CHECK(from_yaml.err.empty());
+  CHECK(from_yaml.out.find("10.0.0.1") != std::string::npos);
+  CHECK(from_yaml.out == run("eds --follow --slices -", json).out);
 }
 
 #endif

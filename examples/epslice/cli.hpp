@@ -112,25 +112,6 @@ inline bool report_errors(const std::string& file, const epslice::decoded_object
   return errors.empty();
 }
 
-/// Whether load_all reduces its inputs to their objects' final states (see reduce()).
-enum class reduction { final_state, every_version };
-
-/// Reads every input of `names` in order (all of them, so that every problem is reported at
-/// once) and, by default, reduces them to the final state of every object (a watch capture's
-/// DELETED events remove, later versions replace earlier ones). `code` is raised to the highest
-/// code of the inputs.
-inline std::vector<loaded_file> load_all(const std::vector<std::string>& names, int& code,
-                                         reduction r = reduction::final_state) {
-  std::vector<loaded_file> files;
-  files.reserve(names.size());
-  for (const auto& name : names) {
-    files.push_back(load(name));
-    code = std::max(code, files.back().code);
-  }
-  if (r == reduction::final_state) reduce(files);
-  return files;
-}
-
 /// An EndpointSlice read from an input, with what messages name it by.
 struct input_slice {
   std::string file;
@@ -151,7 +132,7 @@ void slices_of(const loaded_file& f, std::string_view option, Check check, std::
       code = std::max(code, exit_invalid);
       continue;
     }
-    if (!o.problems.empty()) continue;  // reported by load()
+    if (!o.problems.empty()) continue;  // printed by stream_input()
     if (!report_errors(f.name, o, check(*s))) {
       code = std::max(code, exit_invalid);
       continue;

@@ -79,28 +79,45 @@ std::string_view input_source::next() {
 // ---- input_decoder ---------------------------------------------------------------------------
 
 void input_decoder::feed(std::string_view chunk) {
-  std::size_t i = 0;
-  if (format_ == input_format::unknown) {
-    // A UTF-8 byte order mark does not decide the format; kubectl skips it too.
-    static constexpr std::string_view bom = "\xEF\xBB\xBF";
-    while (i < chunk.size() && bom_seen_ < bom.size() && text_.size() + i == bom_seen_ && chunk[i] == bom[bom_seen_]) {
-      ++bom_seen_;
-      ++i;
-    }
-    while (i < chunk.size() && is_json_space(chunk[i])) ++i;
-    if (i < chunk.size()) {
-      format_ = chunk[i] == '{' || chunk[i] == '[' ? input_format::json : input_format::yaml;
-      if (format_ == input_format::yaml) check_.feed(text_);
-    }
+  if (format_ == input_format::json) {
+    events_.feed(chunk);
+    return;
   }
-  if (format_ == input_format::yaml) check_.feed(chunk);
-  text_.append(chunk);
+  if (format_ == input_format::yaml) {
+    check_.feed(chunk);
+    text_.append(chunk);
+    return;
+  }
+  std::size_t i = 0;
+  // A UTF-8 byte order mark does not decide the format; kubectl skips it too.
+  static constexpr std::string_view bom = "\xEF\xBB\xBF";
+  while (i < chunk.size() && bom_seen_ < bom.size() && text_.size() + i == bom_seen_ && chunk[i] == bom[bom_seen_]) {
+    ++bom_seen_;
+    ++i;
+  }
+  while (i < chunk.size() && is_json_space(chunk[i])) ++i;
+  if (i == chunk.size()) {
+    text_.append(chunk);  // white space (and a BOM) only so far: the format is still open
+    return;
+  }
+  format_ = chunk[i] == '{' || chunk[i] == '[' ? input_format::json : input_format::yaml;
+  if (format_ == input_format::json) {
+    // What came before is white space: given to the decoder too, so that lines and columns count it.
+    events_.feed(text_);
+    events_.feed(chunk);
+    text_.clear();
+    text_.shrink_to_fit();
+  } else {
+    check_.feed(text_);
+    check_.feed(chunk);
+    text_.append(chunk);
+  }
 }
 
-std::optional<epslice::decoded_document> input_decoder::finish() {
+bool input_decoder::finish() {
   switch (format_) {
-    case input_format::unknown: return std::nullopt;
-    case input_format::json: return epslice::decode_document(text_, input_limits());
+    case input_format::unknown: return false;
+    case input_format::json: events_.finish(); return true;
     case input_format::yaml: break;
   }
   check_.finish();
@@ -108,8 +125,10 @@ std::optional<epslice::decoded_document> input_decoder::finish() {
   const std::size_t documents = yaml_to_json(text_, json);
   text_.clear();
   text_.shrink_to_fit();
-  if (documents == 0) return std::nullopt;
-  return epslice::decode_document(json, input_limits());
+  if (documents == 0) return false;
+  events_.feed(json);
+  events_.finish();
+  return true;
 }
 
 // ---- loading ---------------------------------------------------------------------------------
@@ -128,74 +147,88 @@ std::string describe(const epslice::decoded_object& o) {
   const epslice::object_identity id = epslice::identity_of(o);
   const std::string kind = id.kind.empty() ? std::string("<no kind>") : cut(id.kind);
   // Cluster-scoped objects (Node) have no namespace.
-  return kind + " " + (id.namespace_.empty() ? cut(id.name) : cut(id.namespace_) + "/" + cut(id.name));
+  const std::string name = id.name.empty() ? std::string("<no name>") : cut(id.name);
+  return kind + " " + (id.namespace_.empty() ? name : cut(id.namespace_) + "/" + name);
 }
 
-loaded_file load(const std::string& name) {
-  loaded_file f;
-  f.name = name;
-  input_decoder decoder;
+stream_summary stream_input(const std::string& name, const event_sink& sink, const std::function<void()>& batch_end) {
+  stream_summary s;
+  input_decoder decoder(input_limits());
+  epslice::stream_decoder& events = decoder.events();
+  // Everything the decoder completed: problems outside objects first, then each event with its
+  // object's problems, then the Lists that ended.
+  const auto drain = [&] {
+    bool any = false;
+    for (const auto& p : events.take_problems()) {
+      std::cerr << name << ": " << p.message() << "\n";
+      s.code = std::max(s.code, exit_invalid);
+    }
+    while (auto e = events.next()) {
+      if (holds_object(*e))
+        for (const auto& p : e->object.problems) {
+          std::cerr << name << ": " << describe(e->object) << ": " << p.message() << "\n";
+          s.code = std::max(s.code, exit_invalid);
+        }
+      // An ERROR event ends a watch: what follows in the input (if anything) is a new watch, but
+      // the state the stream described is incomplete.
+      if (e->type == epslice::watch_event_type::error) {
+        std::cerr << name << ": warning: the stream reported an error (" << status_text(*e)
+                  << "): the objects are those before it\n";
+        stream_error_seen() = true;
+      }
+      any = true;
+      sink(std::move(*e));
+    }
+    for (auto& l : events.take_lists()) s.lists.push_back(std::move(l));
+    if (any && batch_end) batch_end();
+  };
   try {
     input_source source(name);
-    for (auto chunk = source.next(); !chunk.empty(); chunk = source.next()) decoder.feed(chunk);
-    f.format = decoder.format();
-    auto doc = decoder.finish();
-    if (!doc)
-      unreadable(name, f.format == input_format::yaml ? "empty input (no YAML document holds a value)" : "empty input");
-    f.doc.events = std::move(doc->events);
-    f.doc.lists = std::move(doc->lists);
-    f.doc.values = doc->values;
-    f.doc.had_list = doc->had_list;
-    f.doc.problems = std::move(doc->problems);
-    f.doc.syntax_error = std::move(doc->syntax_error);
+    // Reading stops at a syntax error: nothing after it is decoded (`/dev/zero` ends at once).
+    for (auto chunk = source.next(); !chunk.empty() && !events.syntax_error(); chunk = source.next()) {
+      decoder.feed(chunk);
+      drain();
+    }
+    s.format = decoder.format();
+    const bool any = decoder.finish();
+    drain();
+    if (!any)
+      unreadable(name, s.format == input_format::yaml ? "empty input (no YAML document holds a value)" : "empty input");
   } catch (const unreadable_input& e) {
     std::cerr << e.message << "\n";
-    f.code = exit_usage;
-    return f;
+    s.code = exit_usage;
+    return s;
   } catch (const text_error& e) {
     std::cerr << name << ":" << e.line << ":" << e.column << ": " << e.reason << "\n";
-    f.code = exit_usage;
-    return f;
+    s.code = exit_usage;
+    return s;
   }
-  if (f.doc.syntax_error) {
-    const auto& e = *f.doc.syntax_error;
+  s.values = events.values();
+  s.had_list = events.had_list();
+  if (const auto& e = events.syntax_error()) {
     // YAML is converted to valid JSON: a syntax error is always in JSON input.
-    std::cerr << name << ":" << e.line << ":" << e.column << ": not JSON: " << e.message << "\n";
-    f.code = exit_usage;
-    return f;
+    std::cerr << name << ":" << e->line << ":" << e->column << ": not JSON: " << e->message << "\n";
+    s.code = exit_usage;
   }
-  for (const auto& p : f.doc.problems) {
-    std::cerr << name << ": " << p.message() << "\n";
-    f.code = exit_invalid;
-  }
-  for (const auto& o : f.doc.objects())
-    for (const auto& p : o.problems) {
-      std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
-      f.code = exit_invalid;
-    }
-  // An ERROR event ends a watch: what follows in the input (if anything) is a new watch, but
-  // the state the stream described is incomplete.
-  for (const auto& e : f.doc.events)
-    if (e.type == epslice::watch_event_type::error) {
-      std::cerr << name << ": warning: the stream reported an error (" << status_text(e)
-                << "): the objects are those before it\n";
-      stream_error_seen() = true;
-    }
-  return f;
+  return s;
 }
 
-void reduce(std::vector<loaded_file>& files) {
+std::vector<loaded_file> load_all(const std::vector<std::string>& names, int& code) {
+  std::vector<loaded_file> files(names.size());
   epslice::object_store store;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    for (auto& e : files[i].doc.events)
-      if (loaded_file::document::holds_object(e)) (void)store.apply(std::move(e), i);
-    files[i].doc.events.clear();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    files[i].name = names[i];
+    files[i].code = stream_input(names[i], [&](epslice::watch_event&& e) {
+                      if (holds_object(e)) (void)store.apply(std::move(e), i);
+                    }).code;
+    code = std::max(code, files[i].code);
   }
   store.drain([&](epslice::decoded_object&& o, std::size_t i) {
     epslice::watch_event e;
     e.object = std::move(o);
     files[i].doc.events.push_back(std::move(e));
   });
+  return files;
 }
 
 }  // namespace cli

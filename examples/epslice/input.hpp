@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,41 +54,44 @@ class input_source {
 enum class input_format { unknown, json, yaml };
 
 /// Decodes one input fed chunk by chunk. The format is decided at the first byte that is not
-/// white space. JSON text is kept and decoded at the end with epslice::decode_document (the whole
-/// text at once, until a stream decoder takes the chunks as they come); YAML text is checked as it
-/// arrives, so bytes that cannot be YAML stop the reading at once, and converted to JSON text at
-/// the end (yaml_to_json), so that errors in objects keep their field paths.
+/// white space. JSON is decoded as it arrives by an epslice::stream_decoder, so that each event
+/// can be taken (events()) before the next chunk is read and memory holds one object; YAML text
+/// is checked as it arrives, so bytes that cannot be YAML stop the reading at once, and converted
+/// to JSON text at the end (yaml_to_json), so that errors in objects keep their field paths.
 class input_decoder {
  public:
+  explicit input_decoder(const epslice::decode_limits& limits) : events_(limits) {}
   /// Takes the next chunk. Throws text_error when the bytes cannot be YAML.
   void feed(std::string_view chunk);
   /// The format seen so far; unknown while nothing but white space arrived.
   [[nodiscard]] input_format format() const noexcept { return format_; }
-  /// Decodes everything fed: the document, or nullopt when the input holds no value (only white
-  /// space, or YAML comments and empty documents). A JSON syntax error is reported in the
-  /// document as decode_document reports it. Throws text_error when YAML does not parse or
-  /// convert.
-  [[nodiscard]] std::optional<epslice::decoded_document> finish();
+  /// The input has ended: the last JSON events are completed, or the YAML is converted and decoded.
+  /// Returns false when the input holds no value (only white space, or YAML comments and empty
+  /// documents). Throws text_error when YAML does not parse or convert.
+  [[nodiscard]] bool finish();
+  /// The decoder the events, problems, lists and syntax error come from.
+  [[nodiscard]] epslice::stream_decoder& events() noexcept { return events_; }
 
  private:
   input_format format_ = input_format::unknown;
-  std::string text_;
+  std::string text_;  // white space before the first value; the whole text of YAML
   std::size_t bom_seen_ = 0;  // bytes of a leading UTF-8 byte order mark seen so far
   yaml_text_check check_;
+  epslice::stream_decoder events_;
 };
 
-/// One input decoded. `code` is exit_usage when it could not be read or is not JSON or YAML (the
-/// message is already printed), exit_invalid when it has structural or decoding problems (also
-/// printed), else exit_ok.
+/// True for every event but BOOKMARK and ERROR, which carry no object of the stream.
+[[nodiscard]] inline bool holds_object(const epslice::watch_event& e) noexcept {
+  return e.type != epslice::watch_event_type::bookmark && e.type != epslice::watch_event_type::error;
+}
+
+/// One input's share of the final state (see load_all). `code` is exit_usage when it could not be
+/// read or is not JSON or YAML (the message is already printed), exit_invalid when it has
+/// structural or decoding problems (also printed), else exit_ok.
 struct loaded_file {
-  /// What an input holds: its events in order (or, once reduced, its objects' final states).
+  /// The objects whose final state this input gave, as ADDED events, in order of first appearance.
   struct document {
     std::vector<epslice::watch_event> events;
-    std::vector<epslice::list_header> lists;
-    std::size_t values = 0;
-    bool had_list = false;
-    epslice::field_errors problems;
-    std::optional<epslice::syntax_error_info> syntax_error;
 
     /// The objects of the events, in order: every event but BOOKMARK and ERROR, which carry no
     /// object of the stream. (A hand-written view: clang 14 cannot compile libstdc++ 12's
@@ -129,23 +133,13 @@ struct loaded_file {
     [[nodiscard]] std::size_t object_count() const {
       return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), holds_object));
     }
-    /// True when any event came from a watch-event stream (`{"type":...,"object":...}`).
-    [[nodiscard]] bool has_watch_events() const {
-      return std::any_of(events.begin(), events.end(), [](const epslice::watch_event& e) {
-        return e.shape == epslice::stream_shape::watch_event || e.shape == epslice::stream_shape::go_watch_event;
-      });
-    }
-    [[nodiscard]] static bool holds_object(const epslice::watch_event& e) noexcept {
-      return e.type != epslice::watch_event_type::bookmark && e.type != epslice::watch_event_type::error;
-    }
   };
   std::string name;
-  input_format format = input_format::unknown;
   document doc;
   int code = 0;
 };
 
-/// Set by load() when an input's watch stream reported an ERROR event. The command still works
+/// Set by stream_input() when an input's watch stream reported an ERROR event. The command still works
 /// on the objects before it; main() then exits 1 (the stream is incomplete). The one piece of
 /// process state of the tool, so that every command gets this rule without passing it around.
 [[nodiscard]] inline bool& stream_error_seen() noexcept {
@@ -167,19 +161,39 @@ struct loaded_file {
 /// `<Kind> <namespace>/<name>` of a decoded object, for messages.
 [[nodiscard]] std::string describe(const epslice::decoded_object& o);
 
-/// Reads and decodes one input ("-" for standard input), printing why it cannot be read, where it
-/// stops being JSON or YAML, and the decoding problems of its objects, one line each:
+/// What stream_input read of an input besides its events.
+struct stream_summary {
+  input_format format = input_format::unknown;
+  std::vector<epslice::list_header> lists;  ///< the Lists' own fields, in the order they ended
+  std::size_t values = 0;                    ///< top-level JSON values
+  bool had_list = false;                     ///< a top-level value was a List or an array
+  int code = 0;                              ///< as loaded_file::code
+};
+
+/// Called by stream_input with each event of an input, in input order.
+using event_sink = std::function<void(epslice::watch_event&&)>;
+
+/// Reads one input ("-" for standard input) as it arrives and hands each event to `sink` as soon
+/// as it is decoded, after printing why the input cannot be read, where it stops being JSON or
+/// YAML, and the decoding problems of its objects, one line each:
 ///   epslice: <name>: is a directory              (no such file, permission denied, empty input)
 ///   <name>:<line>:<column>: not JSON: <reason>   (not YAML: <reason>)
 ///   <name>: <Kind> <namespace>/<name>: <field path>: <message>
 ///   <name>: warning: the stream reported an error (code 410 Expired: ...): the objects are
 ///   those before it                              (exit code 1: the stream is incomplete)
-[[nodiscard]] loaded_file load(const std::string& name);
+/// A command working object by object holds one object, never the stream. The events before a
+/// syntax error are handed out; the error is printed at the end and `code` is exit_usage.
+/// `batch_end`, when given, is called after each read of the input that handed out events, once
+/// they all are (a follower acts once per batch of events waiting in a pipe).
+[[nodiscard]] stream_summary stream_input(const std::string& name, const event_sink& sink,
+                                          const std::function<void()>& batch_end = {});
 
-/// Reduces the events of `files` (in order: command-line order, then stream order) to the final
-/// state of every object, as epslice::object_store applies them: the last state wins, DELETED
-/// removes, BOOKMARK and ERROR change nothing. Each file then holds, as ADDED events, the objects
-/// whose final state it gave, in order of first appearance.
-void reduce(std::vector<loaded_file>& files);
+/// Reads every input of `names` in order (all of them, so that every problem is reported at
+/// once), each as it arrives, and reduces their events (in command-line order, then stream order)
+/// to the final state of every object, as epslice::object_store applies them: the last state
+/// wins, DELETED removes, BOOKMARK and ERROR change nothing. Memory holds the final state, not the
+/// streams. Each returned input holds the objects whose final state it gave. `code` is raised to
+/// the highest code of the inputs.
+[[nodiscard]] std::vector<loaded_file> load_all(const std::vector<std::string>& names, int& code);
 
 }  // namespace cli

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <exception>
+#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -77,6 +78,11 @@ void take_limit_options(std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Messages reach standard error a line at a time: one write per line instead of one per piece
+  // (validate of a million objects prints a million lines), never a line cut by another.
+  static char stderr_buffer[64 * 1024];
+  std::setvbuf(stderr, stderr_buffer, _IOLBF, sizeof stderr_buffer);
+  std::cerr << std::nounitbuf;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_help(std::cerr);
@@ -93,7 +99,7 @@ int main(int argc, char** argv) {
       take_limit_options(rest);
       const int code = c.run(rest);
       // A watch stream that reported an ERROR is incomplete: the command did its work on the
-      // events before it and says so with exit code 1 (see cli::load).
+      // events before it and says so with exit code 1 (see cli::stream_input).
       return cli::stream_error_seen() ? std::max(code, cli::exit_invalid) : code;
     } catch (const cli::usage_error& e) {
       std::cerr << "epslice " << c.name << ": " << e.message << "\n"

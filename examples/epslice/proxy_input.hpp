@@ -6,7 +6,6 @@
 #include "cli.hpp"
 
 #include <epslice/merge.hpp>
-#include <epslice/stream.hpp>
 #include <epslice/validation.hpp>
 
 #include <algorithm>
@@ -82,67 +81,33 @@ void notice_unused_slices(const std::vector<input_slice>& slices) {
 /// endpoint cache of family F up to date, event by event (ADDED and MODIFIED update, DELETED
 /// removes). After each read that completed events, calls emit(cache, port) for every service
 /// port whose endpoints changed (the cache's checkout), then flushes standard output, so each
-/// batch of events waiting in a pipe costs one pass. Invalid slices are reported as `validate`
-/// reports them and not applied (exit code 1); an ERROR event is a warning and exit code 1.
-/// Returns the exit code: exit_usage when the input cannot be read or stops being JSON.
+/// batch of events waiting in a pipe costs one pass. Problems are printed as stream_input prints
+/// them; invalid slices are reported as `validate` reports them and not applied (exit code 1); an
+/// ERROR event is a warning and exit code 1. YAML input is followed as a whole at its end.
+/// Returns the exit code: exit_usage when the input cannot be read or stops being JSON or YAML.
 template <class F, class Emit>
 int follow_stream(const std::string& name, Emit emit) {
   epslice::endpoint_cache<F> cache;
-  epslice::stream_decoder decoder(input_limits());
   int code = exit_ok;
-  try {
-    input_source source(name);
-    for (bool done = false; !done;) {
-      const std::string_view chunk = source.next();
-      if (chunk.empty()) {
-        decoder.finish();
-        done = true;
-      } else {
-        decoder.feed(chunk);
-      }
-      bool any = false;
-      while (auto e = decoder.next()) {
-        any = true;
-        const epslice::decoded_object& o = e->object;
-        if (e->type == epslice::watch_event_type::error) {
-          std::cerr << name << ": warning: the stream reported an error (" << status_text(*e)
-                    << "): the endpoints are those of the events before it\n";
-          stream_error_seen() = true;
-          continue;
-        }
-        if (e->type == epslice::watch_event_type::added || e->type == epslice::watch_event_type::modified) {
-          bool ok = true;
-          for (const auto& p : o.problems) {
-            std::cerr << name << ": " << describe(o) << ": " << p.message() << "\n";
-            ok = false;
-          }
-          if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>(); ok && s)
-            ok = report_errors(name, o, epslice::validate(*s));
-          if (!ok) {
-            code = std::max(code, exit_invalid);
-            continue;
-          }
-        }
-        (void)cache.apply(*e);
-      }
-      for (const auto& p : decoder.take_problems()) {
-        std::cerr << name << ": " << p.message() << "\n";
+  const auto apply = [&](epslice::watch_event&& e) {
+    if (!holds_object(e)) return;
+    const epslice::decoded_object& o = e.object;
+    // A DELETED event removes by identity, which a problem in its last state does not hide.
+    if (e.type != epslice::watch_event_type::deleted) {
+      if (!o.problems.empty()) return;  // printed by stream_input
+      if (const auto* s = o.value.get_if<epslice::any_endpoint_slice>();
+          s && !report_errors(name, o, epslice::validate(*s))) {
         code = std::max(code, exit_invalid);
-      }
-      if (const auto& err = decoder.syntax_error()) {
-        std::cerr << name << ":" << err->line << ":" << err->column << ": not JSON: " << err->message << "\n";
-        return exit_usage;
-      }
-      if (any) {
-        for (const auto& change : cache.checkout()) emit(cache, change.name);
-        std::cout.flush();
+        return;
       }
     }
-  } catch (const unreadable_input& e) {
-    std::cerr << e.message << "\n";
-    return exit_usage;
-  }
-  return code;
+    (void)cache.apply(e);
+  };
+  const auto batch_end = [&] {
+    for (const auto& change : cache.checkout()) emit(cache, change.name);
+    std::cout.flush();
+  };
+  return std::max(code, stream_input(name, apply, batch_end).code);
 }
 
 }  // namespace cli
