@@ -278,7 +278,13 @@ TEST_CASE("cli yaml: aliases expand within the limit, nesting within yaml-cpp's"
   // a6 holds ten aliases of a5, 6.2 MB of JSON each; with the 6.9 MB that a1..a5 expanded to before
   // it, its tenth alias (line 7, column 55) crosses 64 MiB.
   CHECK(r.err == "-:7:55: YAML aliases expand to more than 67108864 bytes of JSON in this input (the per-object size "
-                 "limit)\n");
+                 "limit, --max-object-bytes)\n");
+  // The budget is --max-object-bytes: a1's ten aliases of a0 expand to 610 bytes, and a2's first
+  // alias (line 3, column 10) adds a1's 621 bytes, past 1,000.
+  r = run("validate --max-object-bytes 1000", laughs);
+  CHECK(r.code == 2);
+  CHECK(r.err == "-:3:10: YAML aliases expand to more than 1000 bytes of JSON in this input (the per-object size "
+                 "limit, --max-object-bytes)\n");
   // Merging the same maps again and again costs work, not output: it counts as well.
   std::string merges = "m0: &m0 {k0: 1, k1: 2}\n";
   for (int i = 1; i < 40; ++i)

@@ -122,7 +122,8 @@ bool input_decoder::finish() {
   }
   check_.finish();
   std::string json;
-  const std::size_t documents = yaml_to_json(text_, json);
+  // Aliases may expand to as much JSON as one object may hold (--max-object-bytes).
+  const std::size_t documents = yaml_to_json(text_, json, yaml_limits{.max_alias_bytes = input_limits().max_object_bytes});
   text_.clear();
   text_.shrink_to_fit();
   if (documents == 0) return false;

@@ -661,8 +661,8 @@ class tree_builder final : public YAML::EventHandler {
 class converter {
  public:
   /// `alias_bytes` counts what aliases expanded to in earlier documents of the same input.
-  converter(const tree_builder& tree, std::string& out, std::size_t& alias_bytes)
-      : t_(tree), out_(out), alias_bytes_(alias_bytes) {}
+  converter(const tree_builder& tree, std::string& out, std::size_t& alias_bytes, const yaml_limits& limits)
+      : t_(tree), out_(out), alias_bytes_(alias_bytes), limits_(limits) {}
 
   void document() { emit(t_.root, 0); }
 
@@ -688,12 +688,12 @@ class converter {
     alias_active_ = false;
   }
   void check_budget() const {
-    if (alias_active_ && alias_bytes_ + (out_.size() - alias_start_) > yaml_max_alias_bytes)
+    if (alias_active_ && alias_bytes_ + (out_.size() - alias_start_) > limits_.max_alias_bytes)
       fail(*alias_at_, too_large());
   }
-  [[nodiscard]] static std::string too_large() {
-    return "YAML aliases expand to more than " + std::to_string(yaml_max_alias_bytes) +
-           " bytes of JSON in this input (the per-object size limit)";
+  [[nodiscard]] std::string too_large() const {
+    return "YAML aliases expand to more than " + std::to_string(limits_.max_alias_bytes) +
+           " bytes of JSON in this input (the per-object size limit, --max-object-bytes)";
   }
 
   scalar_value scalar_of(const node& n) const {
@@ -773,7 +773,7 @@ class converter {
   // go-yaml's mapping decoding with `<<` merges: every key assignment in order, the last wins.
   void collect(const node& map, std::vector<entry>& out, std::unordered_map<std::string, std::size_t>& index,
                std::size_t depth, const node* via_alias) {
-    if (depth >= yaml_max_depth) fail(map, too_deep());
+    if (depth >= limits_.max_depth) fail(map, too_deep());
     for (std::uint32_t k = map.first; k != none; k = t_.nodes[t_.nodes[k].next].next) {
       const std::uint32_t v = t_.nodes[k].next;
       if (!is_merge_key(t_.nodes[k])) {
@@ -783,7 +783,7 @@ class converter {
           // work counts against the alias budget too, a key assignment as 64 bytes more than its
           // text (about what a hash map insertion costs against copying bytes).
           alias_bytes_ += key.size() + 64;
-          if (!alias_active_ && alias_bytes_ > yaml_max_alias_bytes) fail(*via_alias, too_large());
+          if (!alias_active_ && alias_bytes_ > limits_.max_alias_bytes) fail(*via_alias, too_large());
           check_budget();
         }
         auto [it, inserted] = index.try_emplace(key, out.size());
@@ -810,8 +810,8 @@ class converter {
     }
   }
 
-  [[nodiscard]] static std::string too_deep() {
-    return "YAML nested deeper than " + std::to_string(yaml_max_depth) + " levels once its aliases are expanded";
+  [[nodiscard]] std::string too_deep() const {
+    return "YAML nested deeper than " + std::to_string(limits_.max_depth) + " levels once its aliases are expanded";
   }
 
   void emit(std::uint32_t index, std::size_t depth) {
@@ -824,7 +824,7 @@ class converter {
       case node_kind::alias: out_ += "null"; break;
       case node_kind::scalar: emit_scalar(n); break;
       case node_kind::sequence:
-        if (depth >= yaml_max_depth) fail(n, too_deep());
+        if (depth >= limits_.max_depth) fail(n, too_deep());
         out_ += '[';
         for (std::uint32_t c = n.first; c != none; c = t_.nodes[c].next) {
           if (c != n.first) out_ += ',';
@@ -833,7 +833,7 @@ class converter {
         out_ += ']';
         break;
       case node_kind::mapping:
-        if (depth >= yaml_max_depth) fail(n, too_deep());
+        if (depth >= limits_.max_depth) fail(n, too_deep());
         emit_mapping(n, depth);
         break;
     }
@@ -875,6 +875,7 @@ class converter {
   const tree_builder& t_;
   std::string& out_;
   std::size_t& alias_bytes_;
+  const yaml_limits& limits_;
   bool alias_active_ = false;
   std::size_t alias_start_ = 0;
   const node* alias_at_ = nullptr;
@@ -891,7 +892,7 @@ class view_buffer final : public std::streambuf {
 
 }  // namespace
 
-std::size_t yaml_to_json(std::string_view yaml, std::string& json) {
+std::size_t yaml_to_json(std::string_view yaml, std::string& json, const yaml_limits& limits) {
   view_buffer buffer(yaml);
   std::istream in(&buffer);
   std::size_t documents = 0;
@@ -901,7 +902,7 @@ std::size_t yaml_to_json(std::string_view yaml, std::string& json) {
     std::size_t alias_bytes = 0;
     while (parser.HandleNextDocument(tree)) {
       if (tree.root == none || tree.nodes[tree.root].kind == node_kind::null_value) continue;
-      converter(tree, json, alias_bytes).document();
+      converter(tree, json, alias_bytes, limits).document();
       json += '\n';
       ++documents;
     }

@@ -17,14 +17,19 @@ struct text_error {
   std::string reason;
 };
 
-/// What YAML aliases may expand to, in bytes of JSON, in one input: the per-object size limit
-/// (64 MiB). Everything else converts to JSON about as large as its YAML, so the output stays
-/// linear in the input and a billion-laughs document is an error, not an explosion.
-inline constexpr std::size_t yaml_max_alias_bytes = std::size_t{64} << 20;
-
-/// The deepest nesting of a converted document once aliases are expanded (yaml-cpp itself stops a
-/// document at its recursion guard of 2,000 parser calls, about 500 nested collections).
-inline constexpr std::size_t yaml_max_depth = 1000;
+/// How far yaml_to_json lets aliases take a document.
+struct yaml_limits {
+  /// What aliases may expand to, in bytes of JSON, in one input: by default the per-object size
+  /// limit (64 MiB; the tool passes --max-object-bytes). Everything else converts to JSON about as
+  /// large as its YAML, so the output stays linear in the input and a billion-laughs document is
+  /// an error, not an explosion.
+  std::size_t max_alias_bytes = std::size_t{64} << 20;
+  /// The deepest nesting of a converted document once aliases are expanded. The conversion
+  /// recurses once per level, so this bounds its stack: the tool keeps it at 1,000 whatever
+  /// --max-depth says (yaml-cpp itself stops a document at its recursion guard of 2,000 parser
+  /// calls, about 500 nested collections; only aliases nest deeper).
+  std::size_t max_depth = 1000;
+};
 
 /// Checks YAML text as it arrives, so that input that cannot be YAML (binary data, `/dev/zero`)
 /// stops at its first bad byte instead of being read to the end. YAML allows tab, line feed,
@@ -63,8 +68,8 @@ class yaml_text_check {
 ///  6. `<<` merge keys merge mappings (later keys win; in a merged sequence, earlier maps win);
 ///     other repeated keys are kept in order, for the JSON reader's duplicate-key rule;
 ///  7. aliases are expanded (keys merged through an alias count as expanded), within
-///     yaml_max_alias_bytes per input and yaml_max_depth levels.
+///     `limits.max_alias_bytes` per input and `limits.max_depth` levels.
 /// Returns the number of documents converted. Throws text_error with the YAML line and column.
-[[nodiscard]] std::size_t yaml_to_json(std::string_view yaml, std::string& json);
+[[nodiscard]] std::size_t yaml_to_json(std::string_view yaml, std::string& json, const yaml_limits& limits = {});
 
 }  // namespace cli
