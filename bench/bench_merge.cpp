@@ -30,6 +30,9 @@
 //  - BM_cache_update_paused/<mode>/<layout>: the former way of timing BM_cache_update, kept as
 //    the same-run reference of that change: one event per iteration, with the timer paused and
 //    resumed around the checkout after it (the pause itself is partly counted).
+//  - BM_follow_event/<mode>/<layout>: the `--follow` loop's work per event without decoding and
+//    output: a MODIFIED watch_event (built beforehand) through endpoint_cache::apply, then the
+//    checkout; BM_cache_update_checkout is its same-run reference (update() instead of apply()).
 //  - BM_cache_from_scratch: a new cache fed 1,000 slices (100,000 endpoints), then one checkout
 //    (every endpoint reported as added); BM_merge_slices: the reference merge_slices over the same.
 //  - BM_cache_one_key/<shared>/<N>: N one-endpoint slices that all carry one ip:port (shared:1,
@@ -38,6 +41,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -218,6 +222,42 @@ BENCHMARK(BM_cache_update)->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime()->Unit
 BENCHMARK(BM_cache_update_paused)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_cache_update_checkout)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_cache_update_warm)->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// The --follow loop's work per event, decoding and output left out: a MODIFIED watch event
+// applied with endpoint_cache::apply, then the checkout that names the changed service ports.
+// The events are built beforehand (decoded objects, as the stream decoder hands them out) and
+// rotate over the 256 targets like BM_cache_update_checkout, the same-run reference.
+void BM_follow_event(benchmark::State& state) {
+  world& w = large_world(state.range(1));
+  const auto& other = state.range(0) == 0 ? w.typical : w.replace_all;
+  const auto event_of = [](const endpoint_slice_v4& s) {
+    watch_event e;
+    e.type = watch_event_type::modified;
+    e.shape = stream_shape::watch_event;
+    e.object.value = any_endpoint_slice(s);
+    return e;
+  };
+  std::vector<watch_event> to_other, to_base;
+  for (std::size_t t = 0; t < targets; ++t) {
+    to_other.push_back(event_of(other[t]));
+    to_base.push_back(event_of(w.base[t]));
+  }
+  std::vector<bool> at_base(targets, true);
+  std::size_t k = 0, changed = 0;
+  for (auto _ : state) {
+    const std::size_t t = k++ % targets;
+    benchmark::DoNotOptimize(w.cache.apply(at_base[t] ? to_other[t] : to_base[t]));
+    at_base[t] = !at_base[t];
+    changed += w.cache.checkout().size();
+  }
+  for (std::size_t t = 0; t < targets; ++t) (void)w.cache.update(w.base[t]);
+  (void)w.cache.checkout();
+  state.SetLabel(std::string(state.range(0) == 0 ? "typical" : "replace_all") +
+                 (state.range(1) == 0 ? ", 10k per port" : ", 1M per port"));
+  state.counters["ports_changed_per_event"] =
+      static_cast<double>(changed) / static_cast<double>(std::max<benchmark::IterationCount>(1, state.iterations()));
+}
+BENCHMARK(BM_follow_event)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
 
 const std::vector<endpoint_slice_v4>& scratch_slices() {
   static const std::vector<endpoint_slice_v4> slices = [] {

@@ -11,12 +11,15 @@
 //    peak_alloc_per_input_byte (flat as the list grows: memory is one object's, not the list's).
 //  - BM_watch_decode/<events>: 100,000 (1,000 in the smoke run) `--output-watch-events` events
 //    over 1,000 distinct slices (ADDED first, then MODIFIED with a new resourceVersion; every 10th
-//    a DELETED then ADDED again), decoded into events. BM_watch_nlohmann_dom: nlohmann's DOM parse of the same bytes, event by
-//    event (the same-run reference).
+//    a DELETED then ADDED again), decoded into events. BM_watch_store: the same events applied to
+//    an object_store as they are decoded (counter objects_kept: the final state's objects).
+//    BM_watch_nlohmann_dom: nlohmann's DOM parse of the same bytes, event by event (the same-run
+//    reference).
 //  - BM_decoded_memory: the bytes one decoded object holds (allocations alive after decoding):
 //    a `{}` and the 100-endpoint slice.
 // Allocations are counted by replacing the global operator new of this program.
 #include <epslice/json.hpp>
+#include <epslice/store.hpp>
 #include <epslice/stream.hpp>
 
 #include <benchmark/benchmark.h>
@@ -213,6 +216,36 @@ void BM_watch_decode(benchmark::State& state) {
   state.counters["peak_alloc_bytes"] = static_cast<double>(peak);
 }
 
+// The same stream reduced into an object_store as it is decoded: what a command reading a watch
+// capture does (the last state of each of the 1,000 slices stays; DELETED removes).
+void BM_watch_store(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::size_t bytes = 0, events = 0, peak = 0, kept = 0;
+  for (auto _ : state) {
+    const std::size_t base = g_live;
+    g_peak = g_live;
+    epslice::stream_decoder d;
+    epslice::object_store store;
+    events = 0;
+    bytes = generate(n, "", "", "", watch_event_text, [&](std::string_view chunk) {
+      d.feed(chunk);
+      while (auto e = d.next()) {
+        ++events;
+        benchmark::DoNotOptimize(store.apply(std::move(*e)));
+      }
+    });
+    d.finish();
+    if (d.syntax_error() || events != n) state.SkipWithError("the stream did not decode");
+    kept = store.size();
+    peak = g_peak - base;
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<std::size_t>(state.iterations()) * bytes));
+  state.SetItemsProcessed(static_cast<std::int64_t>(static_cast<std::size_t>(state.iterations()) * events));
+  state.counters["input_bytes"] = static_cast<double>(bytes);
+  state.counters["peak_alloc_bytes"] = static_cast<double>(peak);
+  state.counters["objects_kept"] = static_cast<double>(kept);
+}
+
 void BM_watch_nlohmann_dom(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   std::size_t bytes = 0, events = 0;
@@ -272,6 +305,7 @@ void BM_decoded_memory(benchmark::State& state) {
 
 BENCHMARK(BM_list_decode)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_watch_decode)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_watch_store)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_watch_nlohmann_dom)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decoded_memory)->Arg(0)->Arg(1)->Iterations(1);
 
