@@ -1131,3 +1131,42 @@ TEST_CASE("json: to_json and from_json round trips", "[json]") {
     }
   }
 }
+
+TEST_CASE("json: Lists and kubectl's indentation", "[json]") {
+  std::vector<endpoints> items(2);
+  items[0].metadata.name = "a";
+  items[1].metadata.name = "b";
+  CHECK(encode_list(items) == R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)" +
+                                  encode(items[0]) + "," + encode(items[1]) + "]}");
+  list_header h;
+  h.kind = "EndpointsList";
+  h.metadata.resource_version = "42\"";
+  CHECK(encode_list(std::vector<endpoints>{}, &h) ==
+        R"({"apiVersion":"v1","kind":"EndpointsList","metadata":{"resourceVersion":"42\""},"items":[]})");
+  // A List of decoded objects reads back as the same objects.
+  const auto doc = decode_document(R"({"kind":"Thing","x":[1,{}]} {"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","addressType":"IPv4","endpoints":[]})");
+  std::vector<decoded_object> objects;
+  for (const auto& e : doc.events) objects.push_back(e.object);
+  const auto back = decode_document(encode_list(objects));
+  REQUIRE(back.events.size() == 2);
+  CHECK(back.events[0].object.value == objects[0].value);
+  CHECK(back.events[1].object.value == objects[1].value);
+
+  // kubectl's 4-space form; `{}` and `[]` on one line; strings untouched, escapes included.
+  CHECK(indent_json(R"({"a":[1,{}],"b":{"c":"x,y:{\"}"},"d":[]})") ==
+        "{\n    \"a\": [\n        1,\n        {}\n    ],\n    \"b\": {\n        \"c\": \"x,y:{\\\"}\"\n    },\n    \"d\": []\n}");
+  // Fed in pieces split anywhere (inside a string, after a backslash), the same text.
+  const std::string text = R"({"k":"a\\\"b","l":[{"m":null}]})";
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    json_indenter in;
+    std::string out;
+    in.append(std::string_view(text).substr(0, cut), out);
+    in.append(std::string_view(text).substr(cut), out);
+    CHECK(out == indent_json(text));
+  }
+  // Indentation stops growing at 32 levels: linear output however deep.
+  const std::string deep = std::string(100, '[') + "1" + std::string(100, ']');
+  const std::string indented = indent_json(deep);
+  CHECK(indented.find(std::string(32 * 4 + 1, ' ')) == std::string::npos);
+  CHECK(indented.find("\n" + std::string(32 * 4, ' ') + "1\n") != std::string::npos);
+}

@@ -903,3 +903,46 @@ TEST_CASE("types: an endpoint stays compact", "[types]") {
   CHECK(sizeof(endpoint_v4) <= 144);
   CHECK(sizeof(endpoint_v6) <= 152);
 }
+
+TEST_CASE("types: service_of and group_by_service", "[types]") {
+  const auto slice = [](std::string ns, std::string name, std::optional<std::string> service) {
+    epslice::endpoint_slice_v4 s;
+    s.metadata.namespace_ = std::move(ns);
+    s.metadata.name = std::move(name);
+    if (service) s.metadata.labels.emplace(std::string(epslice::well_known::service_name_label), *service);
+    return s;
+  };
+  CHECK(epslice::service_of(slice("shop", "a", "web")) == epslice::service_name{"shop", "web"});
+  CHECK_FALSE(epslice::service_of(slice("shop", "a", std::nullopt)));
+  CHECK_FALSE(epslice::service_of(slice("shop", "a", "")));  // an empty label names no Service
+  CHECK(epslice::service_name{"shop", "web"}.to_string() == "shop/web");
+  CHECK(epslice::service_name{"", "web"}.to_string() == "web");
+
+  // Groups in order of first appearance, positions in input order; the same label in another
+  // namespace is another Service; slices without a label are set apart.
+  std::vector<epslice::any_endpoint_slice> slices = {
+      slice("shop", "a", "web"), slice("shop", "b", "api"), slice("shop", "c", std::nullopt),
+      slice("shop", "d", "web"), slice("test", "e", "web"), slice("shop", "f", ""), slice("shop", "g", "api"),
+  };
+  const auto g = epslice::group_by_service(slices);
+  REQUIRE(g.groups.size() == 3);
+  CHECK(g.groups[0].service == epslice::service_name{"shop", "web"});
+  CHECK(g.groups[0].positions == std::vector<std::size_t>{0, 3});
+  CHECK(g.groups[1].service == epslice::service_name{"shop", "api"});
+  CHECK(g.groups[1].positions == std::vector<std::size_t>{1, 6});
+  CHECK(g.groups[2].service == epslice::service_name{"test", "web"});
+  CHECK(g.groups[2].positions == std::vector<std::size_t>{4});
+  CHECK(g.without_service == std::vector<std::size_t>{2, 5});
+  // Typed slices, and anything with a projection to its metadata.
+  std::vector<epslice::endpoint_slice_v4> typed = {slice("n", "x", "s"), slice("n", "y", "s")};
+  CHECK(epslice::group_by_service(typed).groups.at(0).positions == std::vector<std::size_t>{0, 1});
+  struct held {
+    std::string file;
+    epslice::endpoint_slice_v4 slice;
+  };
+  std::vector<held> wrapped = {{"f1", slice("n", "x", "s")}, {"f2", slice("n", "y", std::nullopt)}};
+  const auto w = epslice::group_by_service(wrapped, [](const held& h) -> const epslice::object_meta& { return h.slice.metadata; });
+  CHECK(w.groups.size() == 1);
+  CHECK(w.without_service == std::vector<std::size_t>{1});
+  CHECK(epslice::group_by_service(std::vector<epslice::any_endpoint_slice>{}).groups.empty());
+}

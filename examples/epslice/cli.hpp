@@ -163,16 +163,12 @@ inline std::vector<std::string> inputs(const args& a) {
   return names;
 }
 
-/// Writes compact JSON text (as the encoder writes it) to an output stream as it is produced:
-/// unchanged with `compact`, else with kubectl's 4-space indentation (keys keep their order and
-/// numbers their text). Indentation stops growing at max_indent_depth levels, so that the output
-/// stays linear in the input however deep a value nests: a line deeper than that is indented as
-/// that level. The text may arrive in pieces split anywhere.
+/// Writes compact JSON text to a stream, as is (compact) or indented as kubectl prints it
+/// (epslice::json_indenter: 4 spaces, indentation stops growing at 32 levels so that the output
+/// stays linear in the input). The text may arrive in pieces split anywhere; it is written out in
+/// blocks of 64 KiB.
 class json_printer {
  public:
-  static constexpr int indent = 4;
-  static constexpr int max_indent_depth = 32;
-
   json_printer(std::ostream& out, bool compact) : out_(out), compact_(compact) {}
   json_printer(const json_printer&) = delete;
   json_printer& operator=(const json_printer&) = delete;
@@ -180,11 +176,8 @@ class json_printer {
 
   /// Writes the next piece of the text.
   void write(std::string_view text) {
-    if (compact_) {
-      buffer_ += text;
-    } else {
-      for (const char c : text) put(c);
-    }
+    if (compact_) buffer_ += text;
+    else indenter_.append(text, buffer_);
     if (buffer_.size() >= flush_size) flush();
   }
   /// Ends the value with a line feed and writes out what is buffered.
@@ -195,63 +188,15 @@ class json_printer {
 
  private:
   static constexpr std::size_t flush_size = 64 * 1024;
-
-  void newline() {
-    buffer_ += '\n';
-    buffer_.append(static_cast<std::size_t>(std::min(depth_, max_indent_depth) * indent), ' ');
-  }
   void flush() {
     out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     buffer_.clear();
-  }
-  void put(char c) {
-    if (in_string_) {
-      buffer_ += c;
-      if (escaped_) escaped_ = false;
-      else if (c == '\\') escaped_ = true;
-      else if (c == '"') in_string_ = false;
-      return;
-    }
-    if (open_pending_) {
-      // `{}` and `[]` stay on one line; anything else opens an indented block.
-      open_pending_ = false;
-      if (c == '}' || c == ']') {
-        buffer_ += c;
-        return;
-      }
-      ++depth_;
-      newline();
-    }
-    switch (c) {
-      case '"':
-        in_string_ = true;
-        buffer_ += c;
-        break;
-      case '{':
-      case '[':
-        buffer_ += c;
-        open_pending_ = true;
-        break;
-      case '}':
-      case ']':
-        --depth_;
-        newline();
-        buffer_ += c;
-        break;
-      case ',':
-        buffer_ += c;
-        newline();
-        break;
-      case ':': buffer_ += ": "; break;
-      default: buffer_ += c; break;
-    }
   }
 
   std::ostream& out_;
   bool compact_;
   std::string buffer_;
-  int depth_ = 0;
-  bool in_string_ = false, escaped_ = false, open_pending_ = false;
+  epslice::json_indenter indenter_;
 };
 
 /// Prints one compact JSON value on standard output, as json_printer writes it, and a line feed.
@@ -266,20 +211,6 @@ inline std::string encode_object(const epslice::decoded_object& o) {
   return epslice::encode(o, epslice::encode_options{});
 }
 
-/// The compact JSON of a `List` (apiVersion v1, kind List) up to its first item, and after its last.
-inline constexpr std::string_view list_prefix = R"({"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[)";
-inline constexpr std::string_view list_suffix = "]}";
-
-/// Compact JSON of a `List` holding the given compact items.
-inline std::string list_json(const std::vector<std::string>& items) {
-  std::string out(list_prefix);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += items[i];
-  }
-  out += list_suffix;
-  return out;
-}
 
 /// A subcommand. Each cmd_*.cpp registers its commands with a `registrar` at namespace scope, so
 /// that adding a command touches no shared file.

@@ -60,7 +60,7 @@ class fmt_output {
     // printed under its own header.
     const bool may_be_own_list = inputs_ == 1 && e.shape == epslice::stream_shape::list_item && e.object.document == 0;
     if (objects_ > 1 && !may_be_own_list) {
-      open_list(list_prefix);
+      open_list(nullptr);
       list_->write(",");
       list_->write(encode_object(e.object));
       return;
@@ -87,25 +87,19 @@ class fmt_output {
     }
     // One typed list keeps its own kind, apiVersion and resourceVersion (a client resumes a watch
     // from it); anything else gathered is a plain List.
-    if (inputs_ == 1 && values == 1 && lists.size() == 1) {
-      const auto& l = lists[0];
-      open_list(R"({"apiVersion":)" + nlohmann::json(l.api_version.empty() ? "v1" : l.api_version).dump() +
-                R"(,"kind":)" + nlohmann::json(l.kind.empty() ? "List" : l.kind).dump() +
-                R"(,"metadata":{"resourceVersion":)" + nlohmann::json(l.metadata.resource_version).dump() +
-                R"(},"items":[)");
-    } else {
-      open_list(list_prefix);
-    }
+    open_list(inputs_ == 1 && values == 1 && lists.size() == 1 ? &lists[0] : nullptr);
     close_list();
   }
 
  private:
   enum class mode { open, list, events };
 
-  // Starts the List with `prefix` and the held items.
-  void open_list(std::string_view prefix) {
+  // Starts the List, with the fields of `header` (a plain List without), and the held items.
+  void open_list(const epslice::list_header* header) {
     list_.emplace(std::cout, compact_);
-    list_->write(prefix);
+    std::string head;
+    epslice::append_list_begin(head, header);
+    list_->write(head);
     std::size_t begin = 0;
     for (std::size_t i = 0; i < held_begins_.size(); ++i) {
       const std::size_t end = i + 1 < held_begins_.size() ? held_begins_[i + 1] : held_.size();
@@ -117,7 +111,9 @@ class fmt_output {
     mode_ = mode::list;
   }
   void close_list() {
-    list_->write(list_suffix);
+    std::string tail;
+    epslice::append_list_end(tail);
+    list_->write(tail);
     list_->finish();
     list_.reset();
   }

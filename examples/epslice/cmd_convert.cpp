@@ -70,7 +70,7 @@ std::string not_mirrored_reason(epslice::mirror_decision d, const object_key& k)
 }
 
 int to_endpointslices(const std::vector<located>& objects, const epslice::mirroring_options& options,
-                      std::vector<std::string>& items) {
+                      std::vector<epslice::any_endpoint_slice>& items) {
   int code = exit_ok;
   const auto services = read_services(objects, code);
   for (const auto& [file, o] : objects) {
@@ -91,7 +91,7 @@ int to_endpointslices(const std::vector<located>& objects, const epslice::mirror
       std::cerr << *file << ": notice: " << describe(*o) << ": not mirrored: " << not_mirrored_reason(decision, k) << "\n";
       continue;
     }
-    const auto m = epslice::mirror_endpoints(*ep, options);
+    auto m = epslice::mirror_endpoints(*ep, options);
     const auto& r = m.report;
     if (!r.invalid_addresses.empty()) {
       std::cerr << *file << ": warning: " << describe(*o) << ": skipped "
@@ -112,27 +112,21 @@ int to_endpointslices(const std::vector<located>& objects, const epslice::mirror
     }
     // What the slices could not hold (bad or repeated ports, an owner reference without a uid).
     for (const auto& w : r.warnings) std::cerr << *file << ": warning: " << w << "\n";
-    for (const auto& s : m.ipv4) items.push_back(epslice::encode(s));
-    for (const auto& s : m.ipv6) items.push_back(epslice::encode(s));
+    for (auto& s : m.ipv4) items.emplace_back(std::move(s));
+    for (auto& s : m.ipv6) items.emplace_back(std::move(s));
   }
   return code;
 }
 
-// The slices of one Service, in input order.
-struct service_slices {
-  object_key key;
-  const std::string* file = nullptr;  // of the first slice
-  std::vector<epslice::endpoint_slice_v4> v4;
-  std::vector<epslice::endpoint_slice_v6> v6;
-};
-
 int to_endpoints(const std::vector<located>& objects, std::optional<epslice::address_type> family,
-                 std::vector<std::string>& items) {
+                 std::vector<epslice::endpoints>& items) {
   int code = exit_ok;
   const auto services = read_services(objects, code);
-  std::vector<service_slices> groups;
-  std::map<object_key, std::size_t> index;
-  for (const auto& [file, o] : objects) {
+  // The IP slices to project, with where they came from.
+  std::vector<epslice::any_endpoint_slice> slices;
+  std::vector<const located*> origin;
+  for (const auto& at : objects) {
+    const auto& [file, o] = at;
     const auto* slice = o->value.get_if<epslice::any_endpoint_slice>();
     if (!slice) {
       const auto* raw = o->value.get_if<epslice::raw_object>();
@@ -146,32 +140,34 @@ int to_endpoints(const std::vector<located>& objects, std::optional<epslice::add
       std::cerr << *file << ": notice: " << describe(*o) << ": FQDN addresses have no Endpoints form: not converted\n";
       continue;
     }
-    const auto& meta = epslice::metadata_of(*slice);
-    auto label = meta.labels.find(epslice::well_known::service_name_label);
-    if (label == meta.labels.end() || label->second.empty()) {
+    if (!epslice::service_of(*slice)) {  // in input order with the other notices
       std::cerr << *file << ": notice: " << describe(*o) << ": no " << epslice::well_known::service_name_label
                 << " label: not converted\n";
       continue;
     }
-    object_key k{meta.namespace_, label->second};
-    auto [it, inserted] = index.try_emplace(k, groups.size());
-    if (inserted) groups.push_back(service_slices{k, file, {}, {}});
-    auto& g = groups[it->second];
-    if (const auto* v4 = std::get_if<epslice::endpoint_slice_v4>(slice)) g.v4.push_back(*v4);
-    if (const auto* v6 = std::get_if<epslice::endpoint_slice_v6>(slice)) g.v6.push_back(*v6);
+    slices.push_back(*slice);
+    origin.push_back(&at);
   }
+  const epslice::service_groups groups = epslice::group_by_service(slices);  // every slice has its Service
   epslice::to_endpoints_options options;
   options.family = family;
-  for (const auto& g : groups) {
-    auto svc = services.find(g.key);
-    const auto p = epslice::slices_to_endpoints(g.v4, g.v6, svc == services.end() ? nullptr : &svc->second, options);
+  for (const auto& g : groups.groups) {
+    std::vector<epslice::endpoint_slice_v4> v4;
+    std::vector<epslice::endpoint_slice_v6> v6;
+    for (const std::size_t i : g.positions) {
+      if (auto* x = std::get_if<epslice::endpoint_slice_v4>(&slices[i])) v4.push_back(std::move(*x));
+      else if (auto* y = std::get_if<epslice::endpoint_slice_v6>(&slices[i])) v6.push_back(std::move(*y));
+    }
+    const std::string& file = *origin[g.positions.front()]->file;  // of the Service's first slice
+    const auto svc = services.find(object_key{g.service.namespace_, g.service.name});
+    auto p = epslice::slices_to_endpoints(v4, v6, svc == services.end() ? nullptr : &svc->second, options);
     if (p.truncated)
-      std::cerr << *g.file << ": warning: Endpoints " << key_text(g.key) << ": over capacity: truncated to "
+      std::cerr << file << ": warning: Endpoints " << g.service.to_string() << ": over capacity: truncated to "
                 << epslice::max_endpoints_capacity << " addresses (" << epslice::well_known::over_capacity_annotation
                 << ": " << epslice::over_capacity_truncated << ")\n";
     // What the Endpoints could not hold (unnamed ports among several, ports outside 1..65535).
-    for (const auto& w : p.warnings) std::cerr << *g.file << ": warning: " << w << "\n";
-    items.push_back(epslice::encode(p.object));
+    for (const auto& w : p.warnings) std::cerr << file << ": warning: " << w << "\n";
+    items.push_back(std::move(p.object));
   }
   return code;
 }
@@ -232,9 +228,16 @@ int cmd_convert(const std::vector<std::string>& argv) {
   for (const auto& f : files)
     for (const auto& o : f.doc.objects()) objects.push_back({&f.name, &o});
 
-  std::vector<std::string> items;
-  code = *to == "endpointslices" ? to_endpointslices(objects, mirroring, items) : to_endpoints(objects, family, items);
-  const std::string out = list_json(items);
+  std::string out;
+  if (*to == "endpointslices") {
+    std::vector<epslice::any_endpoint_slice> slices;
+    code = to_endpointslices(objects, mirroring, slices);
+    out = epslice::encode_list(slices);
+  } else {
+    std::vector<epslice::endpoints> endpoints;
+    code = to_endpoints(objects, family, endpoints);
+    out = epslice::encode_list(endpoints);
+  }
   print_json_value(out, a.flag("compact"));
   return code;
 }

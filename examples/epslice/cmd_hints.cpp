@@ -16,38 +16,17 @@ namespace cli {
 
 namespace {
 
-// What the slices get: topology-aware hints, a trafficDistribution value, or no hints.
-struct hints_choice {
-  bool topology = false;
-  std::optional<std::string> traffic_distribution;  // when !topology; nullopt: remove hints
-  std::string why;                                  // how the choice was made, for the notice
-};
-
 bool known_mode(std::string_view m) {
   return m == "auto" || m == epslice::traffic_distribution::prefer_close ||
          m == epslice::traffic_distribution::prefer_same_zone ||
          m == epslice::traffic_distribution::prefer_same_node;
 }
 
-// Upstream's precedence (epslice::decide_hints) with a topology cache and PreferSameZone /
-// PreferSameNode honoured.
-hints_choice choice_for_service(const epslice::service& svc) {
-  const auto d = epslice::decide_hints(svc, epslice::hints_policy{true, true});
-  hints_choice c;
-  switch (d.action) {
-    case epslice::hints_action::topology_aware_hints:
-      c.topology = true;
-      break;
-    case epslice::hints_action::traffic_distribution:
-      c.traffic_distribution = svc.traffic_distribution;
-      break;
-    case epslice::hints_action::remove_hints:
-      c.why = svc.traffic_distribution
-                  ? "the Service's trafficDistribution \"" + *svc.traffic_distribution + "\" is not known"
-                  : "the Service enables neither topology-aware hints nor a trafficDistribution";
-      break;
-  }
-  return c;
+// Why a Service's slices get no hints, for the notice.
+std::string why_no_hints(const epslice::service& svc) {
+  return svc.traffic_distribution
+             ? "the Service's trafficDistribution \"" + *svc.traffic_distribution + "\" is not known"
+             : "the Service enables neither topology-aware hints nor a trafficDistribution";
 }
 
 std::string fixed(double v, int decimals) {
@@ -63,17 +42,14 @@ struct family_slices {
   std::vector<epslice::basic_endpoint_slice<F>> slices;
 };
 
-// Hints for one family; the results go back to their input positions.
+// Hints for one family (epslice::hint_slices: every slice about to be written, walked in input
+// order); the results go back to their input positions, what was decided to standard error.
 template <class F>
-void hint_family(family_slices<F>& fam, const hints_choice& choice, const epslice::zone_capacity& capacity,
+void hint_family(family_slices<F>& fam, const epslice::hints_decision& decision, const epslice::zone_capacity& capacity,
                  std::vector<epslice::any_endpoint_slice>& all) {
   if (fam.slices.empty()) return;
-  // Every slice is about to be written: walk order is input order. The set is {creates, updates,
-  // unchanged}, built and read by position.
-  epslice::slice_set<F> set{{}, std::move(fam.slices), {}};
-  if (choice.topology) {
-    auto r = epslice::add_hints(std::move(set), capacity.ratios, true);
-    set = std::move(r.slices);
+  auto r = epslice::hint_slices(std::move(fam.slices), decision, capacity.ratios);
+  if (decision.action == epslice::hints_action::topology_aware_hints) {
     if (r.unavailable) {
       std::cerr << "Warning " << epslice::topology_messages::reason_disabled << ": " << r.unavailable->message
                 << "\n";
@@ -97,7 +73,7 @@ void hint_family(family_slices<F>& fam, const hints_choice& choice, const epslic
             break;
         }
       }
-    } else {
+    } else if (r.hinted_by_zone) {
       epslice::zone_counts zones = *r.hinted_by_zone;
       for (const auto& [zone, a] : r.allocations) zones.emplace(zone, 0);
       for (const auto& [zone, hinted] : zones) {
@@ -109,20 +85,8 @@ void hint_family(family_slices<F>& fam, const hints_choice& choice, const epslic
                   << ", maximum " << (has ? a->second.maximum : 0) << ", hinted " << hinted << "\n";
       }
     }
-  } else if (choice.traffic_distribution) {
-    set = epslice::apply_traffic_distribution(std::move(set), std::string_view(*choice.traffic_distribution))
-              .slices;
-  } else {
-    set = epslice::remove_hints(std::move(set)).slices;
   }
-  auto& [creates, updates, unchanged] = set;
-  for (std::size_t i = 0; i < fam.positions.size(); ++i) all[fam.positions[i]] = std::move(updates[i]);
-}
-
-// `<namespace>/<service-name label>` of a slice ("" for the name when the label is absent).
-std::string owner_key(const epslice::object_meta& m) {
-  auto it = m.labels.find(epslice::well_known::service_name_label);
-  return m.namespace_ + "/" + (it == m.labels.end() ? std::string() : it->second);
+  for (std::size_t i = 0; i < fam.positions.size(); ++i) all[fam.positions[i]] = std::move(r.slices[i]);
 }
 
 }  // namespace
@@ -203,7 +167,9 @@ int cmd_hints(const std::vector<std::string>& argv) {
         continue;
       }
       bool ok = report_errors(f.name, o, epslice::validate(*s));
-      const std::string key = owner_key(epslice::metadata_of(*s));
+      // The Service of the slice; slices without the label are one group per namespace.
+      const auto& meta = epslice::metadata_of(*s);
+      const std::string key = epslice::service_of(meta).value_or(epslice::service_name{meta.namespace_, ""}).to_string();
       if (!owner) owner = key;
       if (*owner != key) {
         std::cerr << f.name << ": " << describe(o) << ": belongs to Service " << key << ", not to " << *owner
@@ -234,7 +200,7 @@ int cmd_hints(const std::vector<std::string>& argv) {
     } else {
       try {
         svc = epslice::decode_service(*raw);
-        const std::string key = svc->metadata.namespace_ + "/" + svc->metadata.name;
+        const std::string key = epslice::service_name{svc->metadata.namespace_, svc->metadata.name}.to_string();
         if (owner && *owner != key) {
           std::cerr << objs[0].first->name << ": " << describe(*objs[0].second) << ": the slices belong to Service "
                     << *owner << "\n";
@@ -248,16 +214,15 @@ int cmd_hints(const std::vector<std::string>& argv) {
   }
   if (code != exit_ok) return code;
 
-  hints_choice choice;
-  if (mode) {
-    choice.topology = *mode == "auto";
-    if (!choice.topology) choice.traffic_distribution = *mode;
-  } else if (svc) {
-    choice = choice_for_service(*svc);
-  } else {
-    choice.topology = true;
+  // --mode, else upstream's precedence on the Service (epslice::decide_hints, with a topology
+  // cache and PreferSameZone / PreferSameNode honoured), else topology-aware hints.
+  epslice::hints_decision decision = epslice::topology_hints_decision();
+  if (mode && *mode != "auto") {
+    decision = epslice::traffic_distribution_decision(*mode);
+  } else if (!mode && svc) {
+    decision = epslice::decide_hints(*svc, epslice::hints_policy{true, true});
+    if (decision.action == epslice::hints_action::remove_hints) std::cerr << "no hints: " << why_no_hints(*svc) << "\n";
   }
-  if (!choice.topology && !choice.traffic_distribution) std::cerr << "no hints: " << choice.why << "\n";
 
   const auto capacity = epslice::compute_zone_capacity(nodes);
   family_slices<epslice::ipv4> v4;
@@ -283,15 +248,10 @@ int cmd_hints(const std::vector<std::string>& argv) {
         },
         slices[i]);
   }
-  hint_family(v4, choice, capacity, slices);
-  hint_family(v6, choice, capacity, slices);
-  hint_family(names, choice, capacity, slices);
-
-  std::vector<std::string> items;
-  items.reserve(slices.size());
-  for (const auto& s : slices) items.push_back(epslice::encode(s));
-  const std::string out = list_json(items);
-  print_json_value(out, a.flag("compact"));
+  hint_family(v4, decision, capacity, slices);
+  hint_family(v6, decision, capacity, slices);
+  hint_family(names, decision, capacity, slices);
+  print_json_value(epslice::encode_list(slices), a.flag("compact"));
   return exit_ok;
 }
 

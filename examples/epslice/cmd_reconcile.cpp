@@ -224,11 +224,6 @@ std::vector<T> views_of(const std::vector<loaded_file>& files, std::string_view 
   return out;
 }
 
-std::string label_or_empty(const epslice::object_meta& m, std::string_view key) {
-  auto it = m.labels.find(key);
-  return it == m.labels.end() ? std::string() : it->second;
-}
-
 // The Service identity named by the desired slices (no --service): namespace and service-name
 // label, uid from an owner reference to that Service, labels minus reserved keys, headless label.
 std::optional<epslice::service_identity> identity_from_slices(const std::vector<input_slice>& desired, int& code) {
@@ -238,8 +233,8 @@ std::optional<epslice::service_identity> identity_from_slices(const std::vector<
   bool ok = true;
   for (const auto& d : desired) {
     const auto& m = epslice::metadata_of(d.slice);
-    const std::string name = label_or_empty(m, epslice::well_known::service_name_label);
-    if (name.empty()) {
+    const auto svc = epslice::service_of(m);
+    if (!svc) {
       std::cerr << d.file << ": " << d.what << ": metadata.labels: Required value: the "
                 << epslice::well_known::service_name_label << " label names the service (or give --service)\n";
       ok = false;
@@ -248,12 +243,12 @@ std::optional<epslice::service_identity> identity_from_slices(const std::vector<
     if (!first) {
       first = &d;
       id.namespace_ = m.namespace_;
-      id.name = name;
+      id.name = svc->name;
       for (const auto& [k, v] : m.labels)
         if (!epslice::is_reserved_label_key(k)) id.labels.emplace(k, v);
       id.headless = m.labels.count(epslice::well_known::headless_label) != 0;
-    } else if (m.namespace_ != id.namespace_ || name != id.name) {
-      std::cerr << d.file << ": " << d.what << ": names service " << m.namespace_ << "/" << name << ", but "
+    } else if (m.namespace_ != id.namespace_ || svc->name != id.name) {
+      std::cerr << d.file << ": " << d.what << ": names service " << m.namespace_ << "/" << svc->name << ", but "
                 << first->what << " names " << id.namespace_ << "/" << id.name << "\n";
       ok = false;
       continue;
@@ -282,20 +277,14 @@ epslice::service_identity identity_of(const epslice::service& svc) {
   return {svc.metadata.namespace_, svc.metadata.name, svc.metadata.uid, svc.metadata.labels, svc.is_headless()};
 }
 
-// "shop/web" for the messages about Services.
-std::string service_key(std::string_view ns, std::string_view name) { return std::string(ns) + "/" + std::string(name); }
-
 // Refuses existing slices that name other Services than `id` (reconcile plans one Service at a
 // time, as the controller does): a usage error naming them, with the kubectl selector that lists
 // the right ones.
 void check_existing_services(const std::vector<input_slice>& existing, const epslice::service_identity& id) {
-  std::set<std::string> named;
-  for (const auto& e : existing) {
-    const auto& m = epslice::metadata_of(e.slice);
-    const std::string name = label_or_empty(m, epslice::well_known::service_name_label);
-    if (!name.empty()) named.insert(service_key(m.namespace_, name));
-  }
-  const std::string want = service_key(id.namespace_, id.name);
+  std::set<epslice::service_name> named;
+  for (const auto& e : existing)
+    if (auto svc = epslice::service_of(e.slice)) named.insert(std::move(*svc));
+  const epslice::service_name want{id.namespace_, id.name};
   if (named.empty() || (named.size() == 1 && *named.begin() == want)) return;
   std::string list;
   std::size_t shown = 0;
@@ -304,11 +293,11 @@ void check_existing_services(const std::vector<input_slice>& existing, const eps
       list += " and " + std::to_string(named.size() - shown) + " more";
       break;
     }
-    list += (shown == 0 ? "" : shown + 1 == named.size() ? " and " : ", ") + n;
+    list += (shown == 0 ? "" : shown + 1 == named.size() ? " and " : ", ") + n.to_string();
     ++shown;
   }
   throw usage_error{"--existing holds slices of " + std::string(named.size() == 1 ? "Service " : "Services ") + list +
-                    ", but reconcile plans Service " + want + ": give its slices alone (kubectl get endpointslices -n " +
+                    ", but reconcile plans Service " + want.to_string() + ": give its slices alone (kubectl get endpointslices -n " +
                     id.namespace_ + " -l " + std::string(epslice::well_known::service_name_label) + "=" + id.name + ")"};
 }
 
@@ -326,7 +315,7 @@ std::vector<any_endpoint_slice> existing_taking_part(const std::vector<input_sli
     const auto notice = [&](const std::string& reason) {
       std::cerr << e.file << ": notice: " << e.what << ": " << reason << "\n";
     };
-    if (label_or_empty(m, epslice::well_known::service_name_label).empty()) {
+    if (!epslice::service_of(m)) {
       notice("no " + std::string(epslice::well_known::service_name_label) + " label: ignored");
       continue;
     }
@@ -343,7 +332,7 @@ std::vector<any_endpoint_slice> existing_taking_part(const std::vector<input_sli
     }
     if (!epslice::is_managed_slice(m, id, controller)) continue;  // excluded by check_existing_services
     if (!epslice::is_owned_by(m, id, controller))
-      notice("not owned by Service " + service_key(id.namespace_, id.name) + " (no owner reference to uid " + id.uid +
+      notice("not owned by Service " + epslice::service_name{id.namespace_, id.name}.to_string() + " (no owner reference to uid " + id.uid +
              "): deleted, as the controller deletes it");
     out.push_back(e.slice);
   }

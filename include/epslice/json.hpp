@@ -12,11 +12,13 @@
 // includes nlohmann/json.hpp.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -113,6 +115,123 @@ template <class T>
 template <class T>
 [[nodiscard]] std::size_t encoded_size(const T& x) {
   return encode(x).size();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists and kubectl's indentation
+
+/// Append the compact JSON of a List up to its first item: `{"apiVersion":...,"kind":...,
+/// "metadata":{"resourceVersion":...},"items":[`, the header's fields in the API server's order (a
+/// reader learns the items' type before them). Without a header, or for empty fields, a plain
+/// `List` of apiVersion `v1` with an empty resourceVersion, as `kubectl get -o json` prints.
+/// End the List with append_list_end; separate items with `,`.
+inline void append_list_begin(std::string& out, const list_header* header = nullptr) {
+  const auto or_default = [](const std::string* v, std::string_view fallback) {
+    return v && !v->empty() ? std::string_view(*v) : fallback;
+  };
+  out += R"({"apiVersion":)";
+  detail::write_json_string(out, or_default(header ? &header->api_version : nullptr, "v1"));
+  out += R"(,"kind":)";
+  detail::write_json_string(out, or_default(header ? &header->kind : nullptr, "List"));
+  out += R"(,"metadata":{"resourceVersion":)";
+  detail::write_json_string(out, header ? std::string_view(header->metadata.resource_version) : std::string_view());
+  out += R"(},"items":[)";
+}
+/// Append the end of a List begun with append_list_begin.
+inline void append_list_end(std::string& out) { out += "]}"; }
+
+/// The compact JSON of a List holding `items` (anything encode() takes), in order.
+template <class T>
+[[nodiscard]] std::string encode_list(const std::vector<T>& items, const list_header* header = nullptr) {
+  std::string out;
+  append_list_begin(out, header);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    if constexpr (std::is_same_v<T, decoded_object>) {
+      encode_to(out, items[i], encode_options{});
+    } else {
+      encode_to(out, items[i]);
+    }
+  }
+  append_list_end(out);
+  return out;
+}
+
+/// Re-indents compact JSON as kubectl prints it: `indent` spaces per level, `"key": value`, `{}`
+/// and `[]` on one line. Fed in pieces split anywhere (a value may span calls); the output of each
+/// piece is appended to `out`. Indentation stops growing at `max_depth` levels (deeper lines are
+/// indented as that level), so the output stays linear in the input however deep a value nests.
+/// The input must be compact JSON (no white space outside strings), as encode() writes it.
+class json_indenter {
+ public:
+  explicit json_indenter(int indent = 4, int max_depth = 32) noexcept : indent_(indent), max_depth_(max_depth) {}
+
+  /// Appends the indented form of the next piece to `out`.
+  void append(std::string_view compact, std::string& out) {
+    for (const char c : compact) put(c, out);
+  }
+
+ private:
+  void newline(std::string& out) const {
+    out += '\n';
+    out.append(static_cast<std::size_t>(std::min(depth_, max_depth_) * indent_), ' ');
+  }
+  void put(char c, std::string& out) {
+    if (in_string_) {
+      out += c;
+      if (escaped_) escaped_ = false;
+      else if (c == '\\') escaped_ = true;
+      else if (c == '"') in_string_ = false;
+      return;
+    }
+    if (open_pending_) {
+      // `{}` and `[]` stay on one line; anything else opens an indented block.
+      open_pending_ = false;
+      if (c == '}' || c == ']') {
+        out += c;
+        return;
+      }
+      ++depth_;
+      newline(out);
+    }
+    switch (c) {
+      case '"':
+        in_string_ = true;
+        out += c;
+        break;
+      case '{':
+      case '[':
+        out += c;
+        open_pending_ = true;
+        break;
+      case '}':
+      case ']':
+        --depth_;
+        newline(out);
+        out += c;
+        break;
+      case ',':
+        out += c;
+        newline(out);
+        break;
+      case ':': out += ": "; break;
+      default: out += c; break;
+    }
+  }
+
+  int indent_;
+  int max_depth_;
+  int depth_ = 0;
+  bool in_string_ = false, escaped_ = false, open_pending_ = false;
+};
+
+/// The compact JSON `compact` indented as kubectl prints it (see json_indenter), without a
+/// trailing newline.
+[[nodiscard]] inline std::string indent_json(std::string_view compact, int indent = 4) {
+  std::string out;
+  out.reserve(compact.size() + compact.size() / 2);
+  json_indenter(indent).append(compact, out);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

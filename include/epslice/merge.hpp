@@ -239,14 +239,6 @@ void apply_changes(endpoints_map<F>& state, std::span<const service_port_change<
   }
 }
 
-/// A Service, as kube-proxy names it apart from its ports: (namespace, name).
-struct service_name {
-  std::string namespace_;
-  std::string name;
-  friend auto operator<=>(const service_name&, const service_name&) = default;
-  friend bool operator==(const service_name&, const service_name&) = default;
-};
-
 /// Per Service, the number of distinct IPs among its ready endpoints on `node_name`, over all its
 /// service ports (kube-proxy's LocalReadyEndpoints, the count behind health-check node ports):
 /// 10.0.0.1:80 and 10.0.0.1:443 count once. Serving-but-terminating endpoints do not count.

@@ -466,6 +466,73 @@ template <class F>
   return std::visit([](const auto& x) -> const object_meta& { return x.metadata; }, s);
 }
 
+/// A Service by namespace and name, as kube-proxy names it apart from its ports; for a slice, its
+/// namespace and its `kubernetes.io/service-name` label (service_of).
+struct service_name {
+  std::string namespace_;  ///< `namespace` (a C++ keyword)
+  std::string name;
+  friend auto operator<=>(const service_name&, const service_name&) = default;
+  friend bool operator==(const service_name&, const service_name&) = default;
+  /// `<namespace>/<name>`, as messages and kubectl name it (the name alone without a namespace).
+  [[nodiscard]] std::string to_string() const { return namespace_.empty() ? name : namespace_ + "/" + name; }
+};
+
+/// The Service named by a slice's `kubernetes.io/service-name` label (in the slice's namespace),
+/// or nullopt when the label is absent or empty: such a slice belongs to no Service (kube-proxy
+/// and the controllers skip it).
+[[nodiscard]] inline std::optional<service_name> service_of(const object_meta& m) {
+  const auto it = m.labels.find(well_known::service_name_label);
+  if (it == m.labels.end() || it->second.empty()) return std::nullopt;
+  return service_name{m.namespace_, it->second};
+}
+template <class F>
+[[nodiscard]] std::optional<service_name> service_of(const basic_endpoint_slice<F>& s) {
+  return service_of(s.metadata);
+}
+[[nodiscard]] inline std::optional<service_name> service_of(const any_endpoint_slice& s) {
+  return service_of(metadata_of(s));
+}
+
+/// Slices grouped by the Service they belong to (see group_by_service).
+struct service_groups {
+  struct group {
+    service_name service;
+    std::vector<std::size_t> positions;  ///< positions in the input, in input order
+  };
+  std::vector<group> groups;                  ///< in order of each Service's first slice
+  std::vector<std::size_t> without_service;  ///< positions of slices without a service-name label
+};
+
+/// Groups the slices of `slices` (any_endpoint_slice, a typed family, or anything `metadata(x)`
+/// gives an object_meta of) by service_of, by position, so that the caller keeps its own objects.
+/// Linear in the slices (one ordered lookup per slice).
+template <class T, class Metadata>
+[[nodiscard]] service_groups group_by_service(const std::vector<T>& slices, Metadata metadata) {
+  service_groups out;
+  std::map<service_name, std::size_t> index;
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    auto svc = service_of(static_cast<const object_meta&>(metadata(slices[i])));
+    if (!svc) {
+      out.without_service.push_back(i);
+      continue;
+    }
+    const auto [it, inserted] = index.try_emplace(*svc, out.groups.size());
+    if (inserted) out.groups.push_back({std::move(*svc), {}});
+    out.groups[it->second].positions.push_back(i);
+  }
+  return out;
+}
+template <class T>
+[[nodiscard]] service_groups group_by_service(const std::vector<T>& slices) {
+  return group_by_service(slices, [](const T& s) -> const object_meta& {
+    if constexpr (std::is_same_v<T, any_endpoint_slice>) {
+      return metadata_of(s);
+    } else {
+      return s.metadata;
+    }
+  });
+}
+
 /// Copy everything of a slice but its endpoints: apiVersion, kind, metadata, ports (nil or empty
 /// as they are), unknown fields, and the address type when both slices are of one family.
 template <class To, class From>
