@@ -993,6 +993,29 @@ TEST_CASE("validation: options can lift the endpoint limit for desired sets", "[
   CHECK(validate(any_endpoint_slice{s}, validation_options{.limit_endpoints = false}) == unlimited);
 }
 
+TEST_CASE("validation: the legacy IP address type is accepted only when asked", "[validation]") {
+  endpoint_slice_raw s;
+  s.metadata.name = "old";
+  s.metadata.namespace_ = "world";
+  s.address_type = "IP";
+  endpoint_raw e;
+  e.addresses.push_back("not an address");  // a type not known: addresses are not checked
+  s.endpoints.push_back(e);
+  s.ports.set_empty_not_nil();
+  const auto strict = validate(s);
+  REQUIRE(strict.size() == 1);
+  CHECK(strict[0].message() == R"(addressType: Unsupported value: "IP": supported values: "FQDN", "IPv4", "IPv6")");
+  const validation_options read{.accept_legacy_ip_type = true};
+  CHECK(validate(s, read).empty());
+  CHECK(validate(any_endpoint_slice{s}, read).empty());
+  // Only `IP`: other unknown types, and an absent one, are refused still.
+  s.address_type = "ip";
+  CHECK(validate(s, read).size() == 1);
+  s.address_type.reset();
+  REQUIRE(validate(s, read).size() == 1);
+  CHECK(validate(s, read)[0].message() == "addressType: Required value: must be IPv4, IPv6 or FQDN");
+}
+
 TEST_CASE("validation: echoed values are cut at 200 bytes with their length", "[validation]") {
   CHECK(quote_value("web") == R"("web")");
   CHECK(quote_value("a\"b\\c\n") == R"("a\"b\\c\u000a")");

@@ -11,7 +11,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -184,11 +183,7 @@ field_errors validate_desired(const any_endpoint_slice& s) {
 // validate() for an existing slice. The legacy `IP` address type (v1beta1) is accepted: upstream's
 // controller reads such slices and deletes them.
 field_errors validate_existing(const any_endpoint_slice& s) {
-  field_errors errors = epslice::validate(s);
-  std::erase_if(errors, [](const field_error& e) {
-    return e.path == "addressType" && e.type == epslice::error_type::not_supported && e.value == "\"IP\"";
-  });
-  return errors;
+  return epslice::validate(s, epslice::validation_options{.accept_legacy_ip_type = true});
 }
 
 // ---- inputs ----------------------------------------------------------------------------------
@@ -271,10 +266,6 @@ std::optional<epslice::service_identity> identity_from_slices(const std::vector<
   }
   if (!first) return std::nullopt;
   return id;
-}
-
-epslice::service_identity identity_of(const epslice::service& svc) {
-  return {svc.metadata.namespace_, svc.metadata.name, svc.metadata.uid, svc.metadata.labels, svc.is_headless()};
 }
 
 // Refuses existing slices that name other Services than `id` (reconcile plans one Service at a
@@ -375,38 +366,6 @@ void add_desired(epslice::dual_stack_desired& d, const any_endpoint_slice& s, co
         }
       },
       s);
-}
-
-using port_key = std::vector<std::tuple<std::optional<std::string>, std::optional<std::int32_t>,
-                                        std::optional<std::string>, std::optional<std::string>>>;
-
-port_key key_of(const std::vector<epslice::endpoint_port>& ports) {
-  port_key key;
-  for (const auto& p : ports) key.emplace_back(p.name, p.port, p.protocol, p.app_protocol);
-  std::sort(key.begin(), key.end());
-  return key;
-}
-
-// The desired state of family F derived from pods, grouped by port set (first seen first).
-template <class F>
-epslice::desired_state<F> desired_from_pods(const epslice::service& svc, const std::vector<epslice::pod>& pods,
-                                            const std::vector<epslice::node>& nodes) {
-  epslice::desired_state<F> st;
-  st.service = identity_of(svc);
-  auto derived = epslice::endpoints_from_pods<F>(svc, pods, nodes);
-  std::map<port_key, std::size_t> index;
-  const auto group_for = [&](std::vector<epslice::endpoint_port>& ports) -> epslice::endpoint_group<F>& {
-    auto [it, inserted] = index.try_emplace(key_of(ports), st.groups.size());
-    if (inserted) {
-      st.groups.emplace_back();
-      st.groups.back().ports.assign(std::make_move_iterator(ports.begin()), std::make_move_iterator(ports.end()));
-      st.groups.back().ports.set_empty_not_nil();
-    }
-    return st.groups[it->second];
-  };
-  for (auto& e : derived.endpoints) group_for(e.ports).endpoints.push_back(std::move(e.endpoint));
-  for (auto& ports : derived.empty_port_groups) (void)group_for(ports);
-  return st;
 }
 
 // ---- output ----------------------------------------------------------------------------------
@@ -512,7 +471,7 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
   epslice::service_identity id;
   epslice::dual_stack_desired want;
   if (svc) {
-    id = identity_of(*svc);
+    id = epslice::service_identity_of(*svc);
   } else {
     auto named = identity_from_slices(desired, code);
     if (code != exit_ok) return code;
@@ -524,31 +483,27 @@ int cmd_reconcile(const std::vector<std::string>& argv) {
     if (svc)
       for (auto t : epslice::service_address_types(*svc)) enable_family(want, t, id);
     for (const auto& d : desired) add_desired(want, d.slice, id);
-  } else if (svc->type == "ExternalName" || !svc->selector) {
-    // The EndpointSlice controller leaves such Services alone: nothing to write.
-    std::cerr << "epslice reconcile: notice: Service " << id.namespace_ << "/" << id.name
-              << (svc->type == "ExternalName" ? " is of type ExternalName" : " has no selector")
-              << ": the EndpointSlice controller does not manage its slices\n";
-    const std::string out = plan_json({});
-    print_json_value(out, a.flag("compact"));
-    return exit_ok;
   } else {
+    // Pods selected by the Service, grouped by port set, as the EndpointSlice controller derives
+    // them (epslice::desired_state_from_pods).
+    std::map<std::string, std::string, std::less<>> node_of;  // "namespace/name" -> spec.nodeName
+    for (const auto& p : pods) node_of.emplace(p.metadata.namespace_ + "/" + p.metadata.name, p.node_name);
+    epslice::pod_desired_state derived = epslice::desired_state_from_pods(*svc, std::move(pods), nodes);
+    if (!derived.managed) {
+      // The EndpointSlice controller leaves such Services alone: nothing to write.
+      std::cerr << "epslice reconcile: notice: Service " << id.namespace_ << "/" << id.name
+                << (svc->type == "ExternalName" ? " is of type ExternalName" : " has no selector")
+                << ": the EndpointSlice controller does not manage its slices\n";
+      print_json_value(plan_json({}), a.flag("compact"));
+      return exit_ok;
+    }
     // One warning per selected pod whose node is missing (upstream records an error and retries).
-    std::set<std::string_view> node_names;
-    for (const auto& n : nodes) node_names.insert(n.metadata.name);
-    for (const auto& p : pods) {
-      if (!epslice::selects(*svc, p) || !epslice::should_pod_be_in_endpoints(p, true)) continue;
-      if (node_names.count(p.node_name) != 0) continue;
-      std::cerr << "epslice reconcile: warning: Pod " << p.metadata.namespace_ << "/" << p.metadata.name << ": node \""
-                << p.node_name << "\" not found: "
+    for (const auto& name : derived.missing_node_pods)
+      std::cerr << "epslice reconcile: warning: Pod " << name << ": node \"" << node_of[name] << "\" not found: "
                 << (svc->publish_not_ready_addresses ? "kept without a zone (publishNotReadyAddresses)"
                                                      : "left out of the endpoints")
                 << "\n";
-    }
-    for (auto t : epslice::service_address_types(*svc)) {
-      if (t == epslice::address_type::ipv4) want.ipv4_state = desired_from_pods<epslice::ipv4>(*svc, pods, nodes);
-      if (t == epslice::address_type::ipv6) want.ipv6_state = desired_from_pods<epslice::ipv6>(*svc, pods, nodes);
-    }
+    want = std::move(derived.desired);
   }
 
   const std::vector<any_endpoint_slice> current = existing_taking_part(existing, id, options.controller_name);

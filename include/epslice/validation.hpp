@@ -54,6 +54,11 @@ struct validation_options {
   /// Apply the limit of 1000 endpoints per slice. Off for slices that describe a desired set of
   /// endpoints rather than an object to write (they may hold any number).
   bool limit_endpoints = true;
+  /// Accept the legacy `IP` address type of discovery.k8s.io/v1beta1 in a raw slice (its addresses
+  /// are then not checked, as for any type not known). Off: NotSupported, as the API server says.
+  /// On for slices read rather than written: the EndpointSlice controller lists such slices and
+  /// deletes them.
+  bool accept_legacy_ip_type = false;
 };
 
 namespace detail {
@@ -540,16 +545,19 @@ inline void validate_slice_ports(field_errors& out, const std::vector<endpoint_p
 }
 
 template <class F>
-void validate_address_type(field_errors& out, const basic_endpoint_slice<F>& s) {
+void validate_address_type(field_errors& out, const basic_endpoint_slice<F>& s, const validation_options& options) {
   if constexpr (std::is_same_v<F, raw>) {
     if (!s.address_type || s.address_type->empty())
       add_error(out, "addressType", error_type::required, {}, "must be IPv4, IPv6 or FQDN");
+    else if (options.accept_legacy_ip_type && *s.address_type == "IP")
+      return;
     else if (!parse_address_type(*s.address_type))
       add_error(out, "addressType", error_type::not_supported, quote_value(*s.address_type),
                 std::string(supported_address_types_words));
   } else {
     (void)out;
     (void)s;
+    (void)options;
   }
 }
 
@@ -616,7 +624,7 @@ template <class F>
 [[nodiscard]] field_errors validate(const basic_endpoint_slice<F>& slice, const validation_options& options) {
   field_errors out;
   detail::validate_object_meta(out, slice.metadata);
-  detail::validate_address_type(out, slice);
+  detail::validate_address_type(out, slice, options);
   detail::validate_slice_endpoints(out, slice, options.limit_endpoints);
   detail::validate_slice_ports(out, slice.ports);
   return out;
