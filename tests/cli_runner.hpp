@@ -2,8 +2,11 @@
 // Runs the epslice tool for the command-line contract tests (needs EPSLICE_CLI_PATH).
 #pragma once
 
+#include <fcntl.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -67,6 +70,29 @@ inline run_result run(const std::string& args, const std::string& input = "") { 
 // Runs `<producer> | epslice <args>`: standard input is a pipe.
 inline run_result run_piped(const std::string& producer, const std::string& args) {
   return run_in_shell(producer + " | ", args, nullptr);
+}
+
+// Starts `epslice <args>` as a child process: its standard input and output are the descriptors
+// `in` and `out`, its standard error the file `err_path`; `close_in_child` are closed in the
+// child (the other ends of pipes); `alarm_seconds` > 0 ends a hung child with SIGALRM. Returns the
+// child's pid (negative when fork fails), for waitpid or wait4.
+inline pid_t spawn_tool(const std::vector<std::string>& args, int in, int out, const std::string& err_path,
+                        std::initializer_list<int> close_in_child = {}, unsigned alarm_seconds = 0) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ::dup2(in, STDIN_FILENO);
+  ::dup2(out, STDOUT_FILENO);
+  if (err >= 0) ::dup2(err, STDERR_FILENO);
+  for (const int fd : close_in_child) ::close(fd);
+  std::string path = EPSLICE_CLI_PATH;
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv{path.data()};
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (alarm_seconds > 0) ::alarm(alarm_seconds);
+  ::execv(path.c_str(), argv.data());
+  ::_exit(127);
 }
 
 // Scratch files (unique to this process), removed at the end of the test case.

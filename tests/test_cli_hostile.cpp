@@ -46,23 +46,12 @@ struct hostile_run {
 hostile_run run_measured(const std::vector<std::string>& args) {
   const std::string err_path = epslice_test::scratch_path("hostile.err");
   const auto start = std::chrono::steady_clock::now();
-  const pid_t pid = ::fork();
+  const int in = ::open("/dev/null", O_RDONLY), out = ::open("/dev/null", O_WRONLY);
+  // A hang ends as a signal (the 120 s alarm), which the test reports.
+  const pid_t pid = epslice_test::spawn_tool(args, in, out, err_path, {in, out}, 120);
+  ::close(in);
+  ::close(out);
   REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int in = ::open("/dev/null", O_RDONLY), out = ::open("/dev/null", O_WRONLY);
-    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(in, STDIN_FILENO);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(err, STDERR_FILENO);
-    std::vector<std::string> copy = args;
-    std::string path = EPSLICE_CLI_PATH;
-    std::vector<char*> argv{path.data()};
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::alarm(120);  // a hang ends as a signal, which the test reports
-    ::execv(path.c_str(), argv.data());
-    ::_exit(127);
-  }
   int status = 0;
   rusage usage{};
   REQUIRE(::wait4(pid, &status, 0, &usage) == pid);

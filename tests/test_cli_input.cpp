@@ -39,7 +39,7 @@ std::string usage(const std::string& command, const std::string& message) {
 
 }  // namespace
 
-TEST_CASE("cli input: repeated input options read every input in command-line order", "[cli-input]") {
+TEST_CASE("cli input: repeated input options read every input in command-line order", "[cli][input]") {
   scratch_files files;
   const std::string a = files.write("input_a.json", slice("a", "IPv4", R"([{"addresses":["10.0.0.1"]}])"));
   const std::string b = files.write("input_b.json", slice("b", "IPv4", R"([{"addresses":["10.0.0.2"]}])"));
@@ -89,7 +89,7 @@ TEST_CASE("cli input: repeated input options read every input in command-line or
   CHECK(twice.err == line(bad, "c"));
 }
 
-TEST_CASE("cli input: inputs split over repeated options give what one input gives", "[cli-input]") {
+TEST_CASE("cli input: inputs split over repeated options give what one input gives", "[cli][input]") {
   scratch_files files;
   // Each sample List split in two: its first half and its second half.
   // `<first> --<option> <second>`, to follow `--<option>`.
@@ -127,7 +127,7 @@ TEST_CASE("cli input: inputs split over repeated options give what one input giv
 }
 
 TEST_CASE("cli input: a repeated single-value option and a second standard input are usage errors",
-          "[cli-input]") {
+          "[cli][input]") {
   const std::string slices = data + "/endpointslices-web.json";
   const std::string nodes = data + "/nodes.json";
   const struct {
@@ -162,7 +162,7 @@ TEST_CASE("cli input: a repeated single-value option and a second standard input
   }
 }
 
-TEST_CASE("cli input: select and eds use the family the input has", "[cli-input]") {
+TEST_CASE("cli input: select and eds use the family the input has", "[cli][input]") {
   const std::string v4 = slice("s4", "IPv4", R"([{"addresses":["10.0.0.1"]}])");
   const std::string v6 = slice("s6", "IPv6", R"([{"addresses":["fd00::1"]}])");
   const std::string names = slice("sn", "FQDN", R"([{"addresses":["db.example.com"]}])");
@@ -232,7 +232,7 @@ TEST_CASE("cli input: select and eds use the family the input has", "[cli-input]
   }
 }
 
-TEST_CASE("cli input: unreadable input gets its reason on one line and exit 2", "[cli-input]") {
+TEST_CASE("cli input: unreadable input gets its reason on one line and exit 2", "[cli][input]") {
   scratch_files files;
   const std::string dir = files.directory("input_dir");
   const std::string file = files.write("input_file.json", slice("a", "IPv4", R"([{"addresses":["10.0.0.1"]}])"));
@@ -294,7 +294,7 @@ TEST_CASE("cli input: unreadable input gets its reason on one line and exit 2", 
   CHECK(r.err == "epslice: " + locked + ": permission denied\n");
 }
 
-TEST_CASE("cli input: a pipe is read in chunks to its end", "[cli-input]") {
+TEST_CASE("cli input: a pipe is read in chunks to its end", "[cli][input]") {
   // More than one read(2) chunk, through a real pipe, in both formats.
   scratch_files files;
   std::string many = R"({"apiVersion":"v1","kind":"List","items":[)";
@@ -322,7 +322,7 @@ TEST_CASE("cli input: a pipe is read in chunks to its end", "[cli-input]") {
   CHECK(yaml.out == direct.out);
 }
 
-TEST_CASE("cli input: fmt output stays linear in the nesting depth", "[cli-input]") {
+TEST_CASE("cli input: fmt output stays linear in the nesting depth", "[cli][input]") {
   // A 16 KB slice with an unknown field nested 8,000 deep: kubectl's indentation would write
   // 256 MB; indentation stops growing at 32 levels.
   scratch_files files;

@@ -82,7 +82,7 @@ const char* broken_slice =
 
 }  // namespace
 
-TEST_CASE("cli-merge: select on the sample slices, IPv4, zone hints", "[cli-merge]") {
+TEST_CASE("cli merge: select on the sample slices, IPv4, zone hints", "[cli][merge]") {
   // Every ready endpoint carries a zone hint and some name eu-west-1a: cluster endpoints are the
   // ready ones hinted for that zone. Policies default to Cluster, so `local` is empty.
   const auto r = run("select --compact --slices " + web + " --node node-a1 --zone eu-west-1a");
@@ -104,7 +104,7 @@ TEST_CASE("cli-merge: select on the sample slices, IPv4, zone hints", "[cli-merg
                       "}\n");
 }
 
-TEST_CASE("cli-merge: select on the sample slices, IPv6, local policies and terminating fallback", "[cli-merge]") {
+TEST_CASE("cli merge: select on the sample slices, IPv6, local policies and terminating fallback", "[cli][merge]") {
   // node-c2 runs only the serving-and-terminating fd00:10:244:6::15: it is the local fallback;
   // topology does not apply (no zone given), and `all` is the union.
   const auto r = run("select --compact --slices " + web +
@@ -147,7 +147,7 @@ TEST_CASE("cli-merge: select on the sample slices, IPv6, local policies and term
                      "}\n");
 }
 
-TEST_CASE("cli-merge: select prints indented JSON by default", "[cli-merge]") {
+TEST_CASE("cli merge: select prints indented JSON by default", "[cli][merge]") {
   const auto r = run("select --slices - --node n1",
                      slice_json("a", "svc", "IPv4", R"([{"addresses":["10.0.0.2"],"nodeName":"n1"}])",
                                 R"([{"port":80,"protocol":"UDP"}])"));
@@ -166,7 +166,7 @@ TEST_CASE("cli-merge: select prints indented JSON by default", "[cli-merge]") {
         "}\n");
 }
 
-TEST_CASE("cli-merge: select merges slices as kube-proxy", "[cli-merge]") {
+TEST_CASE("cli merge: select merges slices as kube-proxy", "[cli][merge]") {
   // Two slices of svc share 10.0.0.1: the non-terminating copy wins. An unnamed port is keyed
   // `:` + `/TCP`; a slice without the service label, an IPv6 slice and a port without a number
   // contribute nothing; only addresses[0] counts.
@@ -211,7 +211,7 @@ TEST_CASE("cli-merge: select merges slices as kube-proxy", "[cli-merge]") {
   CHECK(none.err == "-: notice: EndpointSlice ns1/orphan: no kubernetes.io/service-name label: not used\n");
 }
 
-TEST_CASE("cli-merge: select follows node hints before zone hints", "[cli-merge]") {
+TEST_CASE("cli merge: select follows node hints before zone hints", "[cli][merge]") {
   const std::string in = slice_json(
       "s", "svc", "IPv4",
       R"([{"addresses":["10.0.0.1"],"nodeName":"n1","zone":"z1","hints":{"forZones":[{"name":"z1"}],"forNodes":[{"name":"n1"}]}},)"
@@ -235,7 +235,7 @@ TEST_CASE("cli-merge: select follows node hints before zone hints", "[cli-merge]
   CHECK(both.out == "{" + entry("ns1/svc:http/TCP", {"10.0.0.3:80"}, {}, {"10.0.0.3:80"}) + "}\n");
 }
 
-TEST_CASE("cli-merge: eds on the sample slices, both families", "[cli-merge]") {
+TEST_CASE("cli merge: eds on the sample slices, both families", "[cli][merge]") {
   for (const bool v6 : {false, true}) {
     INFO((v6 ? "IPv6" : "IPv4"));
     const auto r = run("eds --compact --slices " + web + (v6 ? " --family IPv6" : ""));
@@ -261,7 +261,7 @@ TEST_CASE("cli-merge: eds on the sample slices, both families", "[cli-merge]") {
   }
 }
 
-TEST_CASE("cli-merge: eds on small inputs", "[cli-merge]") {
+TEST_CASE("cli merge: eds on small inputs", "[cli][merge]") {
   // An unnamed port gives `<ns>/<svc>:`; a UDP port names its protocol; endpoints without a zone
   // form the `{}` locality, first.
   const std::string in =
@@ -283,7 +283,7 @@ TEST_CASE("cli-merge: eds on small inputs", "[cli-merge]") {
   CHECK(none.out == "[]\n");
 }
 
-TEST_CASE("cli-merge: usage errors exit 2", "[cli-merge]") {
+TEST_CASE("cli merge: usage errors exit 2", "[cli][merge]") {
   const std::vector<std::string> bad = {
       "select --node n1",
       "select --slices " + web,
@@ -315,7 +315,7 @@ TEST_CASE("cli-merge: usage errors exit 2", "[cli-merge]") {
   CHECK(help.out.find("  eds") != std::string::npos);
 }
 
-TEST_CASE("cli-merge: bad input exits as validate does, with its messages", "[cli-merge]") {
+TEST_CASE("cli merge: bad input exits as validate does, with its messages", "[cli][merge]") {
   for (const std::string cmd : {"select --slices - --node n1", "eds --slices -"}) {
     INFO(cmd);
     // Invalid slice: 1, the same lines as `epslice validate`, nothing on standard output.

@@ -134,7 +134,7 @@ json sample(const std::string& name) { return json::parse(slurp(data + "/" + nam
 
 }  // namespace
 
-TEST_CASE("cli_reconcile: help and usage errors exit 2 with a message", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: help and usage errors exit 2 with a message", "[cli][reconcile]") {
   auto help = run("reconcile --help");
   CHECK(help.code == 0);
   CHECK(help.out.find("--desired FILE [--existing FILE]") != std::string::npos);
@@ -185,7 +185,7 @@ TEST_CASE("cli_reconcile: help and usage errors exit 2 with a message", "[cli_re
   CHECK(run("reconcile --desired " + d + " --existing " + d + " --max-endpoints-per-slice 1000").code == 0);
 }
 
-TEST_CASE("cli_reconcile: unreadable input and text that is not JSON exit 2", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: unreadable input and text that is not JSON exit 2", "[cli][reconcile]") {
   const std::string d = data + "/endpointslices-web.json";
   auto missing = run("reconcile --desired /nonexistent/want.json --existing " + d);
   CHECK(missing.code == 2);
@@ -212,7 +212,7 @@ TEST_CASE("cli_reconcile: unreadable input and text that is not JSON exit 2", "[
         "run `epslice reconcile --help` for usage\n");
 }
 
-TEST_CASE("cli_reconcile: the sample service's pods against its slices: nothing to write", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: the sample service's pods against its slices: nothing to write", "[cli][reconcile]") {
   const std::string common = "reconcile --pods " + data + "/pods-web.json --service " + data + "/service-web.json --nodes " +
                              data + "/nodes.json --existing " + data + "/endpointslices-web.json";
   for (const char* strategy : {"kubernetes", "minimal"}) {
@@ -232,7 +232,7 @@ TEST_CASE("cli_reconcile: the sample service's pods against its slices: nothing 
   CHECK(same.out == empty_plan_compact);
 }
 
-TEST_CASE("cli_reconcile: the sample pods from scratch give a dual-stack plan that settles", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: the sample pods from scratch give a dual-stack plan that settles", "[cli][reconcile]") {
   scratch files;
   const std::string args = "--pods " + data + "/pods-web.json --service " + data + "/service-web.json --nodes " + data +
                            "/nodes.json";
@@ -278,7 +278,7 @@ TEST_CASE("cli_reconcile: the sample pods from scratch give a dual-stack plan th
   CHECK(types == std::vector<std::string>{"IPv4", "IPv4", "IPv4", "IPv6", "IPv6", "IPv6"});
 }
 
-TEST_CASE("cli_reconcile: pod changes update the slices that hold them", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: pod changes update the slices that hold them", "[cli][reconcile]") {
   scratch files;
   json pods = sample("pods-web.json");
   // web-7d9f8c6b5-b6v1s (terminating, in web-9kq2x and web-p2m8d) goes away; web-7d9f8c6b5-h8w4e
@@ -323,7 +323,7 @@ TEST_CASE("cli_reconcile: pod changes update the slices that hold them", "[cli_r
   for (const auto& s : plain["update"]) CHECK_FALSE(s["metadata"].contains("annotations"));
 }
 
-TEST_CASE("cli_reconcile: a pod whose node is missing is handled as upstream, with a warning", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: a pod whose node is missing is handled as upstream, with a warning", "[cli][reconcile]") {
   scratch files;
   json nodes = sample("nodes.json");
   auto& items = nodes["items"];
@@ -363,7 +363,7 @@ TEST_CASE("cli_reconcile: a pod whose node is missing is handled as upstream, wi
   (void)check_settles(files, args + " --service " + svc_file, existing, "missing-pnra");
 }
 
-TEST_CASE("cli_reconcile: Services the controller leaves alone give an empty plan", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: Services the controller leaves alone give an empty plan", "[cli][reconcile]") {
   scratch files;
   json svc = sample("service-web.json");
   svc["spec"].erase("selector");
@@ -385,7 +385,7 @@ TEST_CASE("cli_reconcile: Services the controller leaves alone give an empty pla
                  "does not manage its slices\n");
 }
 
-TEST_CASE("cli_reconcile: desired slices against existing ones, exact output", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: desired slices against existing ones, exact output", "[cli][reconcile]") {
   scratch files;
   const json want = slice("want", "IPv4",
                           json::parse(R"([{"addresses":["10.0.0.1"]},{"addresses":["10.0.0.2"],"conditions":{"ready":false}}])"),
@@ -433,7 +433,7 @@ TEST_CASE("cli_reconcile: desired slices against existing ones, exact output", "
   CHECK(plan["delete"].empty());
 }
 
-TEST_CASE("cli_reconcile: the service identity with and without --service", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: the service identity with and without --service", "[cli][reconcile]") {
   scratch files;
   json want = slice("want", "IPv4", json::parse(R"([{"addresses":["10.0.0.1"]}])"),
                     {{"kubernetes.io/service-name", "svc"}, {"endpointslice.kubernetes.io/managed-by", "x"},
@@ -495,7 +495,7 @@ TEST_CASE("cli_reconcile: the service identity with and without --service", "[cl
   (void)check_settles(files, "--desired " + desired + " --service " + svc_file, json::array({old}), "identity-service");
 }
 
-TEST_CASE("cli_reconcile: strategies differ where minimal saves a slice", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: strategies differ where minimal saves a slice", "[cli][reconcile]") {
   scratch files;
   const json a = slice("svc-a", "IPv4", v4_endpoints(0, 5), managed_labels);
   const json b = slice("svc-b", "IPv4", v4_endpoints(5, 10), managed_labels);
@@ -514,7 +514,7 @@ TEST_CASE("cli_reconcile: strategies differ where minimal saves a slice", "[cli_
   CHECK(names(m, "delete") == std::vector<std::string>{"svc-b"});
 }
 
-TEST_CASE("cli_reconcile: compaction merges underfull slices within its budget", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: compaction merges underfull slices within its budget", "[cli][reconcile]") {
   scratch files;
   // Four slices of 5 (max 10, 50% full) that neither strategy would touch.
   json existing = json::array();
@@ -548,7 +548,7 @@ TEST_CASE("cli_reconcile: compaction merges underfull slices within its budget",
   }
 }
 
-TEST_CASE("cli_reconcile: a desired slice may hold more than 1000 endpoints", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: a desired slice may hold more than 1000 endpoints", "[cli][reconcile]") {
   scratch files;
   const std::string desired = files.write("big-desired.json", slice("want", "IPv4", v4_endpoints(0, 1200), managed_labels).dump());
   const json plan = check_settles(files, "--desired " + desired + " --max-endpoints-per-slice 1000", json::array(), "big");
@@ -557,7 +557,7 @@ TEST_CASE("cli_reconcile: a desired slice may hold more than 1000 endpoints", "[
   CHECK(by100["create"].size() == 12);
 }
 
-TEST_CASE("cli_reconcile: invalid slices exit 1 with the messages of validate", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: invalid slices exit 1 with the messages of validate", "[cli][reconcile]") {
   scratch files;
   const std::string ok = files.write("valid.json", slice("want", "IPv4", v4_endpoints(0, 3), managed_labels).dump());
   json bad = slice("Bad_Name", "IPv4", v4_endpoints(0, 1000), managed_labels,
@@ -622,7 +622,7 @@ TEST_CASE("cli_reconcile: invalid slices exit 1 with the messages of validate", 
   CHECK(w.err == run("validate " + typed).err);
 }
 
-TEST_CASE("cli_reconcile: objects of the wrong kind or the wrong service exit 1", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: objects of the wrong kind or the wrong service exit 1", "[cli][reconcile]") {
   scratch files;
   const std::string slices = data + "/endpointslices-web.json";
   const std::string svc = data + "/service-web.json";
@@ -693,7 +693,7 @@ TEST_CASE("cli_reconcile: objects of the wrong kind or the wrong service exit 1"
   CHECK(run("reconcile --desired " + mixed + " --service " + svc_file).code == 0);
 }
 
-TEST_CASE("cli_reconcile: without --existing the Service has no slice yet", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: without --existing the Service has no slice yet", "[cli][reconcile]") {
   scratch files;
   const std::string none = files.write("none-existing.json", list_of(json::array()).dump());
   const std::string d = data + "/endpointslices-web.json";
@@ -711,7 +711,7 @@ TEST_CASE("cli_reconcile: without --existing the Service has no slice yet", "[cl
   CHECK(json::parse(pods.out)["update"].empty());
 }
 
-TEST_CASE("cli_reconcile: existing slices of other Services are a usage error", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: existing slices of other Services are a usage error", "[cli][reconcile]") {
   scratch files;
   const json want = slice("want", "IPv4", v4_endpoints(0, 2), {{"kubernetes.io/service-name", "svc"}});
   const std::string desired = files.write("others-desired.json", want.dump());
@@ -748,7 +748,7 @@ TEST_CASE("cli_reconcile: existing slices of other Services are a usage error", 
                     "but reconcile plans Service ns/svc:", 0) == 0);
 }
 
-TEST_CASE("cli_reconcile: existing slices that are not the controller's are listed with the reason", "[cli_reconcile]") {
+TEST_CASE("cli reconcile: existing slices that are not the controller's are listed with the reason", "[cli][reconcile]") {
   scratch files;
   const json want = slice("want", "IPv4", v4_endpoints(0, 2), {{"kubernetes.io/service-name", "svc"}});
   const std::string desired = files.write("notmine-desired.json", want.dump());

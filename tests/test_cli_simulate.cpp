@@ -27,7 +27,7 @@ nlohmann::json run_json(const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("cli simulate: the fixed-order figures of docs/scenarios.md", "[cli_simulate]") {
+TEST_CASE("cli simulate: the fixed-order figures of docs/scenarios.md", "[cli][simulate]") {
   const auto s2 = run_json("--scenario rolling-update --endpoints 1000 --batch 25");
   CHECK(s2["reconciles"] == 40);
   CHECK(s2["creates"] == 0);
@@ -70,7 +70,7 @@ TEST_CASE("cli simulate: the fixed-order figures of docs/scenarios.md", "[cli_si
   CHECK(s4["bytes_delivered_protobuf"].get<std::uint64_t>() < s4["bytes_delivered_json"].get<std::uint64_t>());
 }
 
-TEST_CASE("cli simulate: compaction options reach the reconciler", "[cli_simulate]") {
+TEST_CASE("cli simulate: compaction options reach the reconciler", "[cli][simulate]") {
   const auto plain = run_json("--scenario scale-down --endpoints 1000 --batch 10 --steps 90");
   CHECK(plain["compact_below"].get<double>() == 0.0);
   CHECK(plain["compaction_budget"] == 0);
@@ -91,7 +91,7 @@ TEST_CASE("cli simulate: compaction options reach the reconciler", "[cli_simulat
   CHECK_THAT(bad.err, Catch::Contains("go together"));
 }
 
-TEST_CASE("cli simulate: layouts, watchers and the table", "[cli_simulate]") {
+TEST_CASE("cli simulate: layouts, watchers and the table", "[cli][simulate]") {
   const auto ep = run_json("--scenario create --endpoints 100 --layout endpoints --watchers 5 --bare-objects");
   CHECK(ep["layout"] == "endpoints");
   CHECK(ep["writes"] == 1);
@@ -121,7 +121,7 @@ TEST_CASE("cli simulate: layouts, watchers and the table", "[cli_simulate]") {
   CHECK(t.out.find("0.100 final / 0.545 mean / 0.100 min") != std::string::npos);
 }
 
-TEST_CASE("cli simulate: objects as stored, or bare with --bare-objects", "[cli_simulate]") {
+TEST_CASE("cli simulate: objects as stored, or bare with --bare-objects", "[cli][simulate]") {
   // issue #15: the created slice with its name, as the controller writes it, is 24,363 bytes; as
   // the API server stores it 25,028 (the uid, resourceVersion, generation, creationTimestamp and
   // managedFields of test_simulate.cpp's worked example).
@@ -141,7 +141,7 @@ TEST_CASE("cli simulate: objects as stored, or bare with --bare-objects", "[cli_
              Catch::Contains("objects             bare: as the controller writes them, plus a created slice's name\n"));
 }
 
-TEST_CASE("cli simulate: arguments and output paths are checked before running", "[cli_simulate]") {
+TEST_CASE("cli simulate: arguments and output paths are checked before running", "[cli][simulate]") {
   const auto too_many = run("simulate --scenario create --endpoints 2000001");
   CHECK(too_many.code == 2);
   CHECK_THAT(too_many.err, Catch::StartsWith("epslice simulate: --endpoints: 2000001 is out of range 0..2000000\n"));
@@ -165,7 +165,7 @@ TEST_CASE("cli simulate: arguments and output paths are checked before running",
   CHECK_THAT(svg.err, Catch::StartsWith("epslice simulate: --svg /nonexistent: not a directory\n"));
 }
 
-TEST_CASE("cli simulate: usage errors", "[cli_simulate]") {
+TEST_CASE("cli simulate: usage errors", "[cli][simulate]") {
   CHECK(run("simulate --help").code == 0);
   CHECK(run("simulate --endpoints 10").code == 2);
   CHECK(run("simulate --scenario nope --endpoints 10").code == 2);

@@ -19,7 +19,7 @@ const std::string data = EPSLICE_TEST_DATA_DIR;
 
 }  // namespace
 
-TEST_CASE("cli yaml: kubectl's -o yaml output reads as its JSON does", "[cli-yaml]") {
+TEST_CASE("cli yaml: kubectl's -o yaml output reads as its JSON does", "[cli][yaml]") {
   const std::string yaml = data + "/cli/endpointslices-web.yaml";
   const std::string json = data + "/endpointslices-web.json";
   for (const std::string command : {"fmt --compact", "describe", "validate", "eds --compact --slices",
@@ -41,7 +41,7 @@ TEST_CASE("cli yaml: kubectl's -o yaml output reads as its JSON does", "[cli-yam
   }
 }
 
-TEST_CASE("cli yaml: hand-written multi-document slices", "[cli-yaml]") {
+TEST_CASE("cli yaml: hand-written multi-document slices", "[cli][yaml]") {
   const std::string file = data + "/cli/db-slices.yaml";
   const auto v = run("validate " + file);
   CHECK(v.code == 0);
@@ -74,7 +74,7 @@ TEST_CASE("cli yaml: hand-written multi-document slices", "[cli-yaml]") {
         "\n");
 }
 
-TEST_CASE("cli yaml: every input option reads YAML", "[cli-yaml]") {
+TEST_CASE("cli yaml: every input option reads YAML", "[cli][yaml]") {
   // JSON is YAML: behind a document marker (`---` is not `{` or `[`), the sample files go through
   // the YAML reader and must give what they give as JSON.
   scratch_files files;
@@ -106,7 +106,7 @@ TEST_CASE("cli yaml: every input option reads YAML", "[cli-yaml]") {
   }
 }
 
-TEST_CASE("cli yaml: scalars resolve as kubectl resolves them", "[cli-yaml]") {
+TEST_CASE("cli yaml: scalars resolve as kubectl resolves them", "[cli][yaml]") {
   // A kind epslice does not model passes through fmt as the JSON the YAML converts to.
   const struct {
     std::string yaml;
@@ -201,7 +201,7 @@ TEST_CASE("cli yaml: scalars resolve as kubectl resolves them", "[cli-yaml]") {
   }
 }
 
-TEST_CASE("cli yaml: problems keep their field paths, YAML errors their line and column", "[cli-yaml]") {
+TEST_CASE("cli yaml: problems keep their field paths, YAML errors their line and column", "[cli][yaml]") {
   // A quoted port is a string, and wrong, as the API server says.
   const std::string slice = "kind: EndpointSlice\napiVersion: discovery.k8s.io/v1\nmetadata: {name: a, namespace: b}\n"
                             "addressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n- addresses: [10.0.0.300]\n"
@@ -262,7 +262,7 @@ TEST_CASE("cli yaml: problems keep their field paths, YAML errors their line and
   CHECK(r.out == "{\"kind\":\"X\"}\n");
 }
 
-TEST_CASE("cli yaml: aliases expand within the limit, nesting within yaml-cpp's", "[cli-yaml]") {
+TEST_CASE("cli yaml: aliases expand within the limit, nesting within yaml-cpp's", "[cli][yaml]") {
   // A billion laughs: 10^9 strings from 10 lines. An error at the alias that crosses 64 MiB of
   // JSON, not an explosion (the time is a watchdog, far above what the error takes).
   std::string laughs = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";

@@ -50,7 +50,7 @@ struct expected_pod {
 
 }  // namespace
 
-TEST_CASE("json_pod: the nine sample pods decode with every field endpoint derivation reads", "[json_pod]") {
+TEST_CASE("json pod: the nine sample pods decode with every field endpoint derivation reads", "[json][pod]") {
   const decoded_document doc = decode_document(read_sample("pods-web.json"));
   REQUIRE_FALSE(doc.syntax_error);
   REQUIRE(doc.events.size() == 9);
@@ -92,7 +92,7 @@ TEST_CASE("json_pod: the nine sample pods decode with every field endpoint deriv
   }
 }
 
-TEST_CASE("json_pod: the decoded view drives endpoint derivation", "[json_pod]") {
+TEST_CASE("json pod: the decoded view drives endpoint derivation", "[json][pod]") {
   const decoded_document pods_doc = decode_document(read_sample("pods-web.json"));
   const decoded_document svc_doc = decode_document(read_sample("service-web.json"));
   REQUIRE(svc_doc.events.size() == 1);
@@ -110,7 +110,7 @@ TEST_CASE("json_pod: the decoded view drives endpoint derivation", "[json_pod]")
   CHECK(r.empty_port_groups[0][1].port == std::optional<std::int32_t>(9090));
 }
 
-TEST_CASE("json_pod: every optional part and its defaults", "[json_pod]") {
+TEST_CASE("json pod: every optional part and its defaults", "[json][pod]") {
   const json j = json::parse(R"({
     "apiVersion": "v1", "kind": "Pod",
     "metadata": {"name": "db-0", "generateName": "db-", "namespace": "data", "uid": "u1",
@@ -153,7 +153,7 @@ TEST_CASE("json_pod: every optional part and its defaults", "[json_pod]") {
   CHECK(decode_pod(json::parse(R"({"metadata":null,"spec":null,"status":null})")) == pod{});
 }
 
-TEST_CASE("json_pod: wrong types are reported with their paths, all at once", "[json_pod]") {
+TEST_CASE("json pod: wrong types are reported with their paths, all at once", "[json][pod]") {
   CHECK(decode_problems(json::parse(R"({"metadata": {"name": 5, "labels": {"app": 1, "ok": "x"},
                                                     "deletionTimestamp": true}})")) ==
         "metadata.name: Invalid value: 5: must be a string\n"
@@ -210,7 +210,7 @@ TEST_CASE("json_pod: wrong types are reported with their paths, all at once", "[
   }
 }
 
-TEST_CASE("json_pod: raw objects, including text that is not JSON", "[json_pod]") {
+TEST_CASE("json pod: raw objects, including text that is not JSON", "[json][pod]") {
   const raw_object ok{"Pod", "v1", R"({"kind":"Pod","metadata":{"name":"a"},"spec":{"nodeName":"n"}})"};
   const pod p = decode_pod(ok);
   CHECK(p.metadata.name == "a");

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Tests of merge.hpp (endpoint cache, change tracking, selection) and envoy.hpp.
+// Tests of merge.hpp (endpoint cache, change tracking, selection).
 #include <catch2/catch.hpp>
 
-#include <epslice/envoy.hpp>
 #include <epslice/merge.hpp>
+
+#include "merge_builders.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace epslice;
+using namespace merge_test;
 
 namespace {
 
@@ -25,47 +27,6 @@ constexpr int property_rounds = 25;
 #else
 constexpr int property_rounds = 300;
 #endif
-
-// ---------------------------------------------------------------------------------------------
-// Builders.
-
-template <class F>
-typename F::address addr(const std::string& text) {
-  auto a = F::parse(text);
-  REQUIRE(a.has_value());
-  return *a;
-}
-
-endpoint_port port(std::optional<std::string> name, std::optional<std::int32_t> number,
-                   std::optional<std::string> protocol = std::string("TCP")) {
-  endpoint_port p;
-  p.name = std::move(name);
-  p.port = number;
-  p.protocol = std::move(protocol);
-  return p;
-}
-
-template <class F>
-basic_endpoint_slice<F> slice(const std::string& ns, const std::string& name, std::optional<std::string> service,
-                              std::vector<endpoint_port> ports) {
-  basic_endpoint_slice<F> s;
-  s.metadata.namespace_ = ns;
-  s.metadata.name = name;
-  if (service) s.metadata.labels[std::string(well_known::service_name_label)] = *service;
-  s.ports = std::move(ports);
-  return s;
-}
-
-template <class F>
-basic_endpoint<F> endpoint(const std::string& ip, std::optional<bool> ready = std::nullopt,
-                           std::optional<bool> serving = std::nullopt, std::optional<bool> terminating = std::nullopt,
-                           std::optional<std::string> node = std::nullopt) {
-  basic_endpoint<F> e;
-  e.addresses.push_back(addr<F>(ip));
-  e.conditions = endpoint_conditions{ready, serving, terminating};
-  e.node_name = std::move(node);
-  return e;
-}
 
 // kube-proxy's test generator (endpointslicecache_test.go): slice `<svc>-<n>`, ports `port-<k>`
 // TCP, endpoints i = 1..count at 10.0.<offset>.<i>, serving = i % unready_mod != 0,
@@ -93,10 +54,6 @@ endpoint_slice_v4 generated(const std::string& svc, const std::string& ns, int n
   return generated(svc, ns, n, n, count, unready_mod, terminating_mod, hosts, port_numbers);
 }
 
-service_port_name spn(const std::string& ns, const std::string& svc, const std::string& port_name,
-                      const std::string& protocol = "TCP") {
-  return service_port_name{ns, svc, port_name, protocol};
-}
 
 // What kube-proxy's tests compare for one endpoint.
 struct want_endpoint {
@@ -1133,57 +1090,4 @@ TEST_CASE("merge: memory per cached IPv4 endpoint", "[merge]") {
   const double per_endpoint = static_cast<double>(cache.memory_bytes()) / 10000.0;
   INFO("bytes per endpoint: " << per_endpoint);
   CHECK(per_endpoint <= 64.0);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Envoy.
-
-TEST_CASE("envoy: ClusterLoadAssignment JSON", "[envoy]") {
-  std::vector<endpoint_info<ipv4>> eps(4);
-  eps[0].address = addr<ipv4>("10.0.0.2");
-  eps[0].ready = eps[0].serving = true;
-  eps[0].zone = "zone-b";
-  eps[1].address = addr<ipv4>("10.0.0.10");
-  eps[1].serving = eps[1].terminating = true;
-  eps[1].zone = "zone-a";
-  eps[2].address = addr<ipv4>("10.0.0.1");
-  eps[2].zone = "zone-a";
-  eps[3].address = addr<ipv4>("10.0.0.3");
-  for (auto& e : eps) e.port = 8080;
-  const std::string got = cluster_load_assignment_json<ipv4>(spn("ns", "web", "http"), eps);
-  const std::string sa = "{\"endpoint\":{\"address\":{\"socket_address\":{\"address\":\"";
-  CHECK(got ==
-        "{\"cluster_name\":\"ns/web:http\",\"endpoints\":["
-        "{\"locality\":{},\"lb_endpoints\":[" +
-            sa + "10.0.0.3\",\"port_value\":8080}}},\"health_status\":\"UNHEALTHY\"}]},"
-                 "{\"locality\":{\"zone\":\"zone-a\"},\"lb_endpoints\":[" +
-            sa + "10.0.0.10\",\"port_value\":8080}}},\"health_status\":\"DRAINING\"}," + sa +
-            "10.0.0.1\",\"port_value\":8080}}},\"health_status\":\"UNHEALTHY\"}]},"
-            "{\"locality\":{\"zone\":\"zone-b\"},\"lb_endpoints\":[" +
-            sa + "10.0.0.2\",\"port_value\":8080}}},\"health_status\":\"HEALTHY\"}]}]}");
-}
-
-TEST_CASE("envoy: IPv6, UDP, unnamed ports and the cache array", "[envoy]") {
-  endpoint_cache_v6 cache;
-  auto s = slice<ipv6>("ns", "a", "dns", {port(std::nullopt, 53, "UDP")});
-  s.endpoints.push_back(endpoint<ipv6>("2001:db8::1", false, false, false));
-  cache.update(s);
-  CHECK(cluster_load_assignments_json(cache) ==
-        "[{\"cluster_name\":\"ns/dns:\",\"endpoints\":[{\"locality\":{},\"lb_endpoints\":[{\"endpoint\":{\"address\":"
-        "{\"socket_address\":{\"protocol\":\"UDP\",\"address\":\"2001:db8::1\",\"port_value\":53}}},"
-        "\"health_status\":\"UNHEALTHY\"}]}]}]");
-  CHECK(cluster_load_assignments_json(endpoint_cache_v4{}) == "[]");
-}
-
-TEST_CASE("envoy: strings are escaped", "[envoy]") {
-  std::string out;
-  detail::write_json_string(out, std::string("a\"b\\c\n\x01 \xc3\xa9 \xff \xe2\x82"));
-  CHECK(out == "\"a\\\"b\\\\c\\n\\u0001 \xc3\xa9 \\ufffd \\ufffd\\ufffd\"");
-  std::vector<endpoint_info<ipv4>> eps(1);
-  eps[0].address = addr<ipv4>("10.0.0.1");
-  eps[0].port = 1;
-  eps[0].zone = "z\"1";
-  const auto json = cluster_load_assignment_json<ipv4>(spn("n\"s", "s", "p\\"), eps);
-  CHECK(json.find("\"cluster_name\":\"n\\\"s/s:p\\\\\"") != std::string::npos);
-  CHECK(json.find("\"zone\":\"z\\\"1\"") != std::string::npos);
 }

@@ -182,7 +182,7 @@ TEST_CASE("store: endpoint_cache applies watch events as the final state", "[sto
 
 using epslice_test::run;
 
-TEST_CASE("cli-store: commands see the final state of a watch stream", "[cli][store]") {
+TEST_CASE("cli store: commands see the final state of a watch stream", "[cli][store]") {
   const std::string a = slice("web-a", "ua", "10.0.0.1"), b = slice("web-b", "ub", "10.0.0.2");
   const std::string a2 = slice("web-a", "ua", "10.0.0.3", "2");
   const std::string stream = event("ADDED", a) + "\n" + event("ADDED", b) + "\n" + event("MODIFIED", a2) + "\n" +
@@ -205,7 +205,7 @@ TEST_CASE("cli-store: commands see the final state of a watch stream", "[cli][st
   CHECK(v.err.empty());
 }
 
-TEST_CASE("cli-store: an ERROR event is a warning and exit 1, the result is the events before it", "[cli][store]") {
+TEST_CASE("cli store: an ERROR event is a warning and exit 1, the result is the events before it", "[cli][store]") {
   const std::string a = slice("web-a", "ua", "10.0.0.1");
   const auto r = run("select --compact --family IPv4 --node n1 --slices -", event("ADDED", a) + gone);
   const auto before = run("select --compact --family IPv4 --node n1 --slices -", event("ADDED", a));
@@ -216,7 +216,7 @@ TEST_CASE("cli-store: an ERROR event is a warning and exit 1, the result is the 
                      "the objects are those before it\n");
 }
 
-TEST_CASE("cli-store: fmt prints a watch stream as events and a typed list as itself", "[cli][store]") {
+TEST_CASE("cli store: fmt prints a watch stream as events and a typed list as itself", "[cli][store]") {
   const std::string a = slice("web-a", "ua", "10.0.0.1");
   const std::string stream = event("ADDED", a) + "\n" + event("DELETED", a) + "\n" + bookmark + "\n" +
                              R"({"Type":"MODIFIED","Object":)" + a + "}\n";
@@ -260,26 +260,8 @@ class piped_tool {
     int in[2], out[2];
     REQUIRE(::pipe(in) == 0);
     REQUIRE(::pipe(out) == 0);
-    pid_ = ::fork();
+    pid_ = epslice_test::spawn_tool(args, in[0], out[1], err_path_, {in[0], in[1], out[0], out[1]});
     REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::dup2(in[0], STDIN_FILENO);
-      ::dup2(out[1], STDOUT_FILENO);
-      const int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (err >= 0) ::dup2(err, STDERR_FILENO);
-      ::close(in[0]);
-      ::close(in[1]);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::vector<char*> argv;
-      std::string path = EPSLICE_CLI_PATH;
-      argv.push_back(path.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(path.c_str(), argv.data());
-      ::_exit(127);
-    }
     ::close(in[0]);
     ::close(out[1]);
     to_ = in[1];
@@ -340,7 +322,7 @@ class piped_tool {
 
 }  // namespace
 
-TEST_CASE("cli-store: select --follow and eds --follow answer each event through a pipe", "[cli][store]") {
+TEST_CASE("cli store: select --follow and eds --follow answer each event through a pipe", "[cli][store]") {
   std::signal(SIGPIPE, SIG_IGN);
   const std::string a = slice("web-a", "ua", "10.0.0.1"), b = slice("web-b", "ub", "10.0.0.2");
   const std::string a2 = slice("web-a", "ua", "10.0.0.3", "2");
@@ -385,7 +367,7 @@ TEST_CASE("cli-store: select --follow and eds --follow answer each event through
   }
 }
 
-TEST_CASE("cli-store: --follow refuses what it cannot follow", "[cli][store]") {
+TEST_CASE("cli store: --follow refuses what it cannot follow", "[cli][store]") {
   const auto two = run("eds --follow --slices a.json --slices b.json");
   CHECK(two.code == 2);
   CHECK(two.err == "epslice eds: --follow reads one --slices input\nrun `epslice eds --help` for usage\n");
