@@ -70,14 +70,11 @@ int cmd_eds(const std::vector<std::string>& argv) {
   const auto slice_files = a.values("slices");
   if (slice_files.empty()) throw usage_error{"missing --slices FILE"};
   check_stdin_once(slice_files);
-  if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
-    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
+  check_family_option(a);
 
   if (a.flag("follow")) {
-    if (slice_files.size() != 1) throw usage_error{"--follow reads one --slices input"};
-    if (a.flag("compact")) throw usage_error{"--follow prints compact lines: --compact does not apply"};
-    if (a.value("family").value_or("IPv4") == "IPv6") return eds_follow<epslice::ipv6>(slice_files[0]);
-    return eds_follow<epslice::ipv4>(slice_files[0]);
+    const std::string& input = follow_input(a, slice_files);
+    return follow_family(a) == slice_family::ipv6 ? eds_follow<epslice::ipv6>(input) : eds_follow<epslice::ipv4>(input);
   }
   std::vector<input_slice> slices;
   const int code = load_valid_slices(slice_files, "--slices", slices);

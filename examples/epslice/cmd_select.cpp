@@ -139,8 +139,7 @@ int cmd_select(const std::vector<std::string>& argv) {
   const auto node = a.value("node");
   if (!node) throw usage_error{"missing --node NAME"};
   if (node->empty()) throw usage_error{"--node needs a non-empty name"};
-  if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
-    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
+  check_family_option(a);
   epslice::traffic_policy policy;
   policy.internal_local = local_policy(a, "internal-traffic-policy");
   policy.external_local = local_policy(a, "external-traffic-policy");
@@ -148,11 +147,9 @@ int cmd_select(const std::vector<std::string>& argv) {
   const std::string zone = a.value("zone").value_or("");
 
   if (a.flag("follow")) {
-    if (slice_files.size() != 1) throw usage_error{"--follow reads one --slices input"};
-    if (a.flag("compact")) throw usage_error{"--follow prints compact lines: --compact does not apply"};
-    if (a.value("family").value_or("IPv4") == "IPv6")
-      return select_follow<epslice::ipv6>(slice_files[0], *node, zone, policy);
-    return select_follow<epslice::ipv4>(slice_files[0], *node, zone, policy);
+    const std::string& input = follow_input(a, slice_files);
+    if (follow_family(a) == slice_family::ipv6) return select_follow<epslice::ipv6>(input, *node, zone, policy);
+    return select_follow<epslice::ipv4>(input, *node, zone, policy);
   }
   std::vector<input_slice> slices;
   const int code = load_valid_slices(slice_files, "--slices", slices);

@@ -57,6 +57,25 @@ inline slice_family choose_family(const args& a, const std::vector<input_slice>&
   return used;
 }
 
+/// Checks `--family` before any input is read: absent, IPv4 or IPv6. Throws usage_error.
+inline void check_family_option(const args& a) {
+  if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
+    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
+}
+
+/// What `--follow` reads, checked as select and eds both need it: exactly one --slices input and
+/// no --compact (its lines are compact). Throws usage_error.
+inline const std::string& follow_input(const args& a, const std::vector<std::string>& slice_files) {
+  if (slice_files.size() != 1) throw usage_error{"--follow reads one --slices input"};
+  if (a.flag("compact")) throw usage_error{"--follow prints compact lines: --compact does not apply"};
+  return slice_files.front();
+}
+
+/// The family `--follow` keeps: --family, else IPv4 (a stream has no slices yet to choose by).
+[[nodiscard]] inline slice_family follow_family(const args& a) {
+  return a.value("family").value_or("IPv4") == "IPv6" ? slice_family::ipv6 : slice_family::ipv4;
+}
+
 /// One notice line for each slice of family F that kube-proxy skips although it has the family:
 /// no `kubernetes.io/service-name` label (or an empty one), or no name (only a generateName; a
 /// valid slice always has a namespace).
