@@ -444,12 +444,18 @@ TEST_CASE("address: IPv6 valid forms and their RFC 5952 text", "[address]") {
     const auto got = epslice::parse_ipv6(tc.input);
     REQUIRE(got.has_value());
     CHECK(got->bytes == full_form(tc.full));
-    CHECK(epslice::to_string(*got) == tc.canonical);
+    // Written back as written; canonical() gives the RFC 5952 text.
+    CHECK(epslice::to_string(*got) == tc.input);
+    CHECK((got->written == 0) == (tc.input == tc.canonical));
+    CHECK(epslice::to_string(got->canonical()) == tc.canonical);
     CHECK(reference_rfc5952(*got) == tc.canonical);
-    // The canonical text parses back to the same address and is a fixed point.
+    // The canonical text parses back to the same bytes, canonical, and is a fixed point; it is
+    // the same address as the input only when the input is that text (upstream compares text).
     const auto again = epslice::parse_ipv6(tc.canonical);
     REQUIRE(again.has_value());
-    CHECK(*again == *got);
+    CHECK(*again == got->canonical());
+    CHECK(again->written == 0);
+    CHECK((*again == *got) == (tc.input == tc.canonical));
     CHECK(epslice::to_string(*again) == tc.canonical);
     // IPv6 text never parses as IPv4; parse_ip gives the IPv6 alternative (also when mapped).
     CHECK_FALSE(epslice::parse_ipv4(tc.input).has_value());
@@ -460,7 +466,7 @@ TEST_CASE("address: IPv6 valid forms and their RFC 5952 text", "[address]") {
     // The family policy formats what it parses.
     std::string text;
     epslice::ipv6::format(text, *epslice::ipv6::parse(tc.input));
-    CHECK(text == tc.canonical);
+    CHECK(text == tc.input);
   }
 }
 
@@ -598,13 +604,17 @@ TEST_CASE("address: IPv6 round trip over random addresses", "[address][property]
     const auto back = epslice::parse_ipv6(text);
     REQUIRE(back.has_value());
     REQUIRE(*back == a);
-    // Any other valid spelling of the same address parses to it and prints the same.
+    // Any other valid spelling of the same address parses to its bytes, prints as written, and
+    // is the same address exactly when it is the canonical spelling.
     const std::string other = random_text(r, a);
     INFO("other spelling " << other);
     const auto parsed = epslice::parse_ipv6(other);
     REQUIRE(parsed.has_value());
-    REQUIRE(*parsed == a);
-    REQUIRE(epslice::to_string(*parsed) == text);
+    REQUIRE(parsed->bytes == a.bytes);
+    REQUIRE(parsed->canonical() == a);
+    REQUIRE(epslice::to_string(*parsed) == other);
+    REQUIRE((*parsed == a) == (other == text));
+    REQUIRE(epslice::parse_ipv6(epslice::to_string(*parsed)) == *parsed);
   }
 }
 
@@ -678,7 +688,10 @@ TEST_CASE("address: ordering is byte-wise", "[address]") {
   CHECK(p6("::ffff:255.255.255.255") < p6("1::"));
   CHECK(p6("2001:db8::2") < p6("2001:db8::10"));
   CHECK(p6("fe80::1") > p6("2001:db8::1"));
-  CHECK((p6("::1") <=> p6("0:0:0:0:0:0:0:1")) == std::strong_ordering::equal);
+  CHECK((p6("::1").canonical() <=> p6("0:0:0:0:0:0:0:1").canonical()) == std::strong_ordering::equal);
+  // Spellings of one address are ordered after its canonical text, which has no written form.
+  CHECK(p6("::1") < p6("0:0:0:0:0:0:0:1"));
+  CHECK(p6("0:0:0:0:0:0:0:1") < p6("::2"));
 
   rng r(0x5eed0005);
   const int n = property_cases / 10;
@@ -708,18 +721,23 @@ TEST_CASE("address: ordering is byte-wise", "[address]") {
 TEST_CASE("address: hash is consistent with equality", "[address]") {
   const std::hash<ipv6_address> h6;
   const std::hash<ipv4_address> h4;
-  // Different spellings of one address: equal, equal hashes, one set element.
+  // Different spellings of one address are different addresses, as their texts are (upstream
+  // compares the text): five set elements; the same spelling twice hashes alike; canonical()
+  // makes them one.
   const std::string_view spellings[] = {"2001:db8::1", "2001:DB8::1", "2001:0db8:0:0:0:0:0:1",
                                         "2001:db8:0::0:1", "2001:db8::0.0.0.1"};
-  std::unordered_set<ipv6_address> set6;
+  std::unordered_set<ipv6_address> set6, canonical6;
   for (auto s : spellings) {
     INFO(s);
     const auto a = epslice::parse_ipv6(s);
     REQUIRE(a.has_value());
-    CHECK(h6(*a) == h6(*epslice::parse_ipv6("2001:db8::1")));
+    CHECK(h6(*a) == h6(*epslice::parse_ipv6(s)));
+    CHECK(h6(a->canonical()) == h6(*epslice::parse_ipv6("2001:db8::1")));
     set6.insert(*a);
+    canonical6.insert(a->canonical());
   }
-  CHECK(set6.size() == 1);
+  CHECK(set6.size() == 5);
+  CHECK(canonical6.size() == 1);
   CHECK(h4(*epslice::parse_ipv4("10.0.0.1")) == h4(ipv4_address::from_uint(0x0a000001u)));
 
   rng r(0x5eed0006);
@@ -1052,7 +1070,8 @@ TEST_CASE("address: family policies", "[address]") {
   STATIC_REQUIRE_FALSE(epslice::is_typed_family_v<epslice::raw>);
   STATIC_REQUIRE_FALSE(epslice::is_typed_family_v<int>);
   STATIC_REQUIRE(sizeof(epslice::ipv4::address) == 4);
-  STATIC_REQUIRE(sizeof(epslice::ipv6::address) == 16);
+  // 16 bytes and the written form of a non-canonical text (one word, 0 when canonical).
+  STATIC_REQUIRE(sizeof(epslice::ipv6::address) == 24);
   // Parsing is usable in constant expressions.
   STATIC_REQUIRE(epslice::parse_ipv4("10.0.0.1")->to_uint() == 0x0a000001u);
   STATIC_REQUIRE_FALSE(epslice::parse_ipv4("010.0.0.1").has_value());
@@ -1064,7 +1083,7 @@ TEST_CASE("address: family policies", "[address]") {
   std::string out = "[";
   epslice::ipv4::format(out, *epslice::ipv4::parse("10.1.2.3"));
   out += "][";
-  epslice::ipv6::format(out, *epslice::ipv6::parse("2001:DB8:0::1"));
+  epslice::ipv6::format(out, epslice::ipv6::parse("2001:DB8:0::1")->canonical());
   out += "][";
   epslice::fqdn::format(out, *epslice::fqdn::parse("example.com."));
   out += "][";

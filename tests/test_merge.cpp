@@ -329,12 +329,16 @@ TEST_CASE("merge: IPv6 keys are [ip]:port and sorted byte-wise", "[merge]") {
   endpoint_cache_v6 cache;
   auto s = slice<ipv6>("ns", "a", "svc", {port("p", 443)});
   s.endpoints.push_back(endpoint<ipv6>("2001:db8::10"));
+  s.endpoints.push_back(endpoint<ipv6>("2001:db8::1"));
+  // The address text as written is the key, as kube-proxy keys it: another spelling of
+  // 2001:db8::1 is another endpoint.
   s.endpoints.push_back(endpoint<ipv6>("2001:0db8:0:0::1"));
   cache.update(s);
   const auto eps = cache.endpoints(spn("ns", "svc", "p"));
-  REQUIRE(eps.size() == 2);
-  CHECK(eps[0].key() == "[2001:db8::10]:443");
-  CHECK(eps[1].key() == "[2001:db8::1]:443");
+  REQUIRE(eps.size() == 3);
+  CHECK(eps[0].key() == "[2001:0db8:0:0::1]:443");
+  CHECK(eps[1].key() == "[2001:db8::10]:443");
+  CHECK(eps[2].key() == "[2001:db8::1]:443");
   // Slices of another family are not this cache's: they remove an earlier version.
   CHECK(cache.update(any_endpoint_slice{slice<ipv4>("ns", "b", "svc", {port("p", 443)})}) == false);
   CHECK(cache.update(any_endpoint_slice{slice<ipv4>("ns", "a", "svc", {port("p", 443)})}));

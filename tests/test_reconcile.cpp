@@ -256,7 +256,7 @@ TEST_CASE("reconcile: TestReconcile1Pod, one endpoint per family, dual-stack and
   const auto& b = std::get<endpoint_slice_v6>(plan.create[1]);
   CHECK(a.endpoints.size() == 1);
   CHECK(b.endpoints.size() == 1);
-  CHECK(to_string(b.endpoints[0].addresses[0]) == "1234::5678:0:0:9abc:def0");
+  CHECK(to_string(b.endpoints[0].addresses[0]) == "1234::5678:0000:0000:9abc:def0");
   const string_map want = {{"foo", "bar"},
                            {std::string(well_known::service_name_label), "foo"},
                            {std::string(well_known::managed_by_label), std::string(well_known::endpointslice_controller)}};

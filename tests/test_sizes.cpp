@@ -101,6 +101,34 @@ TEST_CASE("sizes: a small EndpointSlice, bytes worked out by hand", "[sizes]") {
   CHECK(sizes_of(s) == object_sizes{json.size(), 104});
 }
 
+TEST_CASE("sizes: an IPv6 address is counted as written, bytes worked out by hand", "[sizes]") {
+  // The slice above with one IPv6 address, once in canonical text and once as a user wrote it.
+  const auto slice_with = [](std::string_view text) {
+    endpoint_slice_v6 s;
+    s.metadata.name = "a";
+    endpoint_v6 e;
+    e.addresses.push_back(*ipv6::parse(text));
+    e.conditions.ready = true;
+    s.endpoints.push_back(e);
+    return s;
+  };
+  const auto canonical = slice_with("fd00:10:244::1");    // 14 bytes of text
+  const auto written = slice_with("FD00:10:244:0:0:0:0:1");  // 21 bytes
+  // ObjectMeta as above (17 bytes); endpoint: addresses (tag, length, text) and conditions.
+  const std::string meta = bytes({"\x0a\x01" "a"sv, "\x12\x00"sv, "\x1a\x00"sv, "\x22\x00"sv, "\x2a\x00"sv,
+                                  "\x32\x00"sv, "\x38\x00"sv, "\x42\x00"sv});
+  const std::string endpoint = bytes({"\x0a\x15" "FD00:10:244:0:0:0:0:1"sv, "\x12\x02\x08\x01"sv});
+  REQUIRE(endpoint.size() == 27);
+  const std::string message = bytes({"\x0a\x11"sv, meta, "\x12\x1b"sv, endpoint, "\x22\x04" "IPv6"sv});
+  REQUIRE(message.size() == 54);
+  CHECK(hex(protobuf_message(written)) == hex(message));
+  // 7 more bytes of text, in a length that stays one byte: 7 more bytes in each encoding.
+  CHECK(protobuf_message_size(written) == protobuf_message_size(canonical) + 7);
+  CHECK(protobuf_size(written) == protobuf_size(canonical) + 7);
+  CHECK(json_size(written) == json_size(canonical) + 7);
+  CHECK(encode(written).find(R"("addresses":["FD00:10:244:0:0:0:0:1"])") != std::string::npos);
+}
+
 TEST_CASE("sizes: two-byte lengths, maps, owner references and a creation time", "[sizes]") {
   endpoint_slice_fqdn s;
   s.metadata.name = "x";

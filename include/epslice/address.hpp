@@ -57,6 +57,16 @@ struct ipv4_address {
 /// An IPv6 address: 16 bytes in network order.
 struct ipv6_address {
   std::array<std::uint8_t, 16> bytes{};
+  /// How the text was written, when it was not the canonical (RFC 5952) text of `bytes`: 0 for
+  /// canonical text (and for addresses built from bytes). parse_ipv6 records it and format_to
+  /// writes it back, so `FD00:10:244:0:0:0:0:1` round-trips as written, as the API server stores
+  /// it. Equality, ordering and hashing include it: two addresses are equal when their texts are,
+  /// as upstream compares address text. `canonical()` drops it; the special-range predicates
+  /// (is_loopback, ...) read the bytes alone.
+  std::uint64_t written = 0;
+
+  /// The same address, written canonically.
+  [[nodiscard]] constexpr ipv6_address canonical() const noexcept { return ipv6_address{bytes, 0}; }
 
   /// True for IPv4-mapped addresses (`::ffff:a.b.c.d`).
   [[nodiscard]] constexpr bool is_v4_mapped() const noexcept {
@@ -120,13 +130,77 @@ constexpr void append_decimal(std::string& out, unsigned v) {
   return a;
 }
 
+namespace detail {
+
+// The written form of an IPv6 address (ipv6_address::written), one 64-bit word:
+//   bits 6k .. 6k+5 (group k = 0..7): the number of hex digits written minus one (bits 0-1) and
+//     which of them were upper case (bits 2-5, bit 2 for the first digit); 0 for groups that
+//     `::` stands for or that the dotted quad holds;
+//   bits 54-57: how many groups `::` stands for (0: no `::`); bits 58-61: the first of them;
+//   bit 62: the last two groups written as a dotted quad; bit 63: set (not canonical).
+inline constexpr std::uint64_t v6_present = std::uint64_t{1} << 63;
+inline constexpr std::uint64_t v6_dotted = std::uint64_t{1} << 62;
+constexpr std::uint64_t v6_ellipsis(unsigned start, unsigned length) noexcept {
+  return (std::uint64_t{start} << 58) | (std::uint64_t{length} << 54);
+}
+constexpr unsigned v6_ellipsis_start(std::uint64_t w) noexcept { return static_cast<unsigned>((w >> 58) & 15); }
+constexpr unsigned v6_ellipsis_length(std::uint64_t w) noexcept { return static_cast<unsigned>((w >> 54) & 15); }
+constexpr std::uint64_t v6_group(unsigned k, unsigned digits, unsigned upper) noexcept {
+  return std::uint64_t{((digits - 1) & 3) | ((upper & 15) << 2)} << (6 * k);
+}
+constexpr unsigned v6_group_digits(std::uint64_t w, unsigned k) noexcept {
+  return static_cast<unsigned>((w >> (6 * k)) & 3) + 1;
+}
+constexpr unsigned v6_group_upper(std::uint64_t w, unsigned k) noexcept {
+  return static_cast<unsigned>((w >> (6 * k + 2)) & 15);
+}
+
+// The form RFC 5952 writes for these bytes (without the `set` bit): lowercase hex without leading
+// zeros, the longest run of two or more zero groups (the first of equal runs) as `::`, and
+// IPv4-mapped addresses with a dotted quad (`::ffff:192.0.2.1`).
+constexpr std::uint64_t canonical_v6_form(const std::array<std::uint8_t, 16>& bytes) noexcept {
+  unsigned groups[8] = {};
+  for (std::size_t k = 0; k < 8; ++k) groups[k] = (unsigned{bytes[2 * k]} << 8) | bytes[2 * k + 1];
+  bool mapped = groups[5] == 0xffff;
+  for (std::size_t k = 0; k < 5; ++k) mapped = mapped && groups[k] == 0;
+  const unsigned hex_groups = mapped ? 6 : 8;
+  unsigned best_start = 0, best_len = 0;
+  for (unsigned k = 0; k < hex_groups;) {
+    if (groups[k] != 0) {
+      ++k;
+      continue;
+    }
+    unsigned e = k;
+    while (e < hex_groups && groups[e] == 0) ++e;
+    if (e - k > best_len) {
+      best_start = k;
+      best_len = e - k;
+    }
+    k = e;
+  }
+  if (best_len < 2) best_len = 0;
+  std::uint64_t form = mapped ? v6_dotted : 0;
+  if (best_len) form |= v6_ellipsis(best_start, best_len);
+  for (unsigned k = 0; k < hex_groups; ++k) {
+    if (best_len && k >= best_start && k < best_start + best_len) continue;
+    const unsigned g = groups[k];
+    form |= v6_group(k, g >= 0x1000 ? 4 : g >= 0x100 ? 3 : g >= 0x10 ? 2 : 1, 0);
+  }
+  return form;
+}
+
+}  // namespace detail
+
 /// Parse an IPv6 address in any RFC 4291 text form: eight groups of 1..4 hex digits, one `::`
 /// standing for one or more zero groups, an optional trailing dotted quad in place of the last two
 /// groups. Zone identifiers (`%eth0`), prefixes and brackets are refused, as are IPv4 addresses.
+/// Text that is not the canonical form is recorded in `written` (see ipv6_address).
 [[nodiscard]] constexpr std::optional<ipv6_address> parse_ipv6(std::string_view s) noexcept {
   ipv6_address a;
   std::size_t group = 0;         // next group index (0..8)
   std::ptrdiff_t ellipsis = -1;  // group index where `::` stands
+  bool dotted = false;
+  unsigned digits_of[8] = {}, upper_of[8] = {};  // per written group, before `::` is expanded
   std::size_t i = 0;
   if (s.size() < 2) return std::nullopt;
   if (s[0] == ':') {
@@ -139,9 +213,10 @@ constexpr void append_decimal(std::string& out, unsigned v) {
     if (group == 8) return std::nullopt;
     // One group: hex digits, or a dotted quad when it is the tail.
     std::size_t j = i;
-    unsigned value = 0;
+    unsigned value = 0, upper = 0;
     while (j < s.size() && j - i < 5 && detail::hex_value(s[j]) >= 0) {
       value = value * 16 + static_cast<unsigned>(detail::hex_value(s[j]));
+      if (s[j] >= 'A' && s[j] <= 'F' && j - i < 4) upper |= 1U << (j - i);
       ++j;
     }
     if (j < s.size() && s[j] == '.') {
@@ -149,6 +224,7 @@ constexpr void append_decimal(std::string& out, unsigned v) {
       if (group > 6) return std::nullopt;
       if (!detail::parse_dotted_quad(s.substr(i), a.bytes.data() + group * 2)) return std::nullopt;
       group += 2;
+      dotted = true;
       i = s.size();
       break;
     }
@@ -156,6 +232,8 @@ constexpr void append_decimal(std::string& out, unsigned v) {
     if (digits == 0 || digits > 4) return std::nullopt;
     a.bytes[group * 2] = static_cast<std::uint8_t>(value >> 8);
     a.bytes[group * 2 + 1] = static_cast<std::uint8_t>(value);
+    digits_of[group] = static_cast<unsigned>(digits);
+    upper_of[group] = upper;
     ++group;
     i = j;
     if (i == s.size()) break;
@@ -170,11 +248,12 @@ constexpr void append_decimal(std::string& out, unsigned v) {
       return std::nullopt;  // trailing single ':'
     }
   }
+  std::size_t shift = 0;
   if (ellipsis >= 0) {
     // "::" must stand for at least one group.
     if (group == 8) return std::nullopt;
     const std::size_t n = group - static_cast<std::size_t>(ellipsis);
-    const std::size_t shift = 8 - group;
+    shift = 8 - group;
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t from = (group - 1 - k) * 2;
       const std::size_t to = from + shift * 2;
@@ -187,6 +266,15 @@ constexpr void append_decimal(std::string& out, unsigned v) {
   } else if (group != 8) {
     return std::nullopt;
   }
+  // The form as written, kept when it is not the canonical one.
+  std::uint64_t form = dotted ? detail::v6_dotted : 0;
+  if (ellipsis >= 0) form |= detail::v6_ellipsis(static_cast<unsigned>(ellipsis), static_cast<unsigned>(shift));
+  const std::size_t hex_written = dotted ? group - 2 : group;
+  for (std::size_t w = 0; w < hex_written; ++w) {
+    const std::size_t k = ellipsis >= 0 && w >= static_cast<std::size_t>(ellipsis) ? w + shift : w;
+    form |= detail::v6_group(static_cast<unsigned>(k), digits_of[w], upper_of[w]);
+  }
+  if (form != detail::canonical_v6_form(a.bytes)) a.written = form | detail::v6_present;
   return a;
 }
 
@@ -198,50 +286,33 @@ inline void format_to(std::string& out, const ipv4_address& a) {
   }
 }
 
-/// Append the canonical (RFC 5952) text of an IPv6 address: lowercase hex without leading zeros,
-/// the longest run of two or more zero groups (the first of equal runs) shortened to `::`, and
-/// IPv4-mapped addresses in mixed notation (`::ffff:192.0.2.1`).
+/// Append the text of an IPv6 address: as it was written (ipv6_address::written), else canonical
+/// (RFC 5952): lowercase hex without leading zeros, the longest run of two or more zero groups
+/// (the first of equal runs) shortened to `::`, and IPv4-mapped addresses in mixed notation
+/// (`::ffff:192.0.2.1`).
 inline void format_to(std::string& out, const ipv6_address& a) {
-  static constexpr char hex[] = "0123456789abcdef";
-  unsigned groups[8];
-  for (std::size_t k = 0; k < 8; ++k) groups[k] = (unsigned{a.bytes[2 * k]} << 8) | a.bytes[2 * k + 1];
-  const bool mapped = a.is_v4_mapped();
-  const std::size_t hex_groups = mapped ? 6 : 8;
-  int best_start = -1, best_len = 0;
-  for (int k = 0; k < static_cast<int>(hex_groups);) {
-    if (groups[k] != 0) {
-      ++k;
-      continue;
-    }
-    int e = k;
-    while (e < static_cast<int>(hex_groups) && groups[e] == 0) ++e;
-    if (e - k > best_len) {
-      best_start = k;
-      best_len = e - k;
-    }
-    k = e;
-  }
-  if (best_len < 2) best_start = -1;
-  for (int k = 0; k < static_cast<int>(hex_groups); ++k) {
-    if (k == best_start) {
+  static constexpr char lower[] = "0123456789abcdef";
+  static constexpr char upper[] = "0123456789ABCDEF";
+  const std::uint64_t form = a.written ? a.written : detail::canonical_v6_form(a.bytes);
+  const bool dotted = (form & detail::v6_dotted) != 0;
+  const unsigned hex_groups = dotted ? 6 : 8;
+  const unsigned es = detail::v6_ellipsis_start(form), el = detail::v6_ellipsis_length(form);
+  for (unsigned k = 0; k < hex_groups; ++k) {
+    if (el && k == es) {
       out += "::";
-      k += best_len - 1;
+      k += el - 1;
       continue;
     }
-    if (k > 0 && k != best_start + best_len) out += ':';
-    const unsigned g = groups[k];
-    bool started = false;
-    for (int shift = 12; shift >= 0; shift -= 4) {
-      const unsigned d = (g >> shift) & 15;
-      if (d || started || shift == 0) {
-        out += hex[d];
-        started = true;
-      }
+    if (k > 0 && !(el && k == es + el)) out += ':';
+    const unsigned g = (unsigned{a.bytes[2 * k]} << 8) | a.bytes[2 * k + 1];
+    const unsigned digits = detail::v6_group_digits(form, k), caps = detail::v6_group_upper(form, k);
+    for (unsigned j = 0; j < digits; ++j) {
+      const unsigned d = (g >> (4 * (digits - 1 - j))) & 15;
+      out += (caps >> j) & 1 ? upper[d] : lower[d];
     }
   }
-  if (mapped) {
-    // After "::ffff" comes ':' then the dotted quad.
-    out += ':';
+  if (dotted) {
+    if (!(el && es + el == 6)) out += ':';
     for (std::size_t k = 12; k < 16; ++k) {
       if (k > 12) out += '.';
       detail::append_decimal(out, a.bytes[k]);
@@ -249,7 +320,7 @@ inline void format_to(std::string& out, const ipv6_address& a) {
   }
 }
 
-/// The text of an address (canonical for IPv6).
+/// The text of an address (for IPv6 as it was written; `a.canonical()` for the canonical text).
 template <class Address>
   requires requires(std::string& out, const Address& a) { format_to(out, a); }
 [[nodiscard]] std::string to_string(const Address& a) {
@@ -283,13 +354,13 @@ using ip_address = std::variant<ipv4_address, ipv6_address>;
   return ipv4_address{{a.bytes[12], a.bytes[13], a.bytes[14], a.bytes[15]}};
 }
 [[nodiscard]] constexpr bool is_unspecified(const ipv6_address& a) noexcept {
-  return a == ipv6_address{} || (a.is_v4_mapped() && is_unspecified(mapped_ipv4(a)));
+  return a.bytes == ipv6_address{}.bytes || (a.is_v4_mapped() && is_unspecified(mapped_ipv4(a)));
 }
 [[nodiscard]] constexpr bool is_loopback(const ipv6_address& a) noexcept {
   if (a.is_v4_mapped()) return is_loopback(mapped_ipv4(a));
   ipv6_address one{};
   one.bytes[15] = 1;
-  return a == one;
+  return a.bytes == one.bytes;
 }
 [[nodiscard]] constexpr bool is_link_local_unicast(const ipv6_address& a) noexcept {
   if (a.is_v4_mapped()) return is_link_local_unicast(mapped_ipv4(a));
@@ -422,6 +493,6 @@ struct std::hash<epslice::ipv6_address> {
     std::uint64_t hi = 0, lo = 0;
     for (std::size_t k = 0; k < 8; ++k) hi = (hi << 8) | a.bytes[k];
     for (std::size_t k = 8; k < 16; ++k) lo = (lo << 8) | a.bytes[k];
-    return static_cast<std::size_t>(epslice::detail::mix64(hi ^ epslice::detail::mix64(lo)));
+    return static_cast<std::size_t>(epslice::detail::mix64(hi ^ epslice::detail::mix64(lo ^ a.written)));
   }
 };

@@ -6,8 +6,10 @@
 //  1. parse_ipv4 and parse_ipv6 accept exactly what inet_pton accepts, with the same bytes (text
 //     with a NUL byte, which inet_pton would cut short, is refused);
 //  2. parse_ip is parse_ipv4, else parse_ipv6;
-//  3. every address, parsed or binary, formats to text that parses back to it, and to the text
-//     inet_ntop writes, but for the known difference below;
+//  3. every address, parsed or binary, formats to text that parses back to it, and its canonical
+//     form to the text inet_ntop writes, but for the known difference below; a parsed IPv6
+//     address formats to exactly the text it was parsed from, and is canonical (written == 0)
+//     exactly when that text is the canonical one;
 //  4. an IPv4 or IPv6 slice's validation reports an error on `endpoints[0].addresses[0]` exactly
 //     when the text does not parse or names the unspecified, loopback or link-local ranges, or, in
 //     an IPv6 slice, an IPv4-mapped address; a dotted quad with a leading zero is named as such;
@@ -72,7 +74,9 @@ void check_format(const ipv4_address& a) {
   EPSLICE_FUZZ_CHECK(text == glibc_text(a), "IPv4 " + text + ", glibc " + glibc_text(a));
 }
 
-void check_format(const ipv6_address& a) {
+void check_format(const ipv6_address& written) {
+  EPSLICE_FUZZ_CHECK(parse_ipv6(to_string(written)) == written, "IPv6 " + to_string(written) + " does not parse back");
+  const ipv6_address a = written.canonical();
   const std::string text = to_string(a);
   EPSLICE_FUZZ_CHECK(parse_ipv6(text) == a, "IPv6 " + text + " does not parse back");
   const std::string glibc = glibc_text(a);
@@ -156,7 +160,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto g4 = glibc_v4(text);
     const auto g6 = glibc_v6(text);
     EPSLICE_FUZZ_CHECK(v4 == g4, "parse_ipv4 and inet_pton disagree on \"" + text + "\"");
-    EPSLICE_FUZZ_CHECK(v6 == g6, "parse_ipv6 and inet_pton disagree on \"" + text + "\"");
+    EPSLICE_FUZZ_CHECK(v6.has_value() == g6.has_value() && (!v6 || v6->bytes == g6->bytes),
+                       "parse_ipv6 and inet_pton disagree on \"" + text + "\"");
   }
   EPSLICE_FUZZ_CHECK(!(v4 && v6), "text parses as both families: " + text);
 
@@ -168,7 +173,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // 3. Formatting.
   if (v4) check_format(*v4);
-  if (v6) check_format(*v6);
+  if (v6) {
+    check_format(*v6);
+    EPSLICE_FUZZ_CHECK(to_string(*v6) == text, "IPv6 \"" + text + "\" is written back as " + to_string(*v6));
+    EPSLICE_FUZZ_CHECK((v6->written == 0) == (to_string(v6->canonical()) == text),
+                       "IPv6 \"" + text + "\": canonical mark wrong");
+  }
   if (size >= 4) {
     ipv4_address a;
     std::memcpy(a.bytes.data(), data, 4);

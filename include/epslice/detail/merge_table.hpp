@@ -148,7 +148,8 @@ class interner {
   std::uint64_t x[2] = {}, y[2] = {};
   std::memcpy(x, a.bytes.data(), sizeof x);
   std::memcpy(y, b.bytes.data(), sizeof y);
-  return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  // The written form counts: addresses are endpoints of the same text, as upstream keys them.
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (a.written ^ b.written)) == 0;
 }
 
 /// Hash of an endpoint key (address, port number) without formatting it.
