@@ -2096,3 +2096,45 @@ TEST_CASE("convert: desired state from pods of the scenario world", "[convert]")
   CHECK_FALSE(none.managed);
   CHECK_FALSE(none.desired.ipv4_state);
 }
+
+TEST_CASE("convert: the Service identity desired slices name", "[convert]") {
+  const auto slice = [](std::string ns, std::optional<std::string> service, std::string uid = "") {
+    endpoint_slice_v4 s;
+    s.metadata.namespace_ = std::move(ns);
+    s.metadata.name = "x";
+    if (service) s.metadata.labels.emplace(std::string(well_known::service_name_label), *service);
+    s.metadata.labels.emplace("team", "a");
+    s.metadata.labels.emplace(std::string(well_known::managed_by_label), "someone");
+    if (!uid.empty()) s.metadata.owner_references.push_back(owner_reference{"v1", "Service", service.value_or(""), uid, true, true, {}});
+    return any_endpoint_slice{s};
+  };
+  // Agreeing slices: namespace, name, the uid of the owner reference, labels less reserved keys.
+  auto ok = service_identity_of_slices({slice("shop", "web"), slice("shop", "web", "u-1"), slice("shop", "web", "u-1")});
+  REQUIRE(ok.identity);
+  CHECK(ok.conflicts.empty());
+  CHECK(ok.identity->namespace_ == "shop");
+  CHECK(ok.identity->name == "web");
+  CHECK(ok.identity->uid == "u-1");
+  CHECK(ok.identity->labels == string_map{{"team", "a"}});
+  CHECK_FALSE(ok.identity->headless);
+  // Each disagreement, in slice order, with the slice it disagrees with.
+  auto bad = service_identity_of_slices(
+      {slice("shop", std::nullopt), slice("shop", "web", "u-1"), slice("test", "web"), slice("shop", "web", "u-2")});
+  CHECK_FALSE(bad.identity);
+  REQUIRE(bad.conflicts.size() == 3);
+  CHECK(bad.conflicts[0].slice == 0);
+  CHECK(bad.conflicts[0].what == identity_conflict::no_service_label);
+  CHECK(bad.conflicts[1].slice == 2);
+  CHECK(bad.conflicts[1].what == identity_conflict::other_service);
+  CHECK(bad.conflicts[1].earlier == 1);
+  CHECK(bad.conflicts[1].named == "test/web");
+  CHECK(bad.conflicts[1].expected == "shop/web");
+  CHECK(bad.conflicts[2].what == identity_conflict::other_uid);
+  CHECK(bad.conflicts[2].earlier == 1);
+  CHECK(bad.conflicts[2].named == "u-2");
+  CHECK(bad.conflicts[2].expected == "u-1");
+  // No slice at all: no identity and nothing wrong.
+  const auto none = service_identity_of_slices(std::vector<any_endpoint_slice>{});
+  CHECK_FALSE(none.identity);
+  CHECK(none.conflicts.empty());
+}

@@ -219,53 +219,32 @@ std::vector<T> views_of(const std::vector<loaded_file>& files, std::string_view 
   return out;
 }
 
-// The Service identity named by the desired slices (no --service): namespace and service-name
-// label, uid from an owner reference to that Service, labels minus reserved keys, headless label.
+// The Service identity named by the desired slices (no --service), as
+// epslice::service_identity_of_slices finds it; each slice that disagrees is reported.
 std::optional<epslice::service_identity> identity_from_slices(const std::vector<input_slice>& desired, int& code) {
-  epslice::service_identity id;
-  const input_slice* first = nullptr;
-  const input_slice* uid_from = nullptr;
-  bool ok = true;
-  for (const auto& d : desired) {
-    const auto& m = epslice::metadata_of(d.slice);
-    const auto svc = epslice::service_of(m);
-    if (!svc) {
-      std::cerr << d.file << ": " << d.what << ": metadata.labels: Required value: the "
-                << epslice::well_known::service_name_label << " label names the service (or give --service)\n";
-      ok = false;
-      continue;
-    }
-    if (!first) {
-      first = &d;
-      id.namespace_ = m.namespace_;
-      id.name = svc->name;
-      for (const auto& [k, v] : m.labels)
-        if (!epslice::is_reserved_label_key(k)) id.labels.emplace(k, v);
-      id.headless = m.labels.count(epslice::well_known::headless_label) != 0;
-    } else if (m.namespace_ != id.namespace_ || svc->name != id.name) {
-      std::cerr << d.file << ": " << d.what << ": names service " << m.namespace_ << "/" << svc->name << ", but "
-                << first->what << " names " << id.namespace_ << "/" << id.name << "\n";
-      ok = false;
-      continue;
-    }
-    for (const auto& o : m.owner_references) {
-      if (o.kind != "Service" || o.api_version != "v1" || o.name != id.name || o.uid.empty()) continue;
-      if (!uid_from) {
-        uid_from = &d;
-        id.uid = o.uid;
-      } else if (o.uid != id.uid) {
-        std::cerr << d.file << ": " << d.what << ": owner reference to Service " << id.name << " has uid " << o.uid
-                  << ", but " << uid_from->what << " names uid " << id.uid << "\n";
-        ok = false;
-      }
+  auto r = epslice::service_identity_of_slices(desired, [](const input_slice& d) -> const epslice::object_meta& {
+    return epslice::metadata_of(d.slice);
+  });
+  for (const auto& c : r.conflicts) {
+    const input_slice& d = desired[c.slice];
+    std::cerr << d.file << ": " << d.what << ": ";
+    switch (c.what) {
+      case epslice::identity_conflict::no_service_label:
+        std::cerr << "metadata.labels: Required value: the " << epslice::well_known::service_name_label
+                  << " label names the service (or give --service)\n";
+        break;
+      case epslice::identity_conflict::other_service:
+        std::cerr << "names service " << c.named << ", but " << desired[c.earlier].what << " names " << c.expected << "\n";
+        break;
+      case epslice::identity_conflict::other_uid:
+        std::cerr << "owner reference to Service " << epslice::service_of(epslice::metadata_of(d.slice))->name
+                  << " has uid " << c.named << ", but "
+                  << desired[c.earlier].what << " names uid " << c.expected << "\n";
+        break;
     }
   }
-  if (!ok) {
-    code = std::max(code, exit_invalid);
-    return std::nullopt;
-  }
-  if (!first) return std::nullopt;
-  return id;
+  if (!r.conflicts.empty()) code = std::max(code, exit_invalid);
+  return std::move(r.identity);
 }
 
 // Refuses existing slices that name other Services than `id` (reconcile plans one Service at a

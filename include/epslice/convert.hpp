@@ -463,6 +463,76 @@ template <class F>
   return {svc.metadata.namespace_, svc.metadata.name, svc.metadata.uid, svc.metadata.labels, svc.is_headless()};
 }
 
+/// Why a slice disagrees on the Service a set of slices names (see service_identity_of_slices).
+enum class identity_conflict : std::uint8_t {
+  no_service_label,  ///< no `kubernetes.io/service-name` label, or an empty one
+  other_service,     ///< names another Service (namespace and label) than the first slice did
+  other_uid,         ///< an owner reference to the Service with another uid than an earlier one
+};
+
+/// One slice that disagrees, with the slice it disagrees with.
+struct slice_identity_conflict {
+  std::size_t slice = 0;    ///< its position
+  identity_conflict what = identity_conflict::no_service_label;
+  std::size_t earlier = 0;  ///< other_service: the first slice; other_uid: the slice that gave the uid
+  std::string named;        ///< other_service: the Service it names (`ns/name`); other_uid: its uid
+  std::string expected;     ///< the same of the earlier slice
+};
+
+/// The Service identity a set of slices names, and the slices that disagree.
+struct slices_service_identity {
+  /// Set when some slice names a Service and none disagrees.
+  std::optional<service_identity> identity;
+  std::vector<slice_identity_conflict> conflicts;  ///< in slice order
+};
+
+/// The Service identity that desired slices name, for a reconcile without the Service object:
+/// the namespace and `kubernetes.io/service-name` label of the slices (all must agree), the uid
+/// of an owner reference of kind Service, apiVersion v1 and that name with a non-empty uid (all
+/// such must agree), the first naming slice's labels without the reserved keys, and headless
+/// when that slice carries the headless label. `metadata(x)` gives the object_meta of an element.
+template <class T, class Metadata>
+[[nodiscard]] slices_service_identity service_identity_of_slices(const std::vector<T>& slices, Metadata metadata) {
+  slices_service_identity out;
+  service_identity id;
+  std::optional<std::size_t> first, uid_from;
+  for (std::size_t i = 0; i < slices.size(); ++i) {
+    const object_meta& m = metadata(slices[i]);
+    const auto svc = service_of(m);
+    if (!svc) {
+      out.conflicts.push_back({i, identity_conflict::no_service_label, 0, {}, {}});
+      continue;
+    }
+    if (!first) {
+      first = i;
+      id.namespace_ = m.namespace_;
+      id.name = svc->name;
+      for (const auto& [k, v] : m.labels)
+        if (!is_reserved_label_key(k)) id.labels.emplace(k, v);
+      id.headless = m.labels.count(well_known::headless_label) != 0;
+    } else if (m.namespace_ != id.namespace_ || svc->name != id.name) {
+      out.conflicts.push_back(
+          {i, identity_conflict::other_service, *first, m.namespace_ + "/" + svc->name, id.namespace_ + "/" + id.name});
+      continue;
+    }
+    for (const auto& o : m.owner_references) {
+      if (o.kind != "Service" || o.api_version != "v1" || o.name != id.name || o.uid.empty()) continue;
+      if (!uid_from) {
+        uid_from = i;
+        id.uid = o.uid;
+      } else if (o.uid != id.uid) {
+        out.conflicts.push_back({i, identity_conflict::other_uid, *uid_from, o.uid, id.uid});
+      }
+    }
+  }
+  if (first && out.conflicts.empty()) out.identity = std::move(id);
+  return out;
+}
+/// service_identity_of_slices over slices of any family.
+[[nodiscard]] inline slices_service_identity service_identity_of_slices(const std::vector<any_endpoint_slice>& slices) {
+  return service_identity_of_slices(slices, [](const any_endpoint_slice& s) -> const object_meta& { return metadata_of(s); });
+}
+
 namespace detail {
 
 /// desired_state_from_pods<F> (see there); `Move` moves the pods' strings into the endpoints. `missing` (when not null) receives `namespace/name` of
