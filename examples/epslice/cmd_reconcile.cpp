@@ -2,6 +2,8 @@
 // epslice reconcile: desired endpoints (slices, or pods + service + nodes) + existing slices -> plan.
 #include "cli.hpp"
 
+#include <epslice/time.hpp>
+
 
 #include <algorithm>
 #include <cstdint>
@@ -79,97 +81,11 @@ epslice::reconcile_strategy parse_strategy(const std::string& v) {
   throw usage_error{"--strategy " + v + ": must be kubernetes or minimal"};
 }
 
-std::int64_t days_from_civil(std::int64_t y, std::int64_t m, std::int64_t d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, std::int64_t& m, std::int64_t& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = yoe + era * 400 + (m <= 2);
-}
-
-// An RFC 3339 time (`2026-11-26T17:42:11.5+01:00`) as upstream writes the trigger-time annotation:
-// in UTC, RFC3339Nano (fraction without trailing zeros).
+// An RFC 3339 time as upstream writes the trigger-time annotation (epslice::normalize_rfc3339:
+// in UTC, RFC3339Nano).
 std::string normalize_trigger_time(const std::string& t) {
-  const std::string message = "--trigger-time " + t + ": must be an RFC 3339 time such as 2026-11-26T16:42:11Z";
-  std::size_t i = 0;
-  const auto number = [&](std::size_t digits, std::int64_t lo, std::int64_t hi) {
-    if (i + digits > t.size()) throw usage_error{message};
-    std::int64_t v = 0;
-    for (std::size_t k = 0; k < digits; ++k) {
-      const char c = t[i + k];
-      if (c < '0' || c > '9') throw usage_error{message};
-      v = v * 10 + (c - '0');
-    }
-    if (v < lo || v > hi) throw usage_error{message};
-    i += digits;
-    return v;
-  };
-  const auto expect = [&](char c) {
-    if (i >= t.size() || t[i] != c) throw usage_error{message};
-    ++i;
-  };
-  const std::int64_t year = number(4, 0, 9999);
-  expect('-');
-  const std::int64_t month = number(2, 1, 12);
-  expect('-');
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  static constexpr std::int64_t month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const std::int64_t day = number(2, 1, month_days[month - 1] + (month == 2 && leap ? 1 : 0));
-  expect('T');
-  const std::int64_t hour = number(2, 0, 23);
-  expect(':');
-  const std::int64_t minute = number(2, 0, 59);
-  expect(':');
-  const std::int64_t second = number(2, 0, 59);
-  std::string fraction;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') fraction += t[i++];
-    if (fraction.empty() || fraction.size() > 9) throw usage_error{message};
-  }
-  std::int64_t offset = 0;
-  if (i < t.size() && t[i] == 'Z') {
-    ++i;
-  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    const bool negative = t[i++] == '-';
-    const std::int64_t oh = number(2, 0, 23);
-    expect(':');
-    const std::int64_t om = number(2, 0, 59);
-    offset = (negative ? -1 : 1) * (oh * 3600 + om * 60);
-  } else {
-    throw usage_error{message};
-  }
-  if (i != t.size()) throw usage_error{message};
-  const std::int64_t total = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
-  std::int64_t days = total / 86400, rest = total % 86400;
-  if (rest < 0) {
-    rest += 86400;
-    --days;
-  }
-  std::int64_t y = 0, m = 0, d = 0;
-  civil_from_days(days, y, m, d);
-  if (y < 0 || y > 9999) throw usage_error{message};
-  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
-  const auto two = [](std::int64_t v) { return std::string(1, static_cast<char>('0' + v / 10)) + static_cast<char>('0' + v % 10); };
-  std::string out = std::to_string(y);
-  out.insert(0, 4 - out.size(), '0');
-  out += "-" + two(m) + "-" + two(d) + "T" + two(rest / 3600) + ":" + two(rest / 60 % 60) + ":" + two(rest % 60);
-  if (!fraction.empty()) out += "." + fraction;
-  out += "Z";
-  return out;
+  if (auto v = epslice::normalize_rfc3339(t)) return std::move(*v);
+  throw usage_error{"--trigger-time " + t + ": must be an RFC 3339 time such as 2026-11-26T16:42:11Z"};
 }
 
 // ---- validation ------------------------------------------------------------------------------
