@@ -100,12 +100,9 @@ class fmt_output {
     std::string head;
     epslice::append_list_begin(head, header);
     list_->write(head);
-    std::size_t begin = 0;
     for (std::size_t i = 0; i < held_begins_.size(); ++i) {
-      const std::size_t end = i + 1 < held_begins_.size() ? held_begins_[i + 1] : held_.size();
       if (i) list_->write(",");
-      list_->write(std::string_view(held_).substr(begin, end - begin));
-      begin = end;
+      list_->write(held(i));
     }
     drop_held();
     mode_ = mode::list;
@@ -121,13 +118,15 @@ class fmt_output {
   void to_events() {
     if (mode_ == mode::list) close_list();
     if (mode_ == mode::open) {
-      for (std::size_t i = 0; i < held_begins_.size(); ++i) {
-        const std::size_t end = i + 1 < held_begins_.size() ? held_begins_[i + 1] : held_.size();
-        print_json_value(std::string_view(held_).substr(held_begins_[i], end - held_begins_[i]), compact_);
-      }
+      for (std::size_t i = 0; i < held_begins_.size(); ++i) print_json_value(held(i), compact_);
       drop_held();
     }
     mode_ = mode::events;
+  }
+  // The compact text of held object `i`.
+  [[nodiscard]] std::string_view held(std::size_t i) const {
+    const std::size_t end = i + 1 < held_begins_.size() ? held_begins_[i + 1] : held_.size();
+    return std::string_view(held_).substr(held_begins_[i], end - held_begins_[i]);
   }
   void drop_held() {
     held_.clear();

@@ -21,17 +21,20 @@ namespace cli {
 /// The address families of EndpointSlices, in the order select and eds prefer them.
 enum class slice_family { ipv4, ipv6, fqdn };
 
+/// Checks `--family` before any input is read: absent, IPv4 or IPv6. Throws usage_error.
+inline void check_family_option(const args& a) {
+  if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
+    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
+}
+
 /// The family select and eds use: `--family` (IPv4 or IPv6) when given, else IPv4 when the slices
 /// include IPv4 ones, else IPv6, else FQDN (IPv4 when there are no slices). Without --family and
 /// with slices of several families, a notice names them and the one used:
 ///   epslice <command>: notice: the slices are of address types IPv4 and IPv6: using IPv4 (--family chooses)
 /// Throws usage_error for another --family.
 inline slice_family choose_family(const args& a, const std::vector<input_slice>& slices, std::string_view command) {
-  if (const auto f = a.value("family")) {
-    if (*f == "IPv4") return slice_family::ipv4;
-    if (*f == "IPv6") return slice_family::ipv6;
-    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
-  }
+  check_family_option(a);
+  if (const auto f = a.value("family")) return *f == "IPv6" ? slice_family::ipv6 : slice_family::ipv4;
   bool present[3] = {false, false, false};
   for (const auto& s : slices) {
     if (std::holds_alternative<epslice::endpoint_slice_v4>(s.slice)) present[0] = true;
@@ -55,12 +58,6 @@ inline slice_family choose_family(const args& a, const std::vector<input_slice>&
     std::cerr << "epslice " << command
               << ": notice: the slices are all of address type FQDN, which kube-proxy does not use: no endpoints\n";
   return used;
-}
-
-/// Checks `--family` before any input is read: absent, IPv4 or IPv6. Throws usage_error.
-inline void check_family_option(const args& a) {
-  if (const auto f = a.value("family"); f && *f != "IPv4" && *f != "IPv6")
-    throw usage_error{"unknown --family " + *f + " (IPv4 or IPv6)"};
 }
 
 /// What `--follow` reads, checked as select and eds both need it: exactly one --slices input and
