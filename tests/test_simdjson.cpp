@@ -1106,10 +1106,12 @@ TEST_CASE("simdjson: the reader's new shapes (events, typed lists, limits) fall 
        simdjson_fallback::duplicate_key},
       {"repeated key of a List's own fields", R"({"kind":"List","apiVersion":"v1","metadata":{},"metadata":{"resourceVersion":"9"},"items":[]})",
        simdjson_fallback::duplicate_key},
-      {"typed list items without kind or apiVersion",
-       R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"7"},"items":[)"
-       R"({"metadata":{"name":"a"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}]},)"
-       R"({"kind":"EndpointSlice","metadata":{"name":"b"},"addressType":"IPv6","endpoints":[]}]})",
+      {"typed list whose apiVersion follows its items",
+       R"({"kind":"EndpointSliceList","items":[{"metadata":{"name":"a"},"addressType":"IPv4","endpoints":[]}],)"
+       R"("apiVersion":"discovery.k8s.io/v1"})",
+       simdjson_fallback::shape},
+      {"typed list item with an empty kind",
+       R"({"kind":"EndpointsList","apiVersion":"v1","items":[{"kind":"","metadata":{"name":"e"}}]})",
        simdjson_fallback::shape},
       {"PodList items without kind", R"({"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"p"},"spec":{}}]})",
        simdjson_fallback::shape},
@@ -1153,7 +1155,12 @@ TEST_CASE("simdjson: the reader's new shapes (events, typed lists, limits) fall 
     CHECK(c.document_why == r.why);
   }
   // The stream's events as the reader gives them, through the fast decoder.
-  const decoded_document w = fast.decode_document(rows[7].text);
+  const auto named = [&](std::string_view name) -> const std::string& {
+    const auto it = std::find_if(rows.begin(), rows.end(), [&](const row& r) { return r.name == name; });
+    REQUIRE(it != rows.end());
+    return it->text;
+  };
+  const decoded_document w = fast.decode_document(named("watch events with BOOKMARK and ERROR"));
   REQUIRE(w.events.size() == 4);
   CHECK(w.events[1].type == watch_event_type::bookmark);
   CHECK(w.events[1].resource_version == "12");
@@ -1161,7 +1168,7 @@ TEST_CASE("simdjson: the reader's new shapes (events, typed lists, limits) fall 
   REQUIRE(w.events[3].status);
   CHECK(w.events[3].status->code == 410);
   // Repeated keys are recorded, the last value kept.
-  const decoded_document dup = fast.decode_document(rows[0].text);
+  const decoded_document dup = fast.decode_document(named("repeated kind, the last one wins"));
   REQUIRE(dup.events.size() == 1);
   CHECK(dup.events[0].object.value.holds<endpoints>());
   CHECK(dup.events[0].object.duplicates.size() == 1);
@@ -1181,6 +1188,13 @@ TEST_CASE("simdjson: inferred apiVersions and plain Lists take the fast path", "
       R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":[)"
       R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"x"},"addressType":"IPv6","endpoints":[]}]})",
       R"({"kind":"PodList","apiVersion":"v1","items":null})",
+      // As the API server lists them: items without kind and apiVersion take their list's.
+      R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"7"},"items":[)"
+      R"({"metadata":{"name":"a"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}]},)"
+      R"({"kind":"EndpointSlice","metadata":{"name":"b"},"addressType":"IPv6","endpoints":[]},)"
+      R"({"kind":"Endpoints","metadata":{"name":"c"}}]})",
+      R"({"kind":"EndpointsList","apiVersion":"","items":[{"metadata":{"name":"e"},"subsets":[]}]})",
+      R"({"kind":"EndpointsList","apiVersion":null,"items":[{"apiVersion":"v1","metadata":{"name":"e"}}]})",
       R"({"kind":"List","apiVersion":"v1"})",
       R"({"apiVersion":"v1","items":[{"kind":"Pod","apiVersion":"v1"}],"kind":"List","metadata":{}})",
   };
@@ -1206,6 +1220,23 @@ TEST_CASE("simdjson: inferred apiVersions and plain Lists take the fast path", "
   CHECK(l.events[2].object.location == "items[2]");
   CHECK(l.events[1].object.api_version_inferred);
   CHECK_FALSE(l.events[2].object.api_version_inferred);
+  // Items of a typed list: an own kind stays, a missing one and a missing apiVersion are the list's.
+  const decoded_document t = fast.decode_document(texts[9]);
+  CHECK(fast.last_fallback() == simdjson_fallback::none);
+  REQUIRE(t.events.size() == 3);
+  CHECK(t.events[0].object.kind_inferred);
+  CHECK(t.events[0].object.api_version_inferred);
+  REQUIRE(t.events[0].object.value.holds<any_endpoint_slice>());
+  CHECK(std::holds_alternative<endpoint_slice_v4>(t.events[0].object.value.get<any_endpoint_slice>()));
+  CHECK(t.events[0].object.api_version() == "discovery.k8s.io/v1");
+  CHECK_FALSE(t.events[1].object.kind_inferred);
+  CHECK(t.events[1].object.api_version_inferred);
+  CHECK(t.events[2].object.value.holds<endpoints>());
+  CHECK(t.events[2].object.api_version() == "discovery.k8s.io/v1");
+  const decoded_document e = fast.decode_document(texts[10]);
+  REQUIRE(e.events.size() == 1);
+  CHECK(e.events[0].object.kind_inferred);
+  CHECK(e.events[0].object.api_version() == "v1");
 }
 
 TEST_CASE("simdjson: the caller's limits apply, by the reader when the fast path could pass them", "[simdjson]") {

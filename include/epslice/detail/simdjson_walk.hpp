@@ -261,6 +261,11 @@ class walker {
   // Whether the slice being read is discovery.k8s.io/v1beta1, as far as its apiVersion was read.
   enum class beta_state : std::uint8_t { unknown, yes, no };
   beta_state beta_ = beta_state::unknown;
+  // While an item of a typed list is read (list_object): whether it has no kind of its own and
+  // takes its list's item kind, and the list's apiVersion, which an item without one takes ("":
+  // none was given, and the kind's applies).
+  bool list_kind_ = false;
+  std::string_view list_api_;
   std::vector<std::string_view> keys_;
   std::string scratch_;
   // Sizes of the last lists read, to size the next ones: endpoints of a slice, addresses and
@@ -922,8 +927,8 @@ class walker {
     return true;
   }
 
-  // `typed_list`: an item of a typed list, whose missing apiVersion would come from the list (left
-  // to the reader); elsewhere a missing one is the kind's.
+  // `typed_list`: an item of a typed list, whose missing apiVersion comes from the list (see
+  // infer_api_version); elsewhere a missing one is the kind's.
   bool slice_object(od::object& o, any_endpoint_slice& out, bool top_level, bool typed_list, int depth) {
     enum class mode : std::uint8_t { v4, v6, fqdn, raw };
     beta_ = beta_state::unknown;
@@ -987,6 +992,7 @@ class walker {
           return keep(head.extra, key, x, depth);
         });
     if (!ok) return false;
+    if (list_kind_ && head.kind.empty()) head.kind = "EndpointSlice";  // no kind key: the list's
     if (head.kind != "EndpointSlice") return miss(simdjson_fallback::shape);
     if (!infer_api_version(head.api_version, "discovery.k8s.io/v1", typed_list)) return false;
     // A typed read stands only if the addressType did not change after the endpoints (a repeated
@@ -1129,6 +1135,7 @@ class walker {
           return keep(out.extra, key, x, depth);
         });
     if (!ok) return false;
+    if (list_kind_ && out.kind.empty()) out.kind = "Endpoints";  // no kind key: the list's
     if (out.kind != "Endpoints") return miss(simdjson_fallback::shape);
     return infer_api_version(out.api_version, "v1", typed_list);
   }
@@ -1215,6 +1222,7 @@ class walker {
     list_header h;
     bool typed = false;        // a typed list: an item without its own type fields takes the list's
     bool kind_before = false;  // the list's kind came before its items
+    bool api_before = false;   // so did its apiVersion
     std::size_t count = 0;
     // Items without their own kind or apiVersion that came before the list's kind: the reader
     // holds them until the list ends, so their events follow the list's other items.
@@ -1229,6 +1237,7 @@ class walker {
             kind_before = true;
             return true;
           } else if constexpr (k == 1) {
+            api_before = true;
             return read_string(x, h.api_version);
           } else if constexpr (k == 2) {
             if (null_here(x)) return true;
@@ -1252,12 +1261,29 @@ class walker {
               bool found = false;
               if (!find_kind(item, false, kind, found)) return false;
               const bool kind_own = found && !kind.empty();
-              if (typed && !kind_own) return miss(simdjson_fallback::shape);  // its kind is the list's
+              // The API server writes a typed list's items without kind and apiVersion: they take
+              // the list's (its item kind, its apiVersion), known here when the list gave both
+              // before its items. An empty kind, another typed list or raw items are the reader's.
+              const std::string_view list_item_kind = typed ? item_kind_of(h.kind) : std::string_view();
+              if (typed && !kind_own) {
+                if (found || !api_before || (list_item_kind != "EndpointSlice" && list_item_kind != "Endpoints"))
+                  return miss(simdjson_fallback::shape);
+                kind = list_item_kind;
+              }
               if (auto e = item.reset().error()) return fail(e);
               watch_event ev;
               ev.shape = stream_shape::list_item;
               ev.object.location = "items[" + std::to_string(count++) + "]";
-              if (!object_of_kind(item, found ? kind : std::string_view(), ev.object, false, typed, 3)) return false;
+              ev.object.kind_inferred = typed && !kind_own;
+              list_kind_ = ev.object.kind_inferred;
+              list_api_ = typed && api_before ? std::string_view(h.api_version) : std::string_view();
+              const bool read = object_of_kind(item, found || list_kind_ ? kind : std::string_view(), ev.object, false,
+                                               typed, 3);
+              list_kind_ = false;
+              list_api_ = {};
+              if (!read) return false;
+              // An item without an apiVersion before its typed list's: the reader holds it.
+              if (typed && !api_own_ && !api_before) return miss(simdjson_fallback::shape);
               if ((!kind_own || !api_own_) && !list_known) held.push_back(std::move(ev));
               else out.events.push_back(std::move(ev));
             }
@@ -1286,13 +1312,16 @@ class walker {
   }
 
   // The apiVersion of a slice or Endpoints object once read: absent or "" (Go cannot tell them
-  // apart) takes its kind's, except in a typed list, where the list's would apply.
+  // apart) takes its kind's, or in a typed list the list's when it gave one (list_api_). A
+  // v1beta1 slice is read differently from the start (beta_): one that takes the list's
+  // discovery.k8s.io/v1beta1 is left to the reader.
   bool infer_api_version(std::string& api_version, std::string_view of_kind, bool typed_list) {
     api_own_ = !api_version.empty();
     api_inferred_ = false;
     if (api_own_) return true;
-    if (typed_list) return miss(simdjson_fallback::shape);
-    api_version.assign(of_kind);
+    const std::string_view from = typed_list && !list_api_.empty() ? list_api_ : of_kind;
+    if (from == "discovery.k8s.io/v1beta1") return miss(simdjson_fallback::shape);
+    api_version.assign(from);
     api_inferred_ = true;
     return true;
   }
