@@ -38,13 +38,16 @@ namespace epslice {
 /// for addresses that do not parse), Endpoints object or object of another kind (kept as
 /// raw_object), or one List or typed list of those, with every field a stored object carries
 /// (uid, resourceVersion, generation, creationTimestamp, managedFields), unknown fields kept as
-/// the same compact, Go-escaped text, and an absent apiVersion inferred from the kind as the
-/// reader infers it. Anything else (a syntax error, a byte order mark, a value of the wrong type
-/// or out of range, a repeated key, nesting deeper than 128 levels or than the limits allow, a
-/// document larger than max_object_bytes, a watch event, a stream of several values, a bare
-/// array, an item of a typed list without its own kind or apiVersion) is decoded by epslice's
-/// reader from the same bytes, so every error, problem and repeated key is reported as it
-/// reports them; fallbacks() counts those decodes and last_fallback() says why.
+/// the same compact, Go-escaped text, and an absent kind or apiVersion inferred as the reader
+/// infers it (an apiVersion from the kind; the items of an EndpointSliceList or EndpointsList as
+/// the API server writes them, without either, from the list). Anything else (a syntax error, a
+/// byte order mark, a value of the wrong type or out of range, a repeated key, nesting deeper than
+/// 128 levels or than the limits allow, a document larger than max_object_bytes, a watch event, a
+/// stream of several values, a bare array; a typed-list item without its own kind or apiVersion
+/// that comes before the list's own, belongs to a list of another kind such as PodList, or would
+/// take discovery.k8s.io/v1beta1) is decoded by epslice's reader from the same bytes, so every
+/// error, problem and repeated key is reported as it reports them; fallbacks() counts those
+/// decodes and last_fallback() says why.
 ///
 /// Not thread-safe: use one decoder per thread. Movable, not copyable.
 class simdjson_decoder {
