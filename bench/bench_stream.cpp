@@ -15,12 +15,18 @@
 //    an object_store as they are decoded (counter objects_kept: the final state's objects).
 //    BM_watch_nlohmann_dom: nlohmann's DOM parse of the same bytes, event by event (the same-run
 //    reference).
+//  - BM_list_decode_simdjson, BM_watch_decode_simdjson, BM_watch_store_simdjson (where simdjson
+//    is installed): the same with a simdjson_object_decoder given to the stream decoder; an
+//    object left to the reader fails the benchmark.
 //  - BM_decoded_memory: the bytes one decoded object holds (allocations alive after decoding):
 //    a `{}` and the 100-endpoint slice.
 // Allocations are counted by replacing the global operator new of this program.
 #include <epslice/json.hpp>
 #include <epslice/store.hpp>
 #include <epslice/stream.hpp>
+#ifdef EPSLICE_BENCH_SIMDJSON
+#include <epslice/simdjson.hpp>
+#endif
 
 #include <benchmark/benchmark.h>
 
@@ -143,14 +149,22 @@ std::size_t generate(std::size_t items, std::string_view head, std::string_view 
   return bytes;
 }
 
-void BM_list_decode(benchmark::State& state) {
+// Objects a fast path left to the reader make its figure another path's: not reported.
+void require_fast_path([[maybe_unused]] benchmark::State& state, [[maybe_unused]] epslice::framed_object_decoder* objects) {
+#ifdef EPSLICE_BENCH_SIMDJSON
+  if (objects && static_cast<epslice::simdjson_object_decoder*>(objects)->fallbacks() != 0)
+    state.SkipWithError("the simdjson object decoder left objects to the reader");
+#endif
+}
+
+void list_decode(benchmark::State& state, epslice::framed_object_decoder* objects) {
   const auto slices = static_cast<std::size_t>(state.range(0));
   const slice_template& t = slice_text();
   std::size_t bytes = 0, events = 0, peak = 0;
   for (auto _ : state) {
     const std::size_t base = g_live;
     g_peak = g_live;
-    epslice::stream_decoder d;
+    epslice::stream_decoder d({}, objects);
     events = 0;
     bytes = generate(
         slices, R"({"apiVersion":"v1","items":[)", ",", R"(],"kind":"List","metadata":{"resourceVersion":""}})",
@@ -176,7 +190,10 @@ void BM_list_decode(benchmark::State& state) {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   state.counters["max_rss_kib"] = static_cast<double>(ru.ru_maxrss);
+  require_fast_path(state, objects);
 }
+
+void BM_list_decode(benchmark::State& state) { list_decode(state, nullptr); }
 
 // The watch stream: event i is on slice i % 1000.
 void watch_event_text(std::size_t i, std::string& out) {
@@ -195,13 +212,13 @@ void watch_event_text(std::size_t i, std::string& out) {
 // a fresh `Sink` per iteration (its `take()`; its `kept()` ends up in counter objects_kept
 // when it has one), and reports bytes, events and the decoder's peak allocation.
 template <class Sink>
-void run_watch(benchmark::State& state) {
+void run_watch(benchmark::State& state, epslice::framed_object_decoder* objects = nullptr) {
   const auto n = static_cast<std::size_t>(state.range(0));
   std::size_t bytes = 0, events = 0, peak = 0, kept = 0;
   for (auto _ : state) {
     const std::size_t base = g_live;
     g_peak = g_live;
-    epslice::stream_decoder d;
+    epslice::stream_decoder d({}, objects);
     Sink sink;
     events = 0;
     bytes = generate(n, "", "", "", watch_event_text, [&](std::string_view chunk) {
@@ -221,6 +238,7 @@ void run_watch(benchmark::State& state) {
   state.counters["input_bytes"] = static_cast<double>(bytes);
   state.counters["peak_alloc_bytes"] = static_cast<double>(peak);
   if (kept) state.counters["objects_kept"] = static_cast<double>(kept);
+  require_fast_path(state, objects);
 }
 
 // Events decoded and dropped.
@@ -238,6 +256,22 @@ struct store_events {
 
 void BM_watch_decode(benchmark::State& state) { run_watch<drop_events>(state); }
 void BM_watch_store(benchmark::State& state) { run_watch<store_events>(state); }
+
+#ifdef EPSLICE_BENCH_SIMDJSON
+// The same through the simdjson fast path (one object decoder, kept across iterations).
+void BM_list_decode_simdjson(benchmark::State& state) {
+  epslice::simdjson_object_decoder objects;
+  list_decode(state, &objects);
+}
+void BM_watch_decode_simdjson(benchmark::State& state) {
+  epslice::simdjson_object_decoder objects;
+  run_watch<drop_events>(state, &objects);
+}
+void BM_watch_store_simdjson(benchmark::State& state) {
+  epslice::simdjson_object_decoder objects;
+  run_watch<store_events>(state, &objects);
+}
+#endif
 
 void BM_watch_nlohmann_dom(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
@@ -299,6 +333,11 @@ void BM_decoded_memory(benchmark::State& state) {
 BENCHMARK(BM_list_decode)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_watch_decode)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_watch_store)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+#ifdef EPSLICE_BENCH_SIMDJSON
+BENCHMARK(BM_list_decode_simdjson)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_watch_decode_simdjson)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_watch_store_simdjson)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+#endif
 BENCHMARK(BM_watch_nlohmann_dom)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_decoded_memory)->Arg(0)->Arg(1)->Iterations(1);
 

@@ -4,7 +4,8 @@
 #
 # Usage: ./scripts/fuzz.sh [seconds per target, default 60]
 # Environment: EPSLICE_FUZZ_BUILD_DIR (default build-fuzz), FUZZ_TARGETS (space-separated subset,
-# default all), FUZZ_JOBS (targets run at once, default 2).
+# default all: fuzz_simdjson is one where CMake finds simdjson), FUZZ_JOBS (targets run at once,
+# default 2).
 #
 # Each target starts from its committed seed corpus and regression inputs and keeps what it finds
 # in <build dir>/corpus/<target> (kept between runs, never committed). Prints per target the
@@ -25,8 +26,6 @@ source scripts/deps.sh
 ensure_packages "${EPSLICE_PACKAGES[@]}" clang libclang-rt-14-dev
 
 build_dir=${EPSLICE_FUZZ_BUILD_DIR:-build-fuzz}
-all_targets=(fuzz_address fuzz_convert fuzz_decode fuzz_merge fuzz_reconcile fuzz_validate)
-read -r -a targets <<< "${FUZZ_TARGETS:-${all_targets[*]}}"
 jobs=${FUZZ_JOBS:-2}
 
 launcher=()
@@ -35,6 +34,15 @@ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DEPSLICE_BUILD_FUZZ=ON -DEPSLICE_WERROR=ON \
   -DEPSLICE_BUILD_TESTS=OFF -DEPSLICE_BUILD_EXAMPLES=OFF -DEPSLICE_BUILD_BENCH=OFF \
   -DEPSLICE_INSTALL=OFF "${launcher[@]}" >/dev/null
+# Every target, as configured: fuzz_simdjson is there only when CMake found simdjson.
+read -r -a all_targets < "$build_dir/tests/fuzz/fuzz_targets.txt"
+read -r -a targets <<< "${FUZZ_TARGETS:-${all_targets[*]}}"
+for t in "${targets[@]}"; do
+  if [[ " ${all_targets[*]} " != *" $t "* ]]; then
+    echo "epslice: no fuzz target $t in this configuration (targets: ${all_targets[*]})" >&2
+    exit 2
+  fi
+done
 # Only the fuzz targets exist in this build directory; building "all" lets make compile two at a
 # time (make does not run several --target goals in parallel).
 if [ "${targets[*]}" = "${all_targets[*]}" ]; then

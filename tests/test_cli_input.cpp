@@ -373,3 +373,49 @@ TEST_CASE("cli input: fmt output stays linear in the nesting depth", "[cli][inpu
 }
 
 #endif  // EPSLICE_CLI_PATH
+
+TEST_CASE("cli input: the simdjson fast path and the standard reader give the same output", "[cli][input]") {
+  // Whether the tool was built with simdjson or not, EPSLICE_SIMDJSON=0 gives the standard reader
+  // alone; the help says which path is in use.
+  const auto help = run("--help");
+  CHECK(help.out.find("fast decoding: ") != std::string::npos);
+  const auto help_off = run_in_shell("EPSLICE_SIMDJSON=0 ", "--help", nullptr);
+  CHECK(help_off.out.find("fast decoding: simdjson") == std::string::npos);
+  const std::string item = R"({"metadata":{"name":"a","namespace":"ns1","labels":{"kubernetes.io/service-name":"svc"}},)"
+                           R"("addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"],"zone":"z"}],"ports":[]})";
+  const std::vector<std::string> inputs = {
+      // A relist as the API server writes it, a watch stream, kubectl's List, a bad object, and
+      // a syntax error after an object.
+      R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"3"},"items":[)" +
+          item + "]}",
+      R"({"type":"ADDED","object":)" + slice("a", "IPv4", R"([{"addresses":["10.0.0.1"]}])") + "}\n" +
+          R"({"type":"DELETED","object":)" + slice("a", "IPv4", "[]") + "}\n",
+      R"({"apiVersion":"v1","kind":"List","metadata":{},"items":[)" + slice("b", "IPv6", R"([{"addresses":["FD00::1"]}])") +
+          "]}",
+      slice("c", "IPv4", R"([{"addresses":["10.0.0.300"]}])"),
+      slice("d", "IPv4", "[]") + R"({"kind":"Endpoints",)",
+  };
+  for (const auto& input : inputs) {
+    INFO(input);
+    for (const char* command : {"validate", "describe", "fmt"}) {
+      INFO(command);
+      const auto fast = run(command, input);
+      const auto reader = run_in_shell("EPSLICE_SIMDJSON=0 ", command, &input);
+      CHECK(fast.code == reader.code);
+      CHECK(fast.out == reader.out);
+      CHECK(fast.err == reader.err);
+    }
+  }
+  // Commands that merge or convert what they read.
+  for (const std::string& args :
+       {"eds --slices " + data + "/endpointslices-web.json", "convert --to endpointslices " + data + "/endpoints-web.json",
+        "select --node node-1 --slices " + data + "/endpointslices-web.json"}) {
+    INFO(args);
+    const auto fast = run_in_shell("", args, nullptr);
+    const auto reader = run_in_shell("EPSLICE_SIMDJSON=0 ", args, nullptr);
+    CHECK(fast.code == 0);
+    CHECK(fast.code == reader.code);
+    CHECK(fast.out == reader.out);
+    CHECK(fast.err == reader.err);
+  }
+}

@@ -179,6 +179,7 @@ struct check_result {
   bool slice_fast = false;
   bool endpoints_fast = false;
   simdjson_fallback document_why = simdjson_fallback::none;  // why decode_document fell back
+  std::uint64_t stream_objects_fell_back = 0;  // objects a stream decoder left to its reader
 };
 
 // The input as failure output shows it: cut, since some inputs are megabytes.
@@ -195,15 +196,40 @@ void expect_same(bool same, const std::string& text, const std::function<std::st
   FAIL_CHECK("input: " << shown(text) << "\n" << what());
 }
 
+// The text through a stream decoder fed whole, with `objects` (or without, when null).
+decoded_document stream_decode(const std::string& text, const decode_limits& limits, framed_object_decoder* objects) {
+  decoded_document out;
+  stream_decoder d(limits, objects);
+  d.feed(text);
+  d.finish();
+  while (auto ev = d.next()) out.events.push_back(std::move(*ev));
+  out.problems = d.take_problems();
+  out.lists = d.take_lists();
+  out.values = d.values();
+  out.had_list = d.had_list();
+  out.syntax_error = d.syntax_error();
+  return out;
+}
+
 check_result check_both_paths(simdjson_decoder& fast, const std::string& text, const decode_limits& limits = {}) {
   check_result r;
+  const decoded_document reader = epslice::decode_document(text, limits);
   {
     const auto before = fast.fallbacks();
     const decoded_document a = fast.decode_document(text, limits);
     r.document_fast = fast.fallbacks() == before;
     r.document_why = fast.last_fallback();
-    const decoded_document b = epslice::decode_document(text, limits);
-    expect_same(same_document(a, b), text, [&] { return "fast: " + describe(a) + "\nreader: " + describe(b); });
+    expect_same(same_document(a, reader), text, [&] { return "fast: " + describe(a) + "\nreader: " + describe(reader); });
+  }
+  {
+    // The stream decoder with the fast path for its objects; one object decoder for every input,
+    // as a program keeps one, so that what one decode leaves behind meets the next.
+    static simdjson_object_decoder objects;
+    const auto before = objects.fallbacks();
+    const decoded_document a = stream_decode(text, limits, &objects);
+    r.stream_objects_fell_back = objects.fallbacks() - before;
+    expect_same(same_document(a, reader), text,
+                [&] { return "stream, fast: " + describe(a) + "\nreader: " + describe(reader); });
   }
   {
     const auto before = fast.fallbacks();
@@ -1261,4 +1287,72 @@ TEST_CASE("simdjson: the caller's limits apply, by the reader when the fast path
   // Limits out of range throw as the reader throws.
   CHECK_THROWS_AS(fast.decode_document(slice, decode_limits{0, 10}), epslice::error);
   CHECK_THROWS_AS(fast.decode_endpoint_slice(slice, decode_limits{1 << 20, 0}), epslice::error);
+}
+
+TEST_CASE("simdjson: a stream decoder with simdjson_object_decoder gives the reader's events", "[simdjson][stream]") {
+  const std::string slice = encode(epslice_test::world_slice(100));
+  const std::string eps = encode(epslice_test::world_endpoints(100));
+  std::string item = slice;  // as the API server lists it: no kind, no apiVersion
+  for (const std::string_view field : {R"("kind":"EndpointSlice",)", R"("apiVersion":"discovery.k8s.io/v1",)"}) {
+    const auto at = item.find(field);
+    REQUIRE(at != std::string::npos);
+    item.erase(at, field.size());
+  }
+  struct row {
+    const char* name;
+    std::string text;
+    std::uint64_t objects;  // objects the fast path takes
+  };
+  const std::vector<row> rows = {
+      {"objects one after another (kubectl get -o json --watch)", slice + "\n" + eps + "\n" + slice, 3},
+      {"watch events", R"({"type":"ADDED","object":)" + slice + "}\n" + R"({"type":"MODIFIED","object":)" + eps +
+                           "}\n" + R"({"type":"DELETED","object":)" + slice + "}",
+       3},
+      {"client-go watch events", R"({"Type":"MODIFIED","Object":)" + slice + "}", 1},
+      {"a relist as the API server writes it",
+       R"({"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"9"},"items":[)" +
+           item + "," + item + "]}",
+       2},
+      {"kubectl's List", R"({"apiVersion":"v1","items":[)" + slice + "," + eps + R"(],"kind":"List","metadata":{}})", 2},
+      {"an array of objects", "[" + slice + "," + eps + "]", 2},
+      // BOOKMARK and ERROR objects are read raw by the reader, never offered.
+      {"bookmark and error", R"({"type":"BOOKMARK","object":{"kind":"EndpointSlice","metadata":{"resourceVersion":"5"}}})"
+                             R"({"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","code":410}})",
+       0},
+  };
+  simdjson_object_decoder objects;
+  for (const auto& r : rows) {
+    INFO(r.name);
+    const decoded_document reader = epslice::decode_document(r.text);
+    REQUIRE_FALSE(reader.syntax_error);
+    const std::uint64_t offered = objects.decodes(), left = objects.fallbacks();
+    // Fed whole and one odd-sized chunk at a time: the same events either way.
+    for (const std::size_t chunk : {r.text.size(), std::size_t{977}}) {
+      decoded_document fast;
+      stream_decoder d({}, &objects);
+      for (std::size_t at = 0; at < r.text.size(); at += chunk) {
+        d.feed(std::string_view(r.text).substr(at, chunk));
+        while (auto ev = d.next()) fast.events.push_back(std::move(*ev));
+      }
+      d.finish();
+      while (auto ev = d.next()) fast.events.push_back(std::move(*ev));
+      fast.problems = d.take_problems();
+      fast.lists = d.take_lists();
+      fast.values = d.values();
+      fast.had_list = d.had_list();
+      fast.syntax_error = d.syntax_error();
+      CHECK(same_document(fast, reader));
+    }
+    CHECK(objects.decodes() - offered == 2 * r.objects);
+    CHECK(objects.fallbacks() == left);
+  }
+  // An object the fast path does not take (a repeated key) is the reader's, with its duplicate.
+  const std::string dup = R"({"kind":"Endpoints","kind":"Endpoints","metadata":{"name":"a"}})";
+  stream_decoder d({}, &objects);
+  d.feed(dup);
+  d.finish();
+  const auto ev = d.next();
+  REQUIRE(ev);
+  CHECK(ev->object.duplicates.size() == 1);
+  CHECK(objects.last_fallback() == simdjson_fallback::duplicate_key);
 }

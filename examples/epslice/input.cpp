@@ -3,12 +3,17 @@
 #include "cli.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
+
+#ifdef EPSLICE_TOOL_SIMDJSON
+#include <epslice/simdjson.hpp>
+#endif
 
 namespace cli {
 
@@ -77,6 +82,32 @@ std::string_view input_source::next() {
 }
 
 // ---- input_decoder ---------------------------------------------------------------------------
+
+#ifdef EPSLICE_TOOL_SIMDJSON
+namespace {
+bool fast_path_disabled() {
+  const char* v = std::getenv("EPSLICE_SIMDJSON");
+  return v != nullptr && std::string_view(v) == "0";
+}
+}  // namespace
+#endif
+
+std::unique_ptr<epslice::framed_object_decoder> fast_object_decoder() {
+#ifdef EPSLICE_TOOL_SIMDJSON
+  if (!fast_path_disabled()) return std::make_unique<epslice::simdjson_object_decoder>();
+#endif
+  return nullptr;
+}
+
+std::string_view fast_path_state() {
+#ifdef EPSLICE_TOOL_SIMDJSON
+  return fast_path_disabled() ? "the standard reader (EPSLICE_SIMDJSON=0)"
+                              : "simdjson (EPSLICE_SIMDJSON=0 in the environment selects the standard reader; the output\n"
+                                "is the same)";
+#else
+  return "the standard reader (built without simdjson)";
+#endif
+}
 
 void input_decoder::feed(std::string_view chunk) {
   if (format_ == input_format::json) {

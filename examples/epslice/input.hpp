@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,9 +59,18 @@ enum class input_format { unknown, json, yaml };
 /// can be taken (events()) before the next chunk is read and memory holds one object; YAML text
 /// is checked as it arrives, so bytes that cannot be YAML stop the reading at once, and converted
 /// to JSON text at the end (yaml_to_json), so that errors in objects keep their field paths.
+/// The decoder the tool's stream decoders try first on every object: the simdjson fast path when
+/// the tool was built with simdjson (see README "The epslice tool"), unless the environment sets
+/// EPSLICE_SIMDJSON=0; else none (the standard reader alone). The events are the same either way.
+[[nodiscard]] std::unique_ptr<epslice::framed_object_decoder> fast_object_decoder();
+
+/// Which decoder fast_object_decoder() gives, as `epslice --help` says it.
+[[nodiscard]] std::string_view fast_path_state();
+
 class input_decoder {
  public:
-  explicit input_decoder(const epslice::decode_limits& limits) : events_(limits) {}
+  explicit input_decoder(const epslice::decode_limits& limits)
+      : objects_(fast_object_decoder()), events_(limits, objects_.get()) {}
   /// Takes the next chunk. Throws text_error when the bytes cannot be YAML.
   void feed(std::string_view chunk);
   /// The format seen so far; unknown while nothing but white space arrived.
@@ -77,6 +87,7 @@ class input_decoder {
   std::string text_;  // white space before the first value; the whole text of YAML
   std::size_t bom_seen_ = 0;  // bytes of a leading UTF-8 byte order mark seen so far
   yaml_text_check check_;
+  std::unique_ptr<epslice::framed_object_decoder> objects_;  // on the heap: events_ holds its address
   epslice::stream_decoder events_;
 };
 

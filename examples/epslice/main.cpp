@@ -32,6 +32,7 @@ void print_help(std::ostream& out) {
          "  --max-depth N           refuse objects nested deeper than N levels (default 1000, at most 100000)\n"
          "  --max-object-bytes N    refuse objects larger than N bytes of JSON (default 67108864, 64 MiB)\n"
          "  An object over a limit is a problem of that object (exit 1); the others are still read.\n"
+         "\nfast decoding: " << cli::fast_path_state() << "\n"
          "\nexit codes: 0 success, 1 invalid input objects or a watch stream that reported an ERROR, 2 usage\n"
          "errors and unreadable input (no such file, permission denied, is a directory, empty input, not\n"
          "JSON or YAML).\n"

@@ -30,6 +30,10 @@
 // types, numbers out of range, a limit passed) travel with it; problems outside any object are
 // taken with take_problems(); a syntax error stops the reading (syntax_error()).
 //
+// Every object framed (except the raw objects of BOOKMARK and ERROR events) can go to a faster
+// decoder first, given to the constructor: see framed_object_decoder, and simdjson_object_decoder
+// in <epslice/simdjson.hpp>. The events are the same with or without one.
+//
 // Example: follow a watch on standard input.
 //
 //   epslice::stream_decoder decoder;  // default limits: 64 MiB per object, depth 1000
@@ -92,12 +96,43 @@ namespace detail {
 
 }  // namespace detail
 
+/// An object a stream_decoder has framed and is about to decode: its checked text (valid JSON and
+/// UTF-8, within the decoder's limits) and the type fields the decoder settled for it.
+struct framed_object {
+  std::string_view text;              ///< the object's JSON text, from `{` to `}`
+  std::string_view kind;              ///< the kind that types it ("" when none)
+  bool kind_inferred = false;         ///< it has no kind of its own: `kind` is its typed list's
+  std::string_view api_version;       ///< its own apiVersion, or the one it takes
+  bool api_version_inferred = false;  ///< it has no apiVersion of its own: `api_version` is taken
+  bool top_level = false;             ///< a top-level value (not a list item or an event's object)
+  bool typed_list_item = false;       ///< an item of a typed list (`EndpointSliceList`, ...)
+};
+
+/// A decoder that a stream_decoder tries before its own reader on every object it frames (except
+/// BOOKMARK and ERROR events' objects), such as simdjson_object_decoder of
+/// <epslice/simdjson.hpp>. It must give exactly what the reader gives for the object, or return
+/// false to leave the object to the reader; the stream decoder sets the location and document.
+class framed_object_decoder {
+ public:
+  virtual ~framed_object_decoder() = default;
+  /// Decode `object` into `out` (a fresh decoded_object); false leaves it to the reader.
+  virtual bool decode(const framed_object& object, decoded_object& out) = 0;
+
+ protected:
+  framed_object_decoder() = default;
+  framed_object_decoder(const framed_object_decoder&) = default;
+  framed_object_decoder& operator=(const framed_object_decoder&) = default;
+};
+
 /// Decodes a stream of JSON fed in chunks into watch events (see the file comment).
 /// Not copyable (it may hold views of the chunk being read); movable.
 class stream_decoder {
  public:
   /// A decoder with the given limits. Throws epslice::error when a limit is out of range.
-  explicit stream_decoder(const decode_limits& limits = {}) : limits_(limits), framer_(limits) {}
+  /// `objects`, when given, decodes each framed object first (see framed_object_decoder); it is
+  /// not owned and must outlive the decoder.
+  explicit stream_decoder(const decode_limits& limits = {}, framed_object_decoder* objects = nullptr)
+      : limits_(limits), framer_(limits), objects_(objects) {}
   stream_decoder(const stream_decoder&) = delete;
   stream_decoder& operator=(const stream_decoder&) = delete;
   stream_decoder(stream_decoder&&) = default;
@@ -160,6 +195,7 @@ class stream_decoder {
 
   decode_limits limits_;
   detail::framer framer_;
+  framed_object_decoder* objects_ = nullptr;
   detail::reader reader_;
   std::deque<watch_event> events_;
   field_errors problems_;
@@ -180,6 +216,22 @@ class stream_decoder {
     o.value = raw_object{std::string(u.types->kind.text()), std::string(u.types->api_version.text()), {}};
     o.problems.edit().push_back(*u.limit);
     return o;
+  }
+
+  // One framed object: through `objects_` when it takes it, else the reader.
+  decoded_object read_object(std::string_view text, const detail::object_plan& plan, std::string location,
+                             std::size_t document, bool top_level, bool typed_list_item) {
+    if (objects_ && !plan.raw) {
+      decoded_object o;
+      const framed_object f{text, plan.kind, plan.kind_inferred, plan.api_version, plan.api_version_inferred,
+                            top_level, typed_list_item};
+      if (objects_->decode(f, o)) {
+        o.location = std::move(location);
+        o.document = document;
+        return o;
+      }
+    }
+    return reader_.read_object(text, plan, std::move(location), document);
   }
 
   void push_event(watch_event_type type, stream_shape shape, decoded_object o) {
@@ -227,7 +279,7 @@ class stream_decoder {
     detail::object_plan plan;
     plan.kind = t.kind.text();
     plan_api_version(plan, t.api_version, {}, false);
-    push_event(watch_event_type::added, stream_shape::object, reader_.read_object(u.text, plan, {}, u.document));
+    push_event(watch_event_type::added, stream_shape::object, read_object(u.text, plan, {}, u.document, true, false));
   }
 
   // Whether a type field may be inferred: when the object has none of its own. A slice or an
@@ -272,7 +324,11 @@ class stream_decoder {
     plan_api_version(plan, go ? t.go_object_api_version : t.object_api_version, {}, false);
     plan.raw = *st.type == watch_event_type::bookmark || *st.type == watch_event_type::error;
     detail::raw_fields fields;
-    std::optional<decoded_object> o = reader_.read_event(u.text, object_key, plan, u.document, problems_, &fields);
+    std::optional<decoded_object> o = reader_.read_event(
+        u.text, object_key, problems_, [&](std::string_view text, std::string location) {
+          return plan.raw ? reader_.read_object(text, plan, std::move(location), u.document, &fields)
+                          : read_object(text, plan, std::move(location), u.document, false, false);
+        });
     if (!o) {
       problems_.push_back(field_error{std::string(object_key), error_type::required, {}, "a watch event needs an object"});
       return;
@@ -336,7 +392,7 @@ class stream_decoder {
     plan_api_version(plan, t.api_version, list_api, !item_kind.empty());
     const detail::unit_role role = list ? detail::unit_role::list_item : detail::unit_role::array_item;
     push_event(watch_event_type::added, list ? stream_shape::list_item : stream_shape::array_item,
-               reader_.read_object(text, plan, item_location(role, index), document));
+               read_object(text, plan, item_location(role, index), document, false, !item_kind.empty()));
   }
 
   // A List as an element of a top-level array (as `jq -s` joins kubectl outputs): its items are
@@ -344,7 +400,7 @@ class stream_decoder {
   void on_nested_list(const detail::framed_unit& u) {
     const std::string prefix = item_location(u.role, u.index);
     const auto below = [&](const std::string& path) { return path.empty() ? prefix : prefix + "." + path; };
-    stream_decoder inner(limits_);
+    stream_decoder inner(limits_, objects_);
     inner.feed(u.text);
     inner.finish();
     while (auto e = inner.next()) {

@@ -19,11 +19,10 @@
 //     epslice::error, and what they return is the document's one object;
 //  6. the DOM entry points (decode_document(const nlohmann::json&), j.get<...>()) and the Service,
 //     Node and Pod views throw nothing but epslice::error, at any nesting depth.
-// No filter masks a known defect: the inputs once found (deep nesting in the DOM entry points and
-// the views, a repeated `kind`, typed-list items without or with a foreign kind) are replayed
-// from tests/fuzz/regressions/fuzz_decode/. One defect is open and deliberately not filtered,
-// since a memory error must stay visible: tests/fuzz/pending/fuzz_decode/escaped-keys-arena.json,
-// a use after free in the reader when two unknown keys need unescaping (docs/reliability.md).
+// No filter masks a known defect, and none is open: the inputs once found (deep nesting in the DOM
+// entry points and the views, a repeated `kind`, typed-list items without or with a foreign kind,
+// and escaped-keys-arena.json, a use after free in the reader when two unknown keys needed
+// unescaping, since fixed) are replayed from tests/fuzz/regressions/fuzz_decode/ (docs/reliability.md).
 #include <epslice/json.hpp>
 #include <epslice/sizes.hpp>
 #include <epslice/stream.hpp>
@@ -37,21 +36,14 @@
 #include <utility>
 #include <variant>
 
+#include "document_compare.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
 
 using namespace epslice;
-
-std::string describe(const decoded_document& d) {
-  std::string out = std::to_string(d.events.size()) + " events, " + std::to_string(d.lists.size()) + " lists, " +
-                    std::to_string(d.values) + " values";
-  if (d.syntax_error) out += ", syntax error: " + d.syntax_error->message;
-  for (const auto& p : d.problems) out += ", problem: " + p.message();
-  for (const auto& ev : d.events)
-    for (const auto& p : ev.object.problems) out += ", object problem: " + p.message();
-  return out;
-}
+using epslice_fuzz::describe;
+using epslice_fuzz::difference;
 
 // The one object of a document made by encode(): no syntax error, no problem, one plain object
 // without repeated keys.
@@ -65,50 +57,6 @@ const decoded_object& sole_object(const decoded_document& d, const std::string& 
                          o.problems.empty() && o.duplicates.empty(),
                      "encoded text " + text + " decodes to " + describe(d));
   return o;
-}
-
-// Everything two decodings of the same bytes must agree on (the first difference, or "").
-std::string difference(const decoded_object& a, const decoded_object& b) {
-  if (a.location != b.location) return "location " + a.location + " vs " + b.location;
-  if (a.document != b.document) return "document index";
-  if (!(a.value == b.value)) return "value " + encode(a, {.inferred_type_fields = true}) + " vs " +
-                                    encode(b, {.inferred_type_fields = true});
-  if (!(a.problems == b.problems)) return "problems";
-  if (!(a.duplicates == b.duplicates)) return "duplicates";
-  if (a.kind_inferred != b.kind_inferred || a.api_version_inferred != b.api_version_inferred) return "inferred fields";
-  return {};
-}
-
-std::string difference(const decoded_document& a, const decoded_document& b) {
-  if (a.values != b.values) return "values " + std::to_string(a.values) + " vs " + std::to_string(b.values);
-  if (a.had_list != b.had_list) return "had_list";
-  if (a.syntax_error.has_value() != b.syntax_error.has_value()) return "syntax error presence";
-  if (a.syntax_error) {
-    const auto &x = *a.syntax_error, &y = *b.syntax_error;
-    if (x.offset != y.offset || x.line != y.line || x.column != y.column || x.message != y.message)
-      return "syntax error " + x.message + " at " + std::to_string(x.offset) + " vs " + y.message + " at " +
-             std::to_string(y.offset);
-  }
-  if (!(a.problems == b.problems)) return "problems";
-  if (a.events.size() != b.events.size())
-    return "events " + std::to_string(a.events.size()) + " vs " + std::to_string(b.events.size());
-  for (std::size_t i = 0; i < a.events.size(); ++i) {
-    const auto &x = a.events[i], &y = b.events[i];
-    const std::string at = "event " + std::to_string(i) + ": ";
-    if (x.type != y.type) return at + "type";
-    if (x.shape != y.shape) return at + "shape";
-    if (x.resource_version != y.resource_version) return at + "resource_version";
-    if (!(x.status == y.status)) return at + "status";
-    if (std::string d = difference(x.object, y.object); !d.empty()) return at + d;
-  }
-  if (a.lists.size() != b.lists.size()) return "lists";
-  for (std::size_t i = 0; i < a.lists.size(); ++i) {
-    const auto &x = a.lists[i], &y = b.lists[i];
-    if (x.kind != y.kind || x.api_version != y.api_version || !(x.metadata == y.metadata) || x.document != y.document ||
-        x.items != y.items || !(x.duplicates == y.duplicates))
-      return "list " + std::to_string(i);
-  }
-  return {};
 }
 
 // Feed `text` to a stream decoder in chunks: whole when `chunk_sizes` is null, else in sizes

@@ -218,11 +218,13 @@ class reader {
     return std::move(result_);
   }
 
-  /// Read a watch event's wrapper: its member `object_key` (`object` or `Object`) is decoded
-  /// with `plan`; other members are skipped. Repeated keys of the wrapper and an object member
-  /// that is not an object go to `outside`. Returns nullopt when there is no object member.
-  std::optional<decoded_object> read_event(std::string_view text, std::string_view object_key, const object_plan& plan,
-                                           std::size_t document, field_errors& outside, raw_fields* fields) {
+  /// Read a watch event's wrapper: its member `object_key` (`object` or `Object`) is decoded by
+  /// `read(text, location)`; other members are skipped. Repeated keys of the wrapper and an
+  /// object member that is not an object go to `outside`. Returns nullopt when there is no object
+  /// member.
+  template <class Read>
+  std::optional<decoded_object> read_event(std::string_view text, std::string_view object_key, field_errors& outside,
+                                           Read&& read) {
     std::optional<decoded_object> out;
     // The wrapper's members, found directly (the text is checked JSON); the object member's text
     // is decoded on its own, the others are only checked for repeated keys.
@@ -248,11 +250,11 @@ class reader {
       i = skip_space(text, key_end);
       if (i < text.size() && text[i] == ':') ++i;
       i = skip_space(text, i);
-      const std::size_t value_end = i + parser_.parse(text.substr(i), null_handler_);
+      const std::size_t value_end = value_end_of(text, i);
       if (key == object_key) {
         const std::string_view value = text.substr(i, value_end - i);
         if (!value.empty() && value.front() == '{') {
-          out = read_object(value, plan, std::string(object_key), document, fields);
+          out = read(value, std::string(object_key));
         } else {
           out.reset();
           if (value != "null")
@@ -334,21 +336,8 @@ class reader {
   void end_array();
 
  private:
-  struct null_handler {
-    void start_object() {}
-    void end_object() {}
-    void start_array() {}
-    void end_array() {}
-    void key(std::string_view, bool) {}
-    void string(std::string_view) {}
-    void number(const json_number&) {}
-    void boolean(bool) {}
-    void null() {}
-  };
-
   // ---- state --------------------------------------------------------------------------------
   validated_parser parser_;
-  null_handler null_handler_;
   std::vector<frame> frames_;
   std::vector<key_set> key_sets_;
   std::uint32_t key_sets_used_ = 0;
@@ -398,6 +387,30 @@ class reader {
       else ++i;
     }
     return t.size();
+  }
+
+  // One past the value that begins at t[i], in checked JSON: strings are skipped whole and
+  // brackets counted, without lexing (an event's object is most of the event).
+  static std::size_t value_end_of(std::string_view t, std::size_t i) noexcept {
+    std::size_t depth = 0;
+    while (i < t.size()) {
+      const char c = t[i];
+      if (c == '"') {
+        i = string_end(t, i);
+        if (depth == 0) return i;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) return i;  // the end of the enclosing value: an empty value
+        if (--depth == 0) return i + 1;
+      } else if (depth == 0 && (c == ',' || is_json_space(c))) {
+        return i;  // the end of a scalar
+      }
+      ++i;
+    }
+    return i;
   }
 
   void begin_unit() {

@@ -226,6 +226,25 @@ class walker {
     return endpoints_object(o, out, true, false, 1) && at_end(doc);
   }
 
+  /// Decode one object a stream_decoder framed, with the type fields it settled (`f`), as its
+  /// reader would. The framer has checked the object's text and limits.
+  bool framed(od::document& doc, const framed_object& f, decoded_object& out) {
+    od::object o;
+    if (auto e = doc.get_object().get(o)) return fail(e);
+    if (f.kind_inferred && f.kind != "EndpointSlice" && f.kind != "Endpoints") return miss(simdjson_fallback::shape);
+    list_kind_ = f.kind_inferred;
+    list_api_ = f.typed_list_item && f.api_version_inferred ? f.api_version : std::string_view();
+    const bool ok = object_of_kind(o, f.kind, out, f.top_level, f.typed_list_item, 1) && at_end(doc);
+    list_kind_ = false;
+    list_api_ = {};
+    if (!ok) return false;
+    // The walker settled the apiVersion by the same rules; a disagreement is the reader's to word.
+    if (out.api_version_inferred != f.api_version_inferred || out.api_version() != f.api_version)
+      return miss(simdjson_fallback::shape);
+    out.kind_inferred = f.kind_inferred;
+    return true;
+  }
+
   /// Decode a whole document holding one object or one list, as decode_document does.
   bool any_document(od::document& doc, decoded_document& out) {
     std::string_view kind;
