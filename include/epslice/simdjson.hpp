@@ -205,7 +205,8 @@ class simdjson_decoder {
 ///   epslice::simdjson_object_decoder fast;
 ///   epslice::stream_decoder decoder({}, &fast);  // `fast` must outlive `decoder`
 ///
-/// Not thread-safe: one per stream decoder. Movable (a stream decoder using it holds its address).
+/// Not thread-safe: one per stream decoder. Movable, but not while a stream decoder holds its
+/// address.
 class simdjson_object_decoder final : public framed_object_decoder {
  public:
   simdjson_object_decoder() = default;
