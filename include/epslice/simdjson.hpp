@@ -55,6 +55,32 @@ class padded_parser {
   std::size_t capacity_ = 0;        // bytes of buffer_, padding included
 };
 
+/// What both fast-path decoders hold: the padded parser, the walker, and the counts of decodes
+/// and fallbacks with the reason of the last one.
+class fast_path {
+ public:
+  /// Number of decodes so far (every call of a decode function).
+  [[nodiscard]] std::uint64_t decodes() const noexcept { return decodes_; }
+  /// Number of those that the nlohmann reader decoded instead of the fast path.
+  [[nodiscard]] std::uint64_t fallbacks() const noexcept { return fallbacks_; }
+  /// Why the last decode fell back (simdjson_fallback::none when it took the fast path).
+  [[nodiscard]] simdjson_fallback last_fallback() const noexcept { return last_; }
+
+ protected:
+  padded_parser input_;
+  walker walker_;
+  std::uint64_t decodes_ = 0;
+  std::uint64_t fallbacks_ = 0;
+  simdjson_fallback last_ = simdjson_fallback::none;
+
+  // Count a fallback; its reason is the one noted, else the walker's, else a syntax error.
+  void fell_back() noexcept {
+    ++fallbacks_;
+    if (last_ == simdjson_fallback::none) last_ = walker_.reason();
+    if (last_ == simdjson_fallback::none) last_ = simdjson_fallback::syntax;
+  }
+};
+
 }  // namespace detail::sj
 
 /// A reusable decoder of Kubernetes JSON through simdjson's On-Demand API. It holds a simdjson
@@ -79,7 +105,7 @@ class padded_parser {
 /// decodes and last_fallback() says why.
 ///
 /// Not thread-safe: use one decoder per thread. Movable, not copyable.
-class simdjson_decoder {
+class simdjson_decoder : public detail::sj::fast_path {
  public:
   simdjson_decoder() = default;
   simdjson_decoder(const simdjson_decoder&) = delete;
@@ -148,20 +174,9 @@ class simdjson_decoder {
     return epslice::decode_document(text, limits);
   }
 
-  /// Number of decodes so far (every call of a decode function).
-  [[nodiscard]] std::uint64_t decodes() const noexcept { return decodes_; }
-  /// Number of those that the nlohmann reader decoded instead of the fast path.
-  [[nodiscard]] std::uint64_t fallbacks() const noexcept { return fallbacks_; }
-  /// Why the last decode fell back (simdjson_fallback::none when it took the fast path).
-  [[nodiscard]] simdjson_fallback last_fallback() const noexcept { return last_; }
+  // decodes(), fallbacks() and last_fallback() count these calls (detail::sj::fast_path).
 
  private:
-  detail::sj::padded_parser input_;
-  detail::sj::walker walker_;
-  std::uint64_t decodes_ = 0;
-  std::uint64_t fallbacks_ = 0;
-  simdjson_fallback last_ = simdjson_fallback::none;
-
   // Copy `text` into the padded buffer and index it; false (with the reason noted) when simdjson
   // refuses it or it could pass the fast path's size or the caller's limits. Every object of a
   // document is at most the whole text, so a text within max_object_bytes cannot pass it.
@@ -187,12 +202,6 @@ class simdjson_decoder {
     }
     return true;
   }
-
-  void fell_back() noexcept {
-    ++fallbacks_;
-    if (last_ == simdjson_fallback::none) last_ = walker_.reason();
-    if (last_ == simdjson_fallback::none) last_ = simdjson_fallback::syntax;
-  }
 };
 
 /// The simdjson fast path for a stream_decoder: give one to its constructor and every object it
@@ -207,7 +216,7 @@ class simdjson_decoder {
 ///
 /// Not thread-safe: one per stream decoder. Movable, but not while a stream decoder holds its
 /// address.
-class simdjson_object_decoder final : public framed_object_decoder {
+class simdjson_object_decoder final : public framed_object_decoder, public detail::sj::fast_path {
  public:
   simdjson_object_decoder() = default;
   simdjson_object_decoder(const simdjson_object_decoder&) = delete;
@@ -227,27 +236,13 @@ class simdjson_object_decoder final : public framed_object_decoder {
       last_ = simdjson_fallback::syntax;
     } else if (walker_.framed(doc, object, out)) {
       return true;
-    } else {
-      last_ = walker_.reason() == simdjson_fallback::none ? simdjson_fallback::syntax : walker_.reason();
     }
-    ++fallbacks_;
+    fell_back();
     out = decoded_object{};
     return false;
   }
-
-  /// Number of objects offered so far.
-  [[nodiscard]] std::uint64_t decodes() const noexcept { return decodes_; }
-  /// Number of those left to the stream decoder's reader.
-  [[nodiscard]] std::uint64_t fallbacks() const noexcept { return fallbacks_; }
-  /// Why the last object was left to the reader (simdjson_fallback::none when it was not).
-  [[nodiscard]] simdjson_fallback last_fallback() const noexcept { return last_; }
-
- private:
-  detail::sj::padded_parser input_;
-  detail::sj::walker walker_;
-  std::uint64_t decodes_ = 0;
-  std::uint64_t fallbacks_ = 0;
-  simdjson_fallback last_ = simdjson_fallback::none;
+  // decodes() counts the objects offered, fallbacks() those left to the stream decoder's reader
+  // (detail::sj::fast_path).
 };
 
 }  // namespace epslice

@@ -2,14 +2,17 @@
 // Comparison of two decodings of the same bytes, shared by the decoding fuzz targets.
 //
 // fuzz_decode compares decode_document with the stream decoder, fuzz_simdjson compares it with
-// the simdjson fast path; both need every field of a decoded_document to agree, and a short
-// description of a document for their failure reports.
+// the simdjson fast path; both need every field of a decoded_document to agree, a short
+// description of a document for their failure reports, and a stream decoder fed in chunks.
 #pragma once
 
 #include <epslice/json.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace epslice_fuzz {
 
@@ -69,6 +72,30 @@ inline std::string difference(const epslice::decoded_document& a, const epslice:
       return "list " + std::to_string(i);
   }
   return {};
+}
+
+/// `text` through `d`, fed in chunks: the k-th chunk (from 0) is next_len(k) bytes (at least 1,
+/// cut at the end of the text); events, problems and lists are taken after every chunk.
+template <class NextLen>
+epslice::decoded_document feed_in_chunks(epslice::stream_decoder& d, std::string_view text, NextLen next_len) {
+  epslice::decoded_document out;
+  const auto drain = [&] {
+    while (auto ev = d.next()) out.events.push_back(std::move(*ev));
+    for (auto& p : d.take_problems()) out.problems.push_back(std::move(p));
+    for (auto& l : d.take_lists()) out.lists.push_back(std::move(l));
+  };
+  for (std::size_t at = 0, k = 0; at < text.size(); ++k) {
+    const std::size_t len = std::min(text.size() - at, std::max<std::size_t>(1, next_len(k)));
+    d.feed(text.substr(at, len));
+    at += len;
+    drain();
+  }
+  d.finish();
+  drain();
+  out.values = d.values();
+  out.had_list = d.had_list();
+  out.syntax_error = d.syntax_error();
+  return out;
 }
 
 }  // namespace epslice_fuzz

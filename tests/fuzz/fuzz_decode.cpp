@@ -62,35 +62,14 @@ const decoded_object& sole_object(const decoded_document& d, const std::string& 
 // Feed `text` to a stream decoder in chunks: whole when `chunk_sizes` is null, else in sizes
 // drawn from it; events, problems and lists are taken after every chunk.
 decoded_document stream_decode(std::string_view text, const std::uint8_t* chunk_sizes, std::size_t n, std::uint8_t mode) {
-  decoded_document out;
   stream_decoder d;
-  const auto drain = [&] {
-    while (auto ev = d.next()) out.events.push_back(std::move(*ev));
-    for (auto& p : d.take_problems()) out.problems.push_back(std::move(p));
-    for (auto& l : d.take_lists()) out.lists.push_back(std::move(l));
-  };
-  if (!chunk_sizes) {
-    d.feed(text);
-    drain();
-  } else {
-    std::size_t pos = 0, k = 0;
-    while (pos < text.size()) {
-      std::size_t len = 1;
-      const std::size_t pick = n == 0 ? 0 : chunk_sizes[k++ % n];
-      if (mode == 1) len = 1 + pick % 7;
-      else if (mode == 2) len = 1 + (pick * 131 + k) % 509;
-      len = std::min(len, text.size() - pos);
-      d.feed(text.substr(pos, len));
-      pos += len;
-      drain();
-    }
-  }
-  d.finish();
-  drain();
-  out.values = d.values();
-  out.had_list = d.had_list();
-  out.syntax_error = d.syntax_error();
-  return out;
+  return epslice_fuzz::feed_in_chunks(d, text, [&](std::size_t k) -> std::size_t {
+    if (!chunk_sizes) return text.size();
+    const std::size_t pick = n == 0 ? 0 : chunk_sizes[k % n];
+    if (mode == 1) return 1 + pick % 7;
+    if (mode == 2) return 1 + (pick * 131 + k + 1) % 509;
+    return 1;
+  });
 }
 
 void check_stream(std::string_view text, const decoded_document& doc) {

@@ -208,29 +208,10 @@ std::optional<decode_limits> chosen_limits(std::string_view text) {
 // 1 to `chunk` bytes drawn from the text's own bytes.
 decoded_document stream_decode(std::string_view text, const decode_limits& limits, simdjson_object_decoder& objects,
                                std::size_t chunk) {
-  decoded_document out;
   stream_decoder d(limits, &objects);
-  const auto drain = [&] {
-    while (auto ev = d.next()) out.events.push_back(std::move(*ev));
-    for (auto& p : d.take_problems()) out.problems.push_back(std::move(p));
-    for (auto& l : d.take_lists()) out.lists.push_back(std::move(l));
-  };
-  if (chunk == 0) {
-    d.feed(text);
-  } else {
-    for (std::size_t at = 0, k = 0; at < text.size(); ++k) {
-      const std::size_t len = std::min(text.size() - at, 1 + static_cast<unsigned char>(text[k % text.size()]) % chunk);
-      d.feed(text.substr(at, len));
-      at += len;
-      drain();
-    }
-  }
-  d.finish();
-  drain();
-  out.values = d.values();
-  out.had_list = d.had_list();
-  out.syntax_error = d.syntax_error();
-  return out;
+  return epslice_fuzz::feed_in_chunks(d, text, [&](std::size_t k) {
+    return chunk == 0 ? text.size() : 1 + static_cast<unsigned char>(text[k % text.size()]) % chunk;
+  });
 }
 
 void check_stream(simdjson_object_decoder& objects, std::string_view text, const decode_limits& limits) {

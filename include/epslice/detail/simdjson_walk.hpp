@@ -232,12 +232,9 @@ class walker {
     od::object o;
     if (auto e = doc.get_object().get(o)) return fail(e);
     if (f.kind_inferred && f.kind != "EndpointSlice" && f.kind != "Endpoints") return miss(simdjson_fallback::shape);
-    list_kind_ = f.kind_inferred;
-    list_api_ = f.typed_list_item && f.api_version_inferred ? f.api_version : std::string_view();
-    const bool ok = object_of_kind(o, f.kind, out, f.top_level, f.typed_list_item, 1) && at_end(doc);
-    list_kind_ = false;
-    list_api_ = {};
-    if (!ok) return false;
+    const std::string_view list_api = f.typed_list_item && f.api_version_inferred ? f.api_version : std::string_view();
+    if (!object_taking(o, f.kind, out, f.top_level, f.typed_list_item, 1, f.kind_inferred, list_api) || !at_end(doc))
+      return false;
     // The walker settled the apiVersion by the same rules; a disagreement is the reader's to word.
     if (out.api_version_inferred != f.api_version_inferred || out.api_version() != f.api_version)
       return miss(simdjson_fallback::shape);
@@ -1235,6 +1232,18 @@ class walker {
     return true;
   }
 
+  // object_of_kind for an object that may take what it lacks from its typed list: its kind
+  // (`list_kind`: it has none) and its apiVersion (`list_api`; "" for its kind's).
+  bool object_taking(od::object& o, std::string_view kind, decoded_object& d, bool top_level, bool typed_list, int depth,
+                     bool list_kind, std::string_view list_api) {
+    list_kind_ = list_kind;
+    list_api_ = list_api;
+    const bool ok = object_of_kind(o, kind, d, top_level, typed_list, depth);
+    list_kind_ = false;
+    list_api_ = {};
+    return ok;
+  }
+
   // A List or a typed list (EndpointSliceList, PodList, ...): its items as events, each an object
   // of its own kind, and its own fields as a list_header.
   bool list_object(od::object& o, decoded_document& out) {
@@ -1294,13 +1303,10 @@ class walker {
               ev.shape = stream_shape::list_item;
               ev.object.location = "items[" + std::to_string(count++) + "]";
               ev.object.kind_inferred = typed && !kind_own;
-              list_kind_ = ev.object.kind_inferred;
-              list_api_ = typed && api_before ? std::string_view(h.api_version) : std::string_view();
-              const bool read = object_of_kind(item, found || list_kind_ ? kind : std::string_view(), ev.object, false,
-                                               typed, 3);
-              list_kind_ = false;
-              list_api_ = {};
-              if (!read) return false;
+              const std::string_view list_api = typed && api_before ? std::string_view(h.api_version) : std::string_view();
+              if (!object_taking(item, found || ev.object.kind_inferred ? kind : std::string_view(), ev.object, false, typed,
+                                 3, ev.object.kind_inferred, list_api))
+                return false;
               // An item without an apiVersion before its typed list's: the reader holds it.
               if (typed && !api_own_ && !api_before) return miss(simdjson_fallback::shape);
               if ((!kind_own || !api_own_) && !list_known) held.push_back(std::move(ev));
