@@ -1489,6 +1489,26 @@ TEST_CASE("reconcile: a handed-over desired state gives the same plan, bytes_wri
   }
 }
 
+TEST_CASE("reconcile: a plan's endpoints share their references with the desired state until written", "[reconcile]") {
+  // Copying an endpoint into a plan costs no allocation for its targetRef: the plan and the
+  // desired state read the same value, and a write to either leaves the other alone.
+  desired_state<ipv4> d = scenario_service();
+  for (std::uint64_t i = 0; i < 250; ++i) d.groups[0].endpoints.push_back(scenario_endpoint(i));
+  const std::vector<endpoint_slice_v4> none;
+  slice_plan<ipv4> plan = reconcile(d, none, reconcile_options{});
+  REQUIRE(plan.create.size() == 3);
+  const auto& first = std::as_const(d.groups[0].endpoints[0].target_ref);
+  const auto& written = std::as_const(plan.create[0].endpoints[0].target_ref);
+  REQUIRE(written == first);
+  CHECK(&*written == &*first);
+  plan.create[0].endpoints[0].target_ref->name = "renamed";
+  CHECK(std::as_const(plan.create[0].endpoints[0].target_ref)->name == "renamed");
+  CHECK(first->name == "pod-0");
+  CHECK(&*std::as_const(plan.create[0].endpoints[0].target_ref) != &*first);
+  // The other endpoints still share theirs.
+  CHECK(&*std::as_const(plan.create[0].endpoints[1].target_ref) == &*std::as_const(d.groups[0].endpoints[1].target_ref));
+}
+
 // Text that exercises every branch of the JSON string writer: plain ASCII, characters escaped
 // short or as \u00XX, HTML characters, multi-byte UTF-8, U+2028, invalid UTF-8.
 std::string tricky_text(splitmix64& rng) {
@@ -1847,6 +1867,14 @@ TEST_CASE("reconcile: slice_planner plans stay valid and unchanged after the pla
     slice_namer namer;
     auto slices = epslice::apply(reconcile(d, none, o), none, namer);
     std::vector<slice_plan<ipv4>> plans, copies;
+    // The text of every plan as it was made: a snapshot that shares nothing with the plans.
+    const auto text_of = [](const slice_plan<ipv4>& plan) {
+      std::string text;
+      for (const auto* list : {&plan.create, &plan.update, &plan.remove})
+        for (const auto& s : *list) detail::write_endpoint_slice(text, s);
+      return text;
+    };
+    std::vector<std::string> snapshots;
     {
       slice_planner<ipv4> planner(d, slices, o, namer);
       for (unsigned step = 0; step < 8; ++step) {
@@ -1858,12 +1886,24 @@ TEST_CASE("reconcile: slice_planner plans stay valid and unchanged after the pla
         c.updated.push_back(u);
         plans.push_back(planner.apply(c));
         copies.push_back(plans.back());
+        snapshots.push_back(text_of(plans.back()));
+        // A caller editing its copy of a plan (the copy shares the endpoints' references with the
+        // plan and the planner until written) changes neither of them.
+        slice_plan<ipv4> edited = plans.back();
+        for (auto& s : edited.update)
+          for (auto& e : s.endpoints)
+            if (e.target_ref) e.target_ref->name += "-edited";
+        for (auto& s : edited.create)
+          for (auto& e : s.endpoints) e.hints.emplace().for_zones.push_back({"edited"});
+        CHECK(text_of(plans.back()) == snapshots.back());
       }
     }  // the planner is gone; the plans it made are the caller's
     REQUIRE(plans.size() == copies.size());
     for (std::size_t i = 0; i < plans.size(); ++i) {
       INFO("plan " << i);
       CHECK(same_plan(plans[i], copies[i]));
+      CHECK(text_of(plans[i]) == snapshots[i]);
+      CHECK(text_of(copies[i]) == snapshots[i]);
       CHECK_FALSE(plans[i].empty());
       for (const auto& sl : plans[i].update) CHECK(sl.endpoints.size() <= o.max_endpoints_per_slice);
     }

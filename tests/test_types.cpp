@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Tests of types.hpp: nullable lists, address lists, raw/typed slice conversion, small views, Kubernetes quantities.
 #include <epslice/types.hpp>
+#include <epslice/address.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -12,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -818,6 +820,79 @@ TEST_CASE("types: heap_optional behaves as std::optional with its value on the h
   // The point of it: a small endpoint.
   CHECK(sizeof(heap_optional<object_reference>) == sizeof(void*));
   CHECK(sizeof(endpoint_v4) < sizeof(std::optional<object_reference>) + sizeof(std::optional<endpoint_hints>));
+}
+
+TEST_CASE("types: heap_optional copies share their value until one of them is written", "[types]") {
+  object_reference r;
+  r.kind = "Pod";
+  r.name = "web-0";
+  const auto at = [](const heap_optional<object_reference>& h) { return &*h; };
+  heap_optional<object_reference> a = r;
+  heap_optional<object_reference> b = a;
+  CHECK(at(a) == at(b));  // one value, counted twice
+  heap_optional<object_reference> c;
+  c = b;
+  CHECK(at(c) == at(a));
+  // A write through one copy gives it a value of its own first.
+  b->name = "web-1";
+  CHECK(at(b) != at(a));
+  CHECK(std::as_const(a)->name == "web-0");
+  CHECK(std::as_const(c)->name == "web-0");
+  CHECK(std::as_const(b)->name == "web-1");
+  // Assigning a value to a shared copy does not reach the others.
+  c = object_reference{"Pod", "ns", "web-2", "", "", "", "", {}};
+  CHECK(std::as_const(a)->name == "web-0");
+  CHECK(std::as_const(c)->name == "web-2");
+  // A mutable reference keeps writing to its own heap_optional only, even across later copies:
+  // once handed out, the value is copied deeply.
+  object_reference& held = *a;
+  const heap_optional<object_reference> d = a;
+  CHECK(at(d) != at(a));
+  held.name = "web-3";
+  CHECK(std::as_const(a)->name == "web-3");
+  CHECK(d->name == "web-0");
+  object_reference& fresh = c.emplace();
+  const heap_optional<object_reference> e = c;
+  fresh.uid = "u";
+  CHECK(e->uid.empty());
+  CHECK(std::as_const(c)->uid == "u");
+  // value() writes as * does.
+  heap_optional<object_reference> f = d;
+  f.value().namespace_ = "other";
+  CHECK(d->namespace_.empty());
+  // Equal values compare equal whether shared or not; the last owner frees the value (ASan checks).
+  CHECK(heap_optional<object_reference>(d) == d);
+  heap_optional<object_reference> g = d;
+  g.reset();
+  CHECK_FALSE(g.has_value());
+  CHECK(d->name == "web-0");
+}
+
+TEST_CASE("types: copies of an endpoint may live on different threads", "[types]") {
+  // The count of a shared value is atomic: threads copy, write and drop copies of one endpoint
+  // while the original stays as it was (ASan and UBSan watch the last owner freeing it).
+  endpoint_v4 original;
+  original.addresses.push_back(ipv4_address{{10, 0, 0, 1}});
+  original.target_ref = object_reference{"Pod", "default", "web-0", "uid-0", "", "", "", {}};
+  original.hints = endpoint_hints{{for_zone{"zone-a"}}, {}, {}};
+  const endpoint_v4& shared = original;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&shared, &failures, t] {
+      for (int i = 0; i < 2000; ++i) {
+        std::vector<endpoint_v4> copies(3, shared);
+        copies[1].target_ref->name = "web-" + std::to_string(t);
+        copies[2].hints.reset();
+        if (std::as_const(copies[0]).target_ref->name != "web-0" || std::as_const(copies[1]).target_ref->name != "web-" + std::to_string(t) ||
+            !copies[0].hints.has_value())
+          ++failures[static_cast<std::size_t>(t)];
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(failures == std::vector<int>(4, 0));
+  CHECK(std::as_const(original).target_ref->name == "web-0");
+  CHECK(std::as_const(original).hints->for_zones.size() == 1);
 }
 
 TEST_CASE("types: heap_optional<std::string> compares with text like std::optional<std::string>", "[types]") {

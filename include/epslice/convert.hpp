@@ -380,7 +380,7 @@ bool build_pod_endpoint(Pod& p, std::string_view zone, const service& svc, basic
   ep.conditions.serving = serving;
   ep.conditions.terminating = terminating;
   const bool hostname = should_set_hostname(p, svc);
-  object_reference& ref = ep.target_ref.emplace();
+  object_reference& ref = detail::heap_access::fresh(ep.target_ref);
   ref.kind.assign("Pod", 3);
   if constexpr (Move) {
     ref.namespace_ = std::move(p.metadata.namespace_);
@@ -1035,9 +1035,9 @@ struct mirror_group {
   // duplicate replaces the earlier one in its place, as upstream's set insert keeps the last.
   void insert(basic_endpoint<F> e, std::string ip_text) {
     std::string ns, name;
-    if (e.target_ref) {
-      ns = e.target_ref->namespace_;
-      name = e.target_ref->name;
+    if (const auto& ref = std::as_const(e).target_ref) {
+      ns = ref->namespace_;
+      name = ref->name;
     }
     auto [it, inserted] = index.try_emplace({std::move(ip_text), e.hostname.value_or(""), ns, name}, endpoints.size());
     if (inserted)

@@ -170,7 +170,7 @@ class object_store {
         last_bookmark_ = std::move(event.resource_version);
         return store_change::ignored;
       case watch_event_type::error:
-        if (!error_) error_ = event.status ? *event.status : api_status{};
+        if (!error_) error_ = event.status ? *std::as_const(event.status) : api_status{};
         return store_change::error;
       case watch_event_type::deleted: {
         const object_identity id = identity_of(event.object);

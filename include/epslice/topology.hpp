@@ -820,7 +820,7 @@ template <class F>
   for (auto& s : slots) {
     if (s.keep) continue;
     auto h = detail::zone_hint(std::move(s.target));
-    if (!s.endpoint->hints || !(*s.endpoint->hints == h)) ++out.hint_changes;
+    if (const auto& before = std::as_const(s.endpoint->hints); !before || !(*before == h)) ++out.hint_changes;
     s.endpoint->hints = std::move(h);
   }
   if (!hints_populated)

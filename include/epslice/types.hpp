@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstddef>
 #include <functional>
@@ -55,41 +56,71 @@ struct unknown_field {
 };
 using unknown_fields = std::vector<unknown_field>;
 
+namespace detail {
+/// The box of a heap_optional: the value, the number of heap_optionals sharing it, and whether a
+/// mutable reference to the value was handed out (then the box is never shared again).
+template <class T>
+struct shared_box {
+  template <class... Args>
+  explicit shared_box(Args&&... args) : value(std::forward<Args>(args)...) {}
+  std::atomic<std::uint32_t> owners{1};
+  bool pinned = false;
+  T value;
+};
+/// Internal access to a heap_optional's box for code that fills a value it just made, before
+/// anything copies it (the decoders): writes that do not pin the box.
+struct heap_access;
+}  // namespace detail
+
 /// An optional value kept on the heap: the size of one pointer whether empty or not, with value
-/// semantics (copies are deep, moves steal the box) and the interface of std::optional that the
-/// model uses (has_value, bool, *, ->, value, value_or, emplace, reset, comparisons with nullopt,
-/// T and another heap_optional). It holds fields that most objects lack or that are large, so that
-/// an endpoint stays small: moving one copies a few words instead of a few hundred bytes.
+/// semantics and the interface of std::optional that the model uses (has_value, bool, *, ->,
+/// value, value_or, emplace, reset, comparisons with nullopt, T and another heap_optional). It
+/// holds fields that most objects lack or that are large, so that an endpoint stays small: moving
+/// one copies a few words instead of a few hundred bytes.
+///
+/// Copies share the value until one of them is written (copy on write): copying an endpoint, as a
+/// plan does for every endpoint it writes, costs a count increment instead of allocating and
+/// copying a few strings. The count is atomic, so copies may live on different threads. Writing
+/// goes through the non-const accessors (`*`, `->`, value(), emplace()), which first give this
+/// heap_optional a value of its own when the box is shared; the mutable reference they return
+/// stays valid as for std::optional, because a box whose value was handed out mutably is copied
+/// deeply from then on. One difference from std::optional remains: a const reference to the value,
+/// taken while the box is shared, keeps reading the shared value after a write through a
+/// non-const accessor (which moves this heap_optional to a copy), and lives only as long as some
+/// heap_optional still shares that value.
 template <class T>
 class heap_optional {
+  using box = detail::shared_box<T>;
+
  public:
   using value_type = T;
   constexpr heap_optional() noexcept = default;
   constexpr heap_optional(std::nullopt_t) noexcept {}
-  heap_optional(const T& v) : p_(new T(v)) {}             // NOLINT: implicit, as std::optional
-  heap_optional(T&& v) : p_(new T(std::move(v))) {}       // NOLINT: implicit, as std::optional
+  heap_optional(const T& v) : p_(new box(v)) {}             // NOLINT: implicit, as std::optional
+  heap_optional(T&& v) : p_(new box(std::move(v))) {}       // NOLINT: implicit, as std::optional
   /// From anything T is built from (e.g. a string literal for heap_optional<std::string>).
   template <class U>
     requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
              !std::is_same_v<std::remove_cvref_t<U>, heap_optional> && !std::is_same_v<std::remove_cvref_t<U>, std::optional<T>> &&
              !std::is_same_v<std::remove_cvref_t<U>, std::nullopt_t>)
-  explicit(!std::is_convertible_v<U&&, T>) heap_optional(U&& v) : p_(new T(std::forward<U>(v))) {}  // NOLINT: as std::optional
-  heap_optional(const std::optional<T>& v) : p_(v ? new T(*v) : nullptr) {}  // NOLINT
-  heap_optional(std::optional<T>&& v) : p_(v ? new T(std::move(*v)) : nullptr) {}  // NOLINT
-  heap_optional(const heap_optional& o) : p_(o.p_ ? new T(*o.p_) : nullptr) {}
+  explicit(!std::is_convertible_v<U&&, T>) heap_optional(U&& v) : p_(new box(std::forward<U>(v))) {}  // NOLINT: as std::optional
+  heap_optional(const std::optional<T>& v) : p_(v ? new box(*v) : nullptr) {}  // NOLINT
+  heap_optional(std::optional<T>&& v) : p_(v ? new box(std::move(*v)) : nullptr) {}  // NOLINT
+  heap_optional(const heap_optional& o) : p_(share(o.p_)) {}
   heap_optional(heap_optional&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  ~heap_optional() { delete p_; }
+  ~heap_optional() { release(p_); }
 
   heap_optional& operator=(const heap_optional& o) {
-    if (this == &o) return *this;
-    if (!o.p_) reset();
-    else if (p_) *p_ = *o.p_;
-    else p_ = new T(*o.p_);
+    if (p_ != o.p_) {
+      box* n = share(o.p_);
+      release(p_);
+      p_ = n;
+    }
     return *this;
   }
   heap_optional& operator=(heap_optional&& o) noexcept {
     if (this != &o) {
-      delete p_;
+      release(p_);
       p_ = std::exchange(o.p_, nullptr);
     }
     return *this;
@@ -99,11 +130,13 @@ class heap_optional {
     return *this;
   }
   heap_optional& operator=(const T& v) {
-    if (p_) *p_ = v; else p_ = new T(v);
+    if (sole_owner()) p_->value = v;
+    else replace(new box(v));
     return *this;
   }
   heap_optional& operator=(T&& v) {
-    if (p_) *p_ = std::move(v); else p_ = new T(std::move(v));
+    if (sole_owner()) p_->value = std::move(v);
+    else replace(new box(std::move(v)));
     return *this;
   }
   template <class U>
@@ -117,59 +150,106 @@ class heap_optional {
   /// Replace the value with one built from `args`; returns it.
   template <class... Args>
   T& emplace(Args&&... args) {
-    T* n = new T(std::forward<Args>(args)...);
-    delete p_;
-    p_ = n;
-    return *p_;
+    replace(new box(std::forward<Args>(args)...));
+    p_->pinned = true;
+    return p_->value;
   }
-  void reset() noexcept {
-    delete p_;
-    p_ = nullptr;
-  }
+  void reset() noexcept { replace(nullptr); }
 
   [[nodiscard]] bool has_value() const noexcept { return p_ != nullptr; }
   explicit operator bool() const noexcept { return p_ != nullptr; }
-  T& operator*() noexcept { return *p_; }
-  const T& operator*() const noexcept { return *p_; }
-  T* operator->() noexcept { return p_; }
-  const T* operator->() const noexcept { return p_; }
+  /// The value for writing (see the class comment: the box becomes this heap_optional's own).
+  T& operator*() { return writable(); }
+  const T& operator*() const noexcept { return p_->value; }
+  T* operator->() { return &writable(); }
+  const T* operator->() const noexcept { return &p_->value; }
   /// The value; throws std::bad_optional_access when empty.
   T& value() {
     if (!p_) throw std::bad_optional_access();
-    return *p_;
+    return writable();
   }
   [[nodiscard]] const T& value() const {
     if (!p_) throw std::bad_optional_access();
-    return *p_;
+    return p_->value;
   }
   template <class U>
   [[nodiscard]] T value_or(U&& fallback) const {
-    return p_ ? *p_ : static_cast<T>(std::forward<U>(fallback));
+    return p_ ? p_->value : static_cast<T>(std::forward<U>(fallback));
   }
   /// A std::optional copy of the value (implicit, so that either kind assigns to the other).
-  operator std::optional<T>() const { return p_ ? std::optional<T>(*p_) : std::nullopt; }  // NOLINT
+  operator std::optional<T>() const { return p_ ? std::optional<T>(p_->value) : std::nullopt; }  // NOLINT
 
   friend void swap(heap_optional& a, heap_optional& b) noexcept { std::swap(a.p_, b.p_); }
   friend bool operator==(const heap_optional& a, const heap_optional& b) {
-    if (!a.p_ || !b.p_) return a.p_ == b.p_;
-    return *a.p_ == *b.p_;
+    if (a.p_ == b.p_) return true;
+    if (!a.p_ || !b.p_) return false;
+    return a.p_->value == b.p_->value;
   }
   friend bool operator==(const heap_optional& a, std::nullopt_t) noexcept { return !a.p_; }
-  friend bool operator==(const heap_optional& a, const T& v) { return a.p_ && *a.p_ == v; }
+  friend bool operator==(const heap_optional& a, const T& v) { return a.p_ && a.p_->value == v; }
   friend bool operator==(const heap_optional& a, const std::optional<T>& b) {
     if (!a.p_ || !b) return !a.p_ && !b;
-    return *a.p_ == *b;
+    return a.p_->value == *b;
   }
   /// A string value compared with text (e.g. a string literal), as std::optional<std::string> does.
   template <class U>
     requires(std::is_same_v<T, std::string> && !std::is_same_v<U, T> && std::is_convertible_v<const U&, std::string_view>)
   friend bool operator==(const heap_optional& a, const U& v) {
-    return a.p_ && std::string_view(*a.p_) == std::string_view(v);
+    return a.p_ && std::string_view(a.p_->value) == std::string_view(v);
   }
 
  private:
-  T* p_ = nullptr;
+  friend struct detail::heap_access;
+  // A box shared far beyond any real use is copied rather than counted further.
+  static constexpr std::uint32_t max_owners = 1u << 30;
+
+  [[nodiscard]] static box* share(box* b) {
+    if (!b) return nullptr;  // the common case of a rare field, decided without a call
+    return share_box(b);
+  }
+  [[nodiscard]] static box* share_box(box* b) {
+    if (b->pinned || b->owners.load(std::memory_order_relaxed) >= max_owners) return new box(b->value);
+    b->owners.fetch_add(1, std::memory_order_relaxed);
+    return b;
+  }
+  static void release(box* b) noexcept {
+    if (b && b->owners.fetch_sub(1, std::memory_order_acq_rel) == 1) delete b;
+  }
+  [[nodiscard]] bool sole_owner() const noexcept { return p_ && p_->owners.load(std::memory_order_acquire) == 1; }
+  void replace(box* n) noexcept {
+    release(p_);
+    p_ = n;
+  }
+  // The value, in a box of this heap_optional's own (copied out of a shared one), unpinned.
+  T& own() {
+    if (!sole_owner()) replace(new box(std::as_const(p_->value)));
+    return p_->value;
+  }
+  T& writable() {
+    T& v = own();
+    p_->pinned = true;
+    return v;
+  }
+
+  box* p_ = nullptr;
 };
+
+namespace detail {
+struct heap_access {
+  /// The value of `h` for writing without pinning its box: only for a value that is not copied
+  /// while the reference is in use. `h` must hold a value.
+  template <class T>
+  static T& fill(heap_optional<T>& h) {
+    return h.own();
+  }
+  /// A new value built from `args`, for filling (see fill()).
+  template <class T, class... Args>
+  static T& fresh(heap_optional<T>& h, Args&&... args) {
+    h.replace(new typename heap_optional<T>::box(std::forward<Args>(args)...));
+    return h.p_->value;
+  }
+};
+}  // namespace detail
 
 /// A container (a map or a list) kept on the heap and allocated only when first written to: the
 /// size of one pointer while empty. Reads see the container (an empty one while nothing is

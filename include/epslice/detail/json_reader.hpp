@@ -1046,7 +1046,7 @@ inline unknown_fields* reader::extra_for(ctx c) {
     case ctx::owner_ref: return &current_meta().owner_references.back().extra;
     case ctx::endpoint: return with_endpoint([](auto& ep) { return &ep.extra.edit(); });
     case ctx::target_ref: return &current_ref().extra;
-    case ctx::hints: return with_endpoint([](auto& ep) { return &ep.hints->extra; });
+    case ctx::hints: return with_endpoint([](auto& ep) { return &heap_access::fill(ep.hints).extra; });
     case ctx::port: return &sr_.ports.back().extra;
     case ctx::ep_object: return &ep_.extra;
     case ctx::subset: return &ep_.subsets.back().extra;
@@ -1221,7 +1221,7 @@ inline void reader::on_endpoint(frame& f, const event& e) {
     case 2: return with_endpoint([&](auto& ep) { read_opt_string(e, ep.hostname); });
     case 3:
       if (e.type == ev::object) {
-        with_endpoint([](auto& ep) { ep.target_ref.emplace(); });
+        with_endpoint([](auto& ep) { heap_access::fresh(ep.target_ref); });
         push(ctx::target_ref, false, true);
         return;
       }
@@ -1246,7 +1246,7 @@ inline void reader::on_endpoint(frame& f, const event& e) {
     case 6: return with_endpoint([&](auto& ep) { read_opt_string(e, ep.zone); });
     case 7:
       if (e.type == ev::object) {
-        with_endpoint([](auto& ep) { ep.hints.emplace(); });
+        with_endpoint([](auto& ep) { heap_access::fresh(ep.hints); });
         push(ctx::hints, false, true);
         return;
       }
@@ -1274,7 +1274,7 @@ inline object_reference& reader::current_ref() {
   // The frame below the target_ref frame says whose reference it is.
   const frame& owner = frames_[frames_.size() - 2];
   if (owner.c == ctx::sub_address) return *current_sub_address().target_ref;
-  return *with_endpoint([](auto& ep) { return &*ep.target_ref; });
+  return *with_endpoint([](auto& ep) { return &heap_access::fill(ep.target_ref); });
 }
 
 inline void reader::on_target_ref(frame& f, const event& e) {
@@ -1296,8 +1296,8 @@ inline void reader::on_hints(frame& f, const event& e) {
     const int which = f.field;
     if (e.type == ev::array || e.type == ev::null_v) {
       with_endpoint([&](auto& ep) {
-        if (which == 0) ep.hints->for_zones.clear();
-        else ep.hints->for_nodes.clear();
+        if (which == 0) heap_access::fill(ep.hints).for_zones.clear();
+        else heap_access::fill(ep.hints).for_nodes.clear();
       });
     }
     if (e.type == ev::array) {
@@ -1315,7 +1315,7 @@ inline void reader::on_for_item(frame& f, const event& e) {
   const int which = frames_[frames_.size() - 2].map_target;
   if (f.field == 0) {
     with_endpoint([&](auto& ep) {
-      std::string& name = which == 0 ? ep.hints->for_zones.back().name : ep.hints->for_nodes.back().name;
+      std::string& name = which == 0 ? heap_access::fill(ep.hints).for_zones.back().name : heap_access::fill(ep.hints).for_nodes.back().name;
       read_string(e, name);
     });
     return;
@@ -1469,8 +1469,8 @@ inline void reader::on_array_element(frame& f, const event& e) {
     case ctx::for_list:
       if (e.type == ev::object) {
         with_endpoint([&](auto& ep) {
-          if (f.map_target == 0) ep.hints->for_zones.emplace_back();
-          else ep.hints->for_nodes.emplace_back();
+          if (f.map_target == 0) heap_access::fill(ep.hints).for_zones.emplace_back();
+          else heap_access::fill(ep.hints).for_nodes.emplace_back();
         });
         push(ctx::for_item);
         return;

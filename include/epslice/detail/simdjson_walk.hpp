@@ -462,7 +462,7 @@ class walker {
     bool is_null = false;
     if (!string_or_null(v, s, is_null)) return false;
     if (is_null) dst.reset();
-    else dst.emplace(s);
+    else dst = s;
     return true;
   }
   bool read_opt_bool(od::value& v, std::optional<bool>& dst) {
@@ -796,7 +796,7 @@ class walker {
               ep.target_ref.reset();
               return true;
             }
-            return object_reference_value(x, ep.target_ref.emplace(), depth + 1);
+            return object_reference_value(x, heap_access::fresh(ep.target_ref), depth + 1);
           } else if constexpr (k == 4) {
             string_map m;
             if (!read_map(x, m)) return false;
@@ -813,7 +813,7 @@ class walker {
             }
             od::object h;
             if (auto e = x.get_object().get(h)) return fail(e);
-            endpoint_hints& hints = ep.hints.emplace();
+            endpoint_hints& hints = heap_access::fresh(ep.hints);
             return fields<hint_keys>(
                 h,
                 [&](auto hid, od::value& y) {
