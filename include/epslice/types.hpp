@@ -242,6 +242,12 @@ struct heap_access {
   static T& fill(heap_optional<T>& h) {
     return h.own();
   }
+  /// Read the count of `h`'s value (0 when empty): a load whose only purpose is to bring the
+  /// value's memory close before `h` is copied (see warm_references()).
+  template <class T>
+  [[nodiscard]] static std::uint32_t touch(const heap_optional<T>& h) noexcept {
+    return h.p_ ? h.p_->owners.load(std::memory_order_relaxed) : 0;
+  }
   /// A new value built from `args`, for filling (see fill()).
   template <class T, class... Args>
   static T& fresh(heap_optional<T>& h, Args&&... args) {

@@ -103,6 +103,28 @@ class handed_over_endpoints {
   std::vector<std::size_t> starts_;  // position of each group's first endpoint
 };
 
+/// Bring endpoints `eps` of `g`, and their targetRef values, into the cache before they are
+/// copied. In a large layout each endpoint and each value sits anywhere in memory, and copying the
+/// endpoints one by one waits for each line in turn (a copy counts one more owner of the value).
+/// Plain loads (not prefetch hints, which the processor may drop when the page is not in its TLB)
+/// issued for all of them first overlap those waits: first every line of the endpoints, then
+/// their values.
+template <class F>
+void warm_endpoints(const prepared_group<F>& g, const std::vector<std::uint32_t>& eps) {
+  unsigned sum = 0;
+  for (std::uint32_t e : eps) {
+    const auto* bytes = reinterpret_cast<const volatile unsigned char*>(g.eps[e]);
+    for (std::size_t at = 0; at < sizeof(basic_endpoint<F>); at += 64) sum += bytes[at];
+    sum += bytes[sizeof(basic_endpoint<F>) - 1];
+  }
+  for (std::uint32_t e : eps) sum += heap_access::touch(g.eps[e]->target_ref);
+#if defined(__GNUC__) || defined(__clang__)
+  asm volatile("" : : "r"(sum));  // keep the loads
+#else
+  static_cast<void>(sum);
+#endif
+}
+
 /// The object written for `o`: make_header(), the existing slice's endpoints when `o` keeps them,
 /// then the desired endpoints of `o` (copied, or moved out of `handed_over` when given).
 template <class F>
@@ -120,6 +142,7 @@ template <class F>
   if (handed_over) {
     for (std::uint32_t e : o.eps) s.endpoints.push_back(std::move(handed_over->at(g.pos[e])));
   } else {
+    warm_endpoints(g, o.eps);
     for (std::uint32_t e : o.eps) s.endpoints.push_back(*g.eps[e]);
   }
   return s;
