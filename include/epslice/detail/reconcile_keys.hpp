@@ -127,8 +127,15 @@ class lookahead_keys {
  private:
   void load(std::size_t i) noexcept {
     if (i >= endpoints_.size()) return;
-    keys_[i % ahead] = index_.key(endpoints_[i]);
+    const basic_endpoint<F>& e = endpoints_[i];
+    keys_[i % ahead] = index_.key(e);
     index_.prefetch(keys_[i % ahead]);
+#if defined(__GNUC__) || defined(__clang__)
+    // Measuring the endpoint reads its strings, which may live anywhere on the heap (the key just
+    // read the reference itself, so asking for its uid costs no wait).
+    if (e.target_ref) __builtin_prefetch(e.target_ref->uid.data());
+    if (e.node_name) __builtin_prefetch(e.node_name->data());
+#endif
   }
 
   const identity_index<F>& index_;
