@@ -7,9 +7,24 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace epslice_test {
+
+/// One slice whose endpoint has a hostname, a targetRef with an unknown field, and hints: what
+/// copies of decoded endpoints share.
+inline constexpr std::string_view slice_with_references_json =
+    R"({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"s"},"addressType":"IPv4",)"
+    R"("endpoints":[{"addresses":["10.0.0.1"],"hostname":"web-0","targetRef":{"kind":"Pod","namespace":"default","name":"web-0",)"
+    R"("uid":"u-0","x":1},"hints":{"forZones":[{"name":"zone-a"}],"forNodes":[{"name":"n"}]}}],"ports":null})";
+
+/// Whether a copy of `e` (which has a hostname, a targetRef and hints) equals it and shares those
+/// three values with it instead of copying them.
+inline bool copy_shares_values(const epslice::endpoint_v4& e) {
+  const epslice::endpoint_v4 copy = e;
+  return copy == e && &*copy.target_ref == &*e.target_ref && &*copy.hints == &*e.hints && &*copy.hostname == &*e.hostname;
+}
 
 inline std::string pod_ip(int i) {
   return "10." + std::to_string((i >> 16) & 255) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255);
