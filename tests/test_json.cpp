@@ -92,6 +92,19 @@ struct splitmix {
 // ---------------------------------------------------------------------------------------------
 // Samples
 
+TEST_CASE("json: a message stays on one line when a key in its path holds a control character", "[json]") {
+  // Found by fuzz_validate: a repeated key with an escaped newline put a raw newline in the path.
+  const decoded_document d = decode_document(
+      R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","addressType":"IPv4","a\nb\u0001":1,"a\nb\u0001":2})");
+  REQUIRE(d.events.size() == 1);
+  const auto& dups = d.events[0].object.duplicates.get();
+  REQUIRE(dups.size() == 1);
+  CHECK(dups[0].path == "a\nb\x01");
+  CHECK(dups[0].message() == R"(a\u000ab\u0001: Duplicate value: "a\u000ab\u0001")");
+  const field_error detailed{"x", error_type::invalid, "", "line\none"};
+  CHECK(detailed.message() == R"(x: Invalid value: line\u000aone)");
+}
+
 TEST_CASE("json: copies of decoded endpoints share their targetRef and hints", "[json]") {
   // The reader fills the values it creates without pinning them, so copying a decoded slice (as
   // a plan or a cache does) copies no reference or hints.

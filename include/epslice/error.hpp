@@ -39,6 +39,24 @@ enum class error_type {
   return "Invalid value";
 }
 
+namespace detail {
+/// Append `text` with its control characters (U+0000..U+001F) shown as `\u00XX`, so that what a
+/// message echoes stays on one line.
+inline void append_without_controls(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20) {
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+}
+}  // namespace detail
+
 /// One problem with one field: where (`endpoints[3].addresses[0]`), what kind, the offending value
 /// as text (empty when there is none to show) and a human-readable detail.
 struct field_error {
@@ -47,10 +65,15 @@ struct field_error {
   std::string value;
   std::string detail;
 
-  /// `path: Type: "value": detail`, the shape of Kubernetes' field error messages. The value is
-  /// shown only for types that carry one and only when non-empty.
+  /// `path: Type: "value": detail`, the shape of Kubernetes' field error messages, on one line
+  /// (a path made of object keys may hold any character: its control characters are shown as
+  /// `\u00XX`). The value is shown only for types that carry one and only when non-empty.
   [[nodiscard]] std::string message() const {
-    std::string out = path.empty() ? std::string("<root>") : path;
+    std::string out;
+    if (path.empty())
+      out = "<root>";
+    else
+      detail::append_without_controls(out, path);
     out += ": ";
     out += to_string(type);
     const bool shows_value = type == error_type::invalid || type == error_type::not_supported ||
@@ -62,7 +85,7 @@ struct field_error {
     }
     if (!detail.empty()) {
       out += ": ";
-      out += detail;
+      detail::append_without_controls(out, detail);
     }
     return out;
   }
@@ -105,17 +128,11 @@ inline void append_cut_mark(std::string& out, std::size_t full_length) {
   out.reserve(shown + 2);
   out += '"';
   for (char c : s.substr(0, shown)) {
-    const auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (u < 0x20) {
-      static constexpr char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[u >> 4];
-      out += hex[u & 15];
     } else {
-      out += c;
+      detail::append_without_controls(out, std::string_view(&c, 1));
     }
   }
   out += '"';
