@@ -1545,9 +1545,11 @@ basic_endpoint<F> tricky_endpoint(unsigned id, splitmix64& rng) {
   e.hostname = text();
   if (rng.below(4)) {
     object_reference r;
-    for (std::string* f : {&r.kind, &r.namespace_, &r.name, &r.uid, &r.api_version, &r.resource_version, &r.field_path})
+    for (std::string* f : {&r.kind, &r.namespace_, &r.name, &r.uid})
       if (rng.below(2)) *f = tricky_text(rng);
-    if (rng.below(6) == 0) r.extra.push_back({"x" + tricky_text(rng), "[1,2]"});
+    for (heap_string* f : {&r.api_version, &r.resource_version, &r.field_path})
+      if (rng.below(2)) *f = tricky_text(rng);
+    if (rng.below(6) == 0) r.extra->push_back({"x" + tricky_text(rng), "[1,2]"});
     e.target_ref = std::move(r);
   }
   e.node_name = text();

@@ -979,6 +979,84 @@ TEST_CASE("types: an endpoint stays compact", "[types]") {
   // form a non-canonical text was written in.
   CHECK(sizeof(endpoint_v4) <= 144);
   CHECK(sizeof(endpoint_v6) <= 160);
+  // The reference every pod endpoint allocates: kind, namespace, name and uid inline, the fields
+  // endpoints nearly never set (apiVersion, resourceVersion, fieldPath, unknown fields) one
+  // pointer each.
+  CHECK(sizeof(object_reference) == 4 * sizeof(std::string) + 4 * sizeof(void*));
+}
+
+TEST_CASE("types: heap_string reads as its string and allocates only when written", "[types]") {
+  heap_string s;
+  CHECK(s.empty());
+  CHECK(s.size() == 0);
+  CHECK(s.begin() == s.end());
+  CHECK(std::string_view(s.c_str()).empty());
+  const std::string& view = s;  // reads as the string
+  CHECK(view.empty());
+  CHECK(std::string_view(s).empty());
+  // An unallocated string equals an allocated empty one, and the empty text.
+  heap_string allocated;
+  allocated.edit();
+  CHECK(allocated.empty());
+  CHECK(s == allocated);
+  CHECK(s == "");
+  CHECK(s == std::string());
+  heap_string from_empty = std::string();  // an empty value allocates nothing
+  CHECK(from_empty == s);
+  // Writes: assignment from text of every kind, assign(), edit().
+  s = "v1";
+  CHECK(s == "v1");
+  CHECK("v1" == s);
+  CHECK(s == std::string("v1"));
+  CHECK(s == std::string_view("v1"));
+  CHECK(s != "v2");
+  CHECK(s.size() == 2);
+  CHECK(std::string(s.data(), s.size()) == "v1");
+  s = std::string_view("apps/v1");
+  CHECK(s.str() == "apps/v1");
+  s.assign("batch/v1");
+  CHECK(s.view() == "batch/v1");
+  s.edit() += "beta1";
+  CHECK(s == "batch/v1beta1");
+  std::string moved_in = "a long value that is not held inside a std::string object";
+  s = std::move(moved_in);
+  CHECK(s == "a long value that is not held inside a std::string object");
+  // Ordering is the text's.
+  CHECK(heap_string("a") < heap_string("b"));
+  CHECK(heap_string("b") > "a");
+  CHECK(heap_string() < "a");
+  // Copies are deep; moves take the string.
+  heap_string copy = s;
+  copy.edit()[0] = 'A';
+  CHECK(s.view().front() == 'a');
+  CHECK(copy != s);
+  heap_string moved = std::move(copy);
+  CHECK(moved.view().front() == 'A');
+  CHECK(copy.empty());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  // Self-assignment keeps the value; clear() empties it.
+  auto& alias = moved;
+  moved = alias;
+  CHECK(moved.view().front() == 'A');
+  moved.clear();
+  CHECK(moved.empty());
+  CHECK(moved == allocated);
+  // Assigning the empty text to an allocated string keeps it empty and equal to an unallocated one.
+  s = "";
+  CHECK(s.empty());
+  CHECK(s == heap_string());
+  CHECK(sizeof(heap_string) == sizeof(void*));
+  // In an object reference it reads and writes like the std::string it replaces.
+  object_reference r;
+  r.api_version = "v1";
+  r.field_path = std::string("spec.containers{web}");
+  CHECK(r.api_version == "v1");
+  CHECK(r.resource_version.empty());
+  const std::string& path = r.field_path;
+  CHECK(path == "spec.containers{web}");
+  object_reference same = r;
+  CHECK(same == r);
+  same.resource_version = "12";
+  CHECK_FALSE(same == r);
 }
 
 TEST_CASE("types: service_of and group_by_service", "[types]") {

@@ -576,7 +576,8 @@ class reader {
     if (e.type == ev::object || e.type == ev::array) begin_capture(e, false, false);
   }
 
-  void read_string(const event& e, std::string& dst) {
+  template <class String>  // std::string or heap_string
+  void read_string(const event& e, String& dst) {
     if (e.type == ev::string) dst.assign(e.s);
     else if (e.type != ev::null_v) type_error(e, "a string");
   }
@@ -1045,7 +1046,7 @@ inline unknown_fields* reader::extra_for(ctx c) {
     case ctx::meta: return &current_meta().extra;
     case ctx::owner_ref: return &current_meta().owner_references.back().extra;
     case ctx::endpoint: return with_endpoint([](auto& ep) { return &ep.extra.edit(); });
-    case ctx::target_ref: return &current_ref().extra;
+    case ctx::target_ref: return &current_ref().extra.edit();
     case ctx::hints: return with_endpoint([](auto& ep) { return &heap_access::fill(ep.hints).extra; });
     case ctx::port: return &sr_.ports.back().extra;
     case ctx::ep_object: return &ep_.extra;

@@ -448,7 +448,8 @@ class walker {
     return expect_null(v);
   }
   // A Go string: null leaves it as it is.
-  bool read_string(od::value& v, std::string& dst) {
+  template <class String>  // std::string or heap_string
+  bool read_string(od::value& v, String& dst) {
     std::string_view s;
     bool is_null = false;
     if (!string_or_null(v, s, is_null)) return false;
@@ -724,7 +725,7 @@ class walker {
             return read_string(x, r.field_path);
           }
         },
-        [&](std::string_view key, od::value& x) { return keep(r.extra, key, x, depth + 1); });
+        [&](std::string_view key, od::value& x) { return keep(r.extra.edit(), key, x, depth + 1); });
   }
 
   // ---- EndpointSlice ---------------------------------------------------------------------------
