@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -449,9 +450,15 @@ class slice_planner {
       return;
     }
     pgroup& pg = groups_[ps.group];
-    ps.recs.reserve(ps.slice.endpoints.size());
-    for (std::uint32_t k = 0; k < ps.slice.endpoints.size(); ++k) {
-      const std::uint32_t rec = find(pg, ps.slice.endpoints[k]);
+    const auto& eps = ps.slice.endpoints;
+    ps.recs.reserve(eps.size());
+    // Each endpoint's record: the index entries are asked for a few endpoints ahead, so that the
+    // lookups of a slice wait on memory together rather than one after the other.
+    detail::lookahead_keys<F> keys(pg.index, std::span<const endpoint_type>(eps.data(), eps.size()));
+    for (std::uint32_t k = 0; k < eps.size(); ++k) {
+      const endpoint_type& e = eps[k];
+      const std::uint32_t rec =
+          pg.index.find(keys.next(k), [&](std::uint32_t v) { return detail::same_endpoint_identity(*pg.eps[v], e); });
       if (rec == detail::flat_index::npos) detail::throw_error("endpoints", "slice_planner: a slice holds an endpoint that is not desired");
       ps.recs.push_back(rec);
       pg.slice_of[rec] = id;
