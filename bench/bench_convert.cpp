@@ -19,6 +19,10 @@
 //   key to the group (every endpoint copied with its own port list).
 // - BM_EndpointsFromPods/<N>: endpoints_from_pods<ipv4> alone (each endpoint with its own copy of
 //   its ports), per pod in the counters `ns_per_pod` (wall clock) and `cpu_ns_per_pod`.
+// - BM_PodsFloor/<N>: the same-run floor of any conversion into epslice's types: per pod, only
+//   what every endpoint built from it holds: its first IP parsed, a new targetRef with kind,
+//   namespace, name and uid copied from the pod, and its node name, into a reserved vector (no
+//   selection, readiness, node lookup or port groups). Counters as BM_EndpointsFromPods.
 #include <epslice/convert.hpp>
 #include <epslice/json.hpp>
 #include <epslice/reconcile.hpp>
@@ -199,6 +203,36 @@ void run_endpoints_from_pods(benchmark::State& state, std::size_t n) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
 
+// See BM_PodsFloor above.
+void run_pods_floor(benchmark::State& state, std::size_t n) {
+  const std::vector<pod>& pods = world_pods(n);
+  double total_s = 0, total_cpu = 0;
+  for (auto _ : state) {
+    const double c0 = thread_cpu_seconds();
+    const auto t0 = clock_type::now();
+    std::vector<endpoint_v4> out;
+    out.reserve(pods.size());
+    for (const pod& p : pods) {
+      endpoint_v4& e = out.emplace_back();
+      if (const auto a = ipv4::parse(p.pod_ips.front())) e.addresses.push_back(*a);
+      object_reference& r = e.target_ref.emplace();
+      r.kind = "Pod";
+      r.namespace_ = p.metadata.namespace_;
+      r.name = p.metadata.name;
+      r.uid = p.metadata.uid;
+      e.node_name.emplace(p.node_name);
+    }
+    const double t = std::chrono::duration<double>(clock_type::now() - t0).count();
+    total_cpu += thread_cpu_seconds() - c0;
+    total_s += t;
+    state.SetIterationTime(t);
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["ns_per_pod"] = total_s * 1e9 / static_cast<double>(state.iterations()) / static_cast<double>(n);
+  state.counters["cpu_ns_per_pod"] = total_cpu * 1e9 / static_cast<double>(state.iterations()) / static_cast<double>(n);
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+}
+
 }  // namespace
 
 // Registered by size, so that the paths of one size run side by side.
@@ -216,6 +250,10 @@ int main(int argc, char** argv) {
     }
     benchmark::RegisterBenchmark(("BM_EndpointsFromPods/" + std::to_string(n)).c_str(),
                                  [n](benchmark::State& st) { run_endpoints_from_pods(st, n); })
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_PodsFloor/" + std::to_string(n)).c_str(),
+                                 [n](benchmark::State& st) { run_pods_floor(st, n); })
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond);
   }
