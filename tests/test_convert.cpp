@@ -424,7 +424,8 @@ TEST_CASE("convert: endpoints from pods with selector, missing nodes and port gr
     REQUIRE(r.endpoints.size() == 1);
     CHECK(texts(r.endpoints[0].endpoint.addresses) == std::vector<std::string>{"10.0.0.1"});
     CHECK(r.endpoints[0].endpoint.zone == std::optional<std::string>("zone-a"));
-    CHECK(r.endpoints[0].ports == std::vector<endpoint_port>{eport("foo", 80)});
+    CHECK(r.ports_of(r.endpoints[0]) == std::vector<endpoint_port>{eport("foo", 80)});
+    CHECK(r.port_lists == std::vector<std::vector<endpoint_port>>{{eport("foo", 80)}});
     CHECK(r.missing_node_pods == std::vector<std::string>{"test/b"});
     CHECK(r.empty_port_groups.empty());  // the port group has an endpoint
   }
@@ -451,7 +452,10 @@ TEST_CASE("convert: endpoints from pods with selector, missing nodes and port gr
     // "web" does not resolve on pod a: its endpoint has no ports; pod g has no node, its group
     // (foo:8080) is desired without endpoints.
     REQUIRE(r.endpoints.size() == 1);
-    CHECK(r.endpoints[0].ports.empty());
+    CHECK(r.ports_of(r.endpoints[0]).empty());
+    // Both resolved port lists, in pod order; the endpoint names the first.
+    CHECK(r.endpoints[0].port_list == 0);
+    CHECK(r.port_lists == std::vector<std::vector<endpoint_port>>{{}, {eport("foo", 8080)}});
     CHECK(r.empty_port_groups == std::vector<std::vector<endpoint_port>>{{eport("foo", 8080)}});
     CHECK(r.missing_node_pods == std::vector<std::string>{"test/g"});
     const auto r6 = endpoints_from_pods<ipv6>(svc, two, nodes);
@@ -2000,6 +2004,7 @@ TEST_CASE("convert: property: endpoints from pods equals the per-pod primitives"
     const auto got = endpoints_from_pods<ipv4>(w.svc, w.pods, w.nodes);
     // The former implementation: sorted port tuples as the group key.
     service_pod_endpoints<ipv4> want;
+    std::vector<std::vector<endpoint_port>> want_ports;  // per endpoint
     if (w.svc.type != "ExternalName" && w.svc.selector) {
       using tuple_key = std::vector<std::tuple<std::optional<std::string>, std::optional<std::int32_t>,
                                            std::optional<std::string>, std::optional<std::string>>>;
@@ -2025,7 +2030,8 @@ TEST_CASE("convert: property: endpoints from pods equals the per-pod primitives"
         if (r.skipped == pod_skip_reason::node_missing) want.missing_node_pods.push_back(p.metadata.namespace_ + "/" + p.metadata.name);
         if (r.included()) {
           groups[key] = true;
-          want.endpoints.push_back({r.endpoint, r.ports});
+          want.endpoints.push_back({r.endpoint, 0});
+          want_ports.push_back(r.ports);
         } else if (groups.try_emplace(key, false).second) {
           empties.emplace_back(key, r.ports);
         }
@@ -2036,8 +2042,9 @@ TEST_CASE("convert: property: endpoints from pods equals the per-pod primitives"
     REQUIRE(got.endpoints.size() == want.endpoints.size());
     for (std::size_t i = 0; i < got.endpoints.size(); ++i) {
       CHECK(got.endpoints[i].endpoint == want.endpoints[i].endpoint);
-      CHECK(got.endpoints[i].ports == want.endpoints[i].ports);
+      CHECK(got.ports_of(got.endpoints[i]) == want_ports[i]);
     }
+
     CHECK(got.empty_port_groups == want.empty_port_groups);
     CHECK(got.missing_node_pods == want.missing_node_pods);
   }

@@ -251,11 +251,12 @@ template <class F>
   return out;
 }
 
-/// An endpoint and the ports it offers.
+/// An endpoint and the ports it offers: the list `port_list` of its service_pod_endpoints
+/// (`result.ports_of(e)`), which the endpoints of pods that resolve their ports alike share.
 template <class F>
 struct endpoint_with_ports {
   basic_endpoint<F> endpoint;
-  std::vector<endpoint_port> ports;
+  std::uint32_t port_list = 0;  ///< its position in service_pod_endpoints::port_lists
 };
 
 /// The desired endpoints of a Service in one family, derived from pods and nodes.
@@ -263,6 +264,10 @@ template <class F>
 struct service_pod_endpoints {
   /// One entry per pod that gives an endpoint, in pod input order.
   std::vector<endpoint_with_ports<F>> endpoints;
+  /// The port lists of the selected pods (endpoint_ports_for_pod, in Service port order): one per
+  /// way the pods resolve the Service's target ports (usually one for all), in the order of the
+  /// first pod that resolves them so.
+  std::vector<std::vector<endpoint_port>> port_lists;
   /// Distinct port lists (order-insensitive, first seen first) of pods that passed
   /// should_pod_be_in_endpoints but gave no endpoint and whose port list no endpoint has: upstream
   /// still makes these port groups desired (with no endpoints).
@@ -270,6 +275,11 @@ struct service_pod_endpoints {
   /// `namespace/name` of each selected pod left out because its node is missing (upstream
   /// records an error for the sync and retries it).
   std::vector<std::string> missing_node_pods;
+
+  /// The ports of one of `endpoints`.
+  [[nodiscard]] const std::vector<endpoint_port>& ports_of(const endpoint_with_ports<F>& e) const {
+    return port_lists.at(e.port_list);
+  }
 };
 
 namespace detail {
@@ -405,6 +415,7 @@ bool build_pod_endpoint(Pod& p, std::string_view zone, const service& svc, basic
 /// docs/semantics.md#desired-endpoints-from-pods): nothing for an ExternalName
 /// Service or one without a selector; otherwise pod_endpoint for every pod the Service selects,
 /// its node looked up by `spec.nodeName` among `nodes`. Duplicate identities are not merged here.
+/// Endpoints whose pods resolve the ports alike share one entry of `port_lists`.
 template <class F>
 [[nodiscard]] service_pod_endpoints<F> endpoints_from_pods(const service& svc, std::span<const pod> pods,
                                                            std::span<const node> nodes) {
@@ -412,8 +423,9 @@ template <class F>
   if (svc.type == "ExternalName" || !svc.selector) return out;
   const detail::node_index by_name(nodes);
   detail::pod_port_groups raw(svc);
-  std::vector<std::vector<endpoint_port>> raw_ports;  // per group of resolved ports
-  std::vector<bool> raw_used;                         // a pod of the group gave an endpoint
+  std::vector<std::vector<endpoint_port>>& raw_ports = out.port_lists;  // per group of resolved ports
+  std::vector<bool> raw_used;                                           // a pod of the group gave an endpoint
+  out.endpoints.reserve(pods.size());
   for (const pod& p : pods) {
     if (!selects(svc, p) || !should_pod_be_in_endpoints(p, true)) continue;
     const std::uint32_t g = raw.group_of(p);
@@ -426,13 +438,14 @@ template <class F>
       out.missing_node_pods.push_back(p.metadata.namespace_ + "/" + p.metadata.name);
       continue;
     }
-    endpoint_with_ports<F> e;
+    endpoint_with_ports<F>& e = out.endpoints.emplace_back();
     if (!detail::build_pod_endpoint<F, false>(p, n == detail::flat_index::npos ? std::string_view() : by_name.zone(n),
-                                              svc, e.endpoint))
+                                              svc, e.endpoint)) {
+      out.endpoints.pop_back();
       continue;
-    e.ports = raw_ports[g];
+    }
+    e.port_list = g;
     raw_used[g] = true;
-    out.endpoints.push_back(std::move(e));
   }
   // Port lists no endpoint has (as port sets), each once, in the order their first pod came.
   std::vector<std::uint32_t> set_first;  // per port set: its first group
@@ -450,7 +463,7 @@ template <class F>
     set_used[set] = set_used[set] || raw_used[g];
   }
   for (std::size_t k = 0; k < set_first.size(); ++k)
-    if (!set_used[k]) out.empty_port_groups.push_back(std::move(raw_ports[set_first[k]]));
+    if (!set_used[k]) out.empty_port_groups.push_back(raw_ports[set_first[k]]);
   return out;
 }
 

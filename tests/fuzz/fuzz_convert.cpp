@@ -16,7 +16,8 @@
 //     applied, a second plan_mirroring writes nothing;
 //  4. endpoints_from_pods for the first Service: every endpoint has an address of the family, one
 //     of the pod's `status.podIPs` (read as the API server accepts pod IPs: a dotted quad may
-//     have leading zeros, which are decimal), and a targetRef to a pod of that name;
+//     have leading zeros, which are decimal), a targetRef to a pod of that name, and a port
+//     list that a pod of that name resolves (endpoint_ports_for_pod);
 //  5. compute_zone_capacity: when sufficient and every counted CPU is positive, the zone CPUs add
 //     up to the total and the ratios lie in (0, 1] and add up to 1.
 //
@@ -222,12 +223,16 @@ void check_pods(const service& svc, const inputs& in) {
     EPSLICE_FUZZ_CHECK(!e.addresses.empty(), "an endpoint from a pod without an address");
     EPSLICE_FUZZ_CHECK(e.target_ref.has_value(), "an endpoint from a pod without a targetRef");
     bool from_a_pod = false;
+    EPSLICE_FUZZ_CHECK(ep.port_list < r.port_lists.size(), "an endpoint names no port list");
+    bool ports_of_a_pod = false;
     for (const auto& p : in.pods) {
       if (p.metadata.name != e.target_ref->name) continue;
       for (const auto& ip : p.pod_ips)
         if (auto a = pod_ip_of<F>(ip); a && *a == e.addresses.front()) from_a_pod = true;
+      if (r.ports_of(ep) == endpoint_ports_for_pod(svc, p)) ports_of_a_pod = true;
     }
     EPSLICE_FUZZ_CHECK(from_a_pod, "an endpoint address that is no IP of its pod");
+    EPSLICE_FUZZ_CHECK(ports_of_a_pod, "an endpoint's ports are not those its pod resolves");
   }
 }
 
