@@ -278,16 +278,16 @@ class slice_planner {
     for (std::uint32_t sid : involved) {
       const pslice& ps = slices_[sid];
       if (ps.group == dead_group) {
-        p.add_owned_slice(ps.slice, detail::placeholder_group);
+        work->meter.know_existing_header(p.add_owned_slice(ps.slice, detail::placeholder_group), ps.header_bytes);
         continue;
       }
       // A clean slice keeps its endpoints, unchanged: the strategies can only fill it, so its
       // endpoints need not be listed.
       if (!is_dirty(sid)) {
-        p.add_unchanged_slice(ps.slice, gi);
+        work->meter.know_existing_header(p.add_unchanged_slice(ps.slice, gi), ps.header_bytes);
         continue;
       }
-      p.add_owned_slice(ps.slice, gi);
+      work->meter.know_existing_header(p.add_owned_slice(ps.slice, gi), ps.header_bytes);
       for (std::uint32_t rec : ps.recs) {
         int kind = 0;
         for (const auto& [mr, mk] : marks)
@@ -388,8 +388,10 @@ class slice_planner {
     std::vector<std::uint32_t> slice_of, pos_of, free;  // record -> slice and position in it
     std::set<fill_key> by_fill;                        // the group's slices by fill level, then name
   };
+  static constexpr std::size_t unknown_size = static_cast<std::size_t>(-1);
   struct pslice {
     slice_type slice;
+    std::size_t header_bytes = unknown_size;  // detail::slice_header_json_size(slice)
     bool live = false;
     std::uint32_t group = dead_group;
     std::vector<std::uint32_t> recs;  // record of each endpoint (settled: every one is desired)
@@ -436,7 +438,11 @@ class slice_planner {
   template <class S>
   void place(std::uint32_t id, S&& s) {
     pslice& ps = slices_[id];
+    // The header size stays known while the slot is rewritten with the same header (an update
+    // that changes only endpoints, the usual case); otherwise it is measured again.
+    const bool same_header = ps.header_bytes != unknown_size && detail::same_slice_header(ps.slice, std::as_const(s));
     ps.slice = std::forward<S>(s);
+    if (!same_header) ps.header_bytes = opt_.measure_bytes ? detail::slice_header_json_size(ps.slice, size_buffer_) : unknown_size;
     ps.live = true;
     ps.group = dead_group;
     ps.recs.clear();

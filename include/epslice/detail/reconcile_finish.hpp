@@ -293,6 +293,25 @@ void finish_draft(const prepared_family<F>& p, draft_plan& d) {
 
 // ---- bytes written ------------------------------------------------------------------------------------
 
+/// The JSON size of slice `s` with an empty endpoint list (its header): its endpoints are set
+/// aside while it is encoded, then put back.
+template <class F>
+[[nodiscard]] std::size_t slice_header_json_size(basic_endpoint_slice<F>& s, std::string& buffer) {
+  nullable_vector<basic_endpoint<F>> eps = std::move(s.endpoints);
+  s.endpoints = nullable_vector<basic_endpoint<F>>();
+  s.endpoints.set_empty_not_nil();
+  const std::size_t n = encoded_json_size(s, buffer);
+  s.endpoints = std::move(eps);
+  return n;
+}
+
+/// Whether two slices have the same header: every field but the endpoints.
+template <class F>
+[[nodiscard]] bool same_slice_header(const basic_endpoint_slice<F>& a, const basic_endpoint_slice<F>& b) {
+  return a.metadata == b.metadata && a.ports == b.ports && a.extra == b.extra && a.api_version == b.api_version &&
+         a.kind == b.kind && a.address_type == b.address_type;
+}
+
 /// The JSON sizes a plan needs, each measured once: desired endpoints, the endpoints of existing
 /// slices, the header of a new slice of each group. Tied to one prepared state (clear() it for
 /// another); measuring reuses one buffer, so a meter is not for use from two threads at once.
@@ -307,7 +326,16 @@ class plan_meter {
   void clear() noexcept {
     for (auto& sizes : desired_bytes_) sizes.clear();
     existing_bytes_.clear();
+    existing_header_bytes_.clear();
     new_header_bytes_.clear();
+  }
+
+  /// Record the header size (slice_header_json_size) of existing slice `s`, measured before
+  /// (slice_planner keeps it for every slice it holds). An update of `s` whose labels and
+  /// annotations stay as they are (make_header changes nothing else) has that header.
+  void know_existing_header(std::uint32_t s, std::size_t bytes) {
+    if (existing_header_bytes_.size() <= s) existing_header_bytes_.resize(s + 1, unmeasured);
+    existing_header_bytes_[s] = bytes;
   }
 
   /// The JSON size of desired endpoint `e` of group `gi`, measured on `value` (an equal endpoint,
@@ -350,13 +378,15 @@ class plan_meter {
     const bool fresh = o.src < 0 && o.target < 0;
     const std::size_t slot = o.group == placeholder_group ? p.groups().size() : o.group;
     if (fresh && slot < new_header_bytes_.size() && new_header_bytes_[slot] != unmeasured) return new_header_bytes_[slot];
+    if (built && o.src >= 0 && static_cast<std::size_t>(o.src) < existing_header_bytes_.size() &&
+        existing_header_bytes_[static_cast<std::size_t>(o.src)] != unmeasured) {
+      const object_meta& was = p.existing(static_cast<std::size_t>(o.src)).metadata;
+      if (built->metadata.labels == was.labels && built->metadata.annotations == was.annotations)
+        return existing_header_bytes_[static_cast<std::size_t>(o.src)];
+    }
     std::size_t n = 0;
     if (built) {
-      nullable_vector<endpoint_type> eps = std::move(built->endpoints);
-      built->endpoints = nullable_vector<endpoint_type>();
-      built->endpoints.set_empty_not_nil();
-      n = encoded_json_size(*built, buffer_);
-      built->endpoints = std::move(eps);
+      n = slice_header_json_size(*built, buffer_);
     } else {
       n = encoded_json_size(make_header(p, o), buffer_);
     }
@@ -399,6 +429,7 @@ class plan_meter {
   static constexpr std::size_t unmeasured = static_cast<std::size_t>(-1);
   std::vector<std::vector<std::uint32_t>> desired_bytes_;  // per group and endpoint; 0: not yet
   std::vector<std::size_t> existing_bytes_;                // per existing slice; unmeasured: not yet
+  std::vector<std::size_t> existing_header_bytes_;         // per existing slice, when known; unmeasured: not
   std::vector<std::size_t> new_header_bytes_;              // per group (placeholder last): a new slice's header
   std::string buffer_;
 };
