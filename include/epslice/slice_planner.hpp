@@ -339,8 +339,11 @@ class slice_planner {
     for (const auto& s : p.remove) unplace(lookup(s.metadata.name), true);
     for (const auto& s : p.update) {
       const std::uint32_t id = lookup(s.metadata.name);
+      // The slot's previous endpoints and records: most of them are written again, in order.
+      const std::uint32_t was_group = slices_[id].group;
+      old_recs_.swap(slices_[id].recs);
       unplace(id, false);
-      place(id, s);
+      place(id, s, was_group);
     }
     for (const auto& s : p.create) {
       slice_type c = s;
@@ -433,44 +436,101 @@ class slice_planner {
     return it->second;
   }
 
+  // Whether endpoint `n` has the identity of `held` (a record's value): decided on the inline
+  // addresses and the shared reference when the two are copies of one value (the usual case for
+  // an endpoint written again), else by the full comparison.
+  [[nodiscard]] static bool same_identity_quick(const endpoint_type& n, const endpoint_type& held) {
+    const std::size_t count = n.addresses.size();
+    if (count != held.addresses.size()) return false;
+    if (count == 1 && !(n.addresses[0] == held.addresses[0])) return false;  // decided without the reference
+    const auto& nr = std::as_const(n.target_ref);
+    const auto& hr = std::as_const(held.target_ref);
+    const bool same_ref = nr.has_value() == hr.has_value() && (!nr || &*nr == &*hr);
+    if (same_ref && !n.hostname && !held.hostname && std::equal(n.addresses.begin(), n.addresses.end(), held.addresses.begin()))
+      return true;
+    return detail::same_endpoint_identity(n, held);
+  }
+
   // Put slice `s` at `id` (given as a value to move in, or copied over the slot's previous
   // content, which reuses the memory of its endpoints when the slot held a slice before).
+  // `was_group`: for an update, the slot's group before, with its records in old_recs_ (in the
+  // order of its endpoints): an endpoint written again at its old position or the next one (an
+  // endpoint before it left out) is checked against that record's value and takes it without a
+  // lookup in the index.
   template <class S>
-  void place(std::uint32_t id, S&& s) {
+  void place(std::uint32_t id, S&& s, std::uint32_t was_group = dead_group) {
     pslice& ps = slices_[id];
     // The header size stays known while the slot is rewritten with the same header (an update
     // that changes only endpoints, the usual case); otherwise it is measured again.
     const bool same_header = ps.header_bytes != unknown_size && detail::same_slice_header(ps.slice, std::as_const(s));
+    std::uint32_t group = dead_group;
+    {
+      const std::uint64_t key = detail::port_set_hash(s.ports);
+      for (std::uint32_t gi = 0; gi < groups_.size(); ++gi)
+        if (groups_[gi].key == key && detail::same_port_set(groups_[gi].ports, s.ports)) group = gi;
+    }
+    ps.recs.clear();
+    if (group != dead_group && group == was_group) reuse_records(ps, s.endpoints, groups_[group]);
     ps.slice = std::forward<S>(s);
     if (!same_header) ps.header_bytes = opt_.measure_bytes ? detail::slice_header_json_size(ps.slice, size_buffer_) : unknown_size;
     ps.live = true;
-    ps.group = dead_group;
-    ps.recs.clear();
+    ps.group = group;
     ++live_slices_;
     names_[ps.slice.metadata.name] = id;
-    const std::uint64_t key = detail::port_set_hash(ps.slice.ports);
-    for (std::uint32_t gi = 0; gi < groups_.size(); ++gi)
-      if (groups_[gi].key == key && detail::same_port_set(groups_[gi].ports, ps.slice.ports)) ps.group = gi;
     if (ps.group == dead_group) {
       dead_.push_back(id);
       return;
     }
     pgroup& pg = groups_[ps.group];
     const auto& eps = ps.slice.endpoints;
-    ps.recs.reserve(eps.size());
-    // Each endpoint's record: the index entries are asked for a few endpoints ahead, so that the
-    // lookups of a slice wait on memory together rather than one after the other.
-    detail::lookahead_keys<F> keys(pg.index, std::span<const endpoint_type>(eps.data(), eps.size()));
-    for (std::uint32_t k = 0; k < eps.size(); ++k) {
-      const endpoint_type& e = eps[k];
-      const std::uint32_t rec =
-          pg.index.find(keys.next(k), [&](std::uint32_t v) { return detail::same_endpoint_identity(*pg.eps[v], e); });
-      if (rec == detail::flat_index::npos) detail::throw_error("endpoints", "slice_planner: a slice holds an endpoint that is not desired");
-      ps.recs.push_back(rec);
-      pg.slice_of[rec] = id;
-      pg.pos_of[rec] = k;
+    if (!ps.recs.empty()) {
+      // Records taken over (reuse_records); the others are looked up.
+      for (std::uint32_t k = 0; k < eps.size(); ++k) {
+        std::uint32_t& rec = ps.recs[k];
+        if (rec == detail::flat_index::npos) {
+          rec = find(pg, eps[k]);
+          if (rec == detail::flat_index::npos) detail::throw_error("endpoints", "slice_planner: a slice holds an endpoint that is not desired");
+        }
+        pg.slice_of[rec] = id;
+        pg.pos_of[rec] = k;
+      }
+    } else {
+      ps.recs.reserve(eps.size());
+      // Each endpoint's record: the index entries are asked for a few endpoints ahead, so that the
+      // lookups of a slice wait on memory together rather than one after the other.
+      detail::lookahead_keys<F> keys(pg.index, std::span<const endpoint_type>(eps.data(), eps.size()));
+      for (std::uint32_t k = 0; k < eps.size(); ++k) {
+        const endpoint_type& e = eps[k];
+        const std::uint32_t rec =
+            pg.index.find(keys.next(k), [&](std::uint32_t v) { return detail::same_endpoint_identity(*pg.eps[v], e); });
+        if (rec == detail::flat_index::npos) detail::throw_error("endpoints", "slice_planner: a slice holds an endpoint that is not desired");
+        ps.recs.push_back(rec);
+        pg.slice_of[rec] = id;
+        pg.pos_of[rec] = k;
+      }
     }
     pg.by_fill.insert(fill_key{ps.slice.endpoints.size(), ps.slice.metadata.name, id});
+  }
+
+  // For each endpoint of `next`, its record when old_recs_ holds it at the next old position or
+  // the one after, else npos; into ps.recs (left empty when no endpoint was found there).
+  template <class Endpoints>
+  void reuse_records(pslice& ps, const Endpoints& next, const pgroup& pg) {
+    if (old_recs_.empty()) return;
+    ps.recs.assign(next.size(), detail::flat_index::npos);
+    std::size_t j = 0;
+    bool any = false;
+    for (std::size_t k = 0; k < next.size(); ++k) {
+      for (std::size_t t = j; t < old_recs_.size() && t < j + 2; ++t) {
+        const std::uint32_t rec = old_recs_[t];
+        if (rec >= pg.eps.size() || !pg.eps[rec] || !same_identity_quick(next[k], *pg.eps[rec])) continue;
+        ps.recs[k] = rec;
+        j = t + 1;
+        any = true;
+        break;
+      }
+    }
+    if (!any) ps.recs.clear();
   }
 
   void unplace(std::uint32_t id, bool release) {
@@ -514,6 +574,8 @@ class slice_planner {
   };
   mutable scratch scratch_;
   mutable std::unique_ptr<workspace> spare_;  // given back by the last decision
+  // Scratch memory of commit(): the records of the slot being rewritten, in its old order.
+  std::vector<std::uint32_t> old_recs_;
 };
 
 }  // namespace epslice
