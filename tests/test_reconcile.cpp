@@ -1916,7 +1916,7 @@ TEST_CASE("reconcile: slice_planner plans stay valid and unchanged after the pla
 // annotations stay; here the first write of every slice changes its annotations (a stale trigger
 // time dropped, or replaced by the option's), so both the reused and the measured sizes are used.
 TEST_CASE("reconcile: slice_planner's bytes_written stays exact when a written slice's header changes", "[reconcile][planner]") {
-  for (const auto strategy : {reconcile_strategy::kubernetes, reconcile_strategy::minimal}) {
+  for (const auto strategy : both_strategies) {
     for (const bool trigger : {false, true}) {
       INFO(to_string(strategy) << (trigger ? " with" : " without") << " a trigger time");
       reconcile_options o = with_strategy(strategy, 3);
